@@ -1,0 +1,31 @@
+# Installs what the build and tests need, when missing. Sourced by .ci/build, .ci/serve and .ci/test.
+WASM_BINDGEN_VERSION=0.2.130
+
+need_wasm_toolchain() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    echo "installing the wasm32-unknown-unknown target…" >&2
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+    echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes several minutes, once)…" >&2
+    # No --locked: one of its locked dependencies is missing from the registry.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+need_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    echo "installing Debian's chromium and chromium-driver…" >&2
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+}
+
+need_node_packages() {
+  if [ ! -d tests/web/node_modules/playwright-core ]; then
+    echo "installing playwright-core (driving Debian's chromium; no browser download)…" >&2
+    (cd tests/web && npm install --no-audit --no-fund --silent)
+  fi
+}

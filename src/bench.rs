@@ -1,0 +1,92 @@
+//! The benchmark cases of `tms bench`, shared by the native run and the wasm run under Node
+//! (`tests/web/bench.mjs` asks the wasm build for the same list), so both time the same work.
+
+use crate::config::{Config, ModelKind};
+
+pub struct Case {
+    pub name: &'static str,
+    pub config: Config,
+    /// Steps per timed run: enough for ~0.2 s or more on this machine.
+    pub steps: u64,
+}
+
+pub fn cases() -> Vec<Case> {
+    let base = Config {
+        batch: 1024,
+        ..Config::default()
+    };
+    vec![
+        Case {
+            name: "relu-output n=20 m=5 density 0.01",
+            config: Config {
+                model: ModelKind::ReluOutput,
+                n: 20,
+                m: 5,
+                density: vec![0.01],
+                importance: 0.7,
+                ..base.clone()
+            },
+            steps: 2000,
+        },
+        Case {
+            name: "abs n=100 m=40 density 0.01",
+            config: Config {
+                model: ModelKind::Abs,
+                n: 100,
+                m: 40,
+                density: vec![0.01],
+                importance: 0.8,
+                ..base.clone()
+            },
+            steps: 400,
+        },
+        Case {
+            name: "abs n=100 m=40 dense",
+            config: Config {
+                model: ModelKind::Abs,
+                n: 100,
+                m: 40,
+                density: vec![1.0],
+                importance: 0.8,
+                ..base.clone()
+            },
+            steps: 100,
+        },
+        Case {
+            name: "relu-hidden n=10 m=5 density 0.1",
+            config: Config {
+                model: ModelKind::ReluHidden,
+                n: 10,
+                m: 5,
+                density: vec![0.1],
+                importance: 0.75,
+                ..base
+            },
+            steps: 1000,
+        },
+    ]
+}
+
+/// The middle value (the upper one of an even count).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Median steps per second over `runs` timed runs, after one untimed warm-up. Each run starts from a
+/// fresh trainer (so early and late training, whose sparsity differs, are weighed alike every run).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn measure(case: &Case, runs: usize) -> f64 {
+    use crate::training::Trainer;
+    let mut rates = vec![];
+    for run in 0..=runs {
+        let mut t = Trainer::new(case.config.clone()).expect("bench configs are valid");
+        let start = std::time::Instant::now();
+        t.step(case.steps);
+        let secs = start.elapsed().as_secs_f64();
+        if run > 0 {
+            rates.push(case.steps as f64 / secs);
+        }
+    }
+    median(rates)
+}

@@ -1,0 +1,598 @@
+//! The four toy models (NOTES.md): parameters, initialisation, and the loss with its gradient, written out
+//! by hand in f32.
+//!
+//! | model         | forward                                   | target |
+//! |---------------|-------------------------------------------|--------|
+//! | `linear`      | h = W x;            x' = Wᵀ h + b         | x      |
+//! | `relu-output` | h = W x;            x' = ReLU(Wᵀ h + b)   | x      |
+//! | `relu-hidden` | h = ReLU(W x + b_h); x' = ReLU(Wᵀ h + b)  | x      |
+//! | `abs`         | h = ReLU(W₁ x);      y' = ReLU(W₂ h + b)  | \|x\|  |
+//!
+//! loss = mean over batch and features of I_i (target_i − out_i)².
+//!
+//! Storage: every weight matrix is kept neuron-major, m × n, so that row j holds neuron j's weights over
+//! the n features: W (and W₁) as the paper writes them, and W₂ (n × m) transposed. The heavy loops then
+//! run along contiguous n-vectors: o = b + Σ_j h_j E_j over the active neurons (E = W for tied models,
+//! W₂ᵀ for `abs`), ∂/∂h_j = E_j · g, ∂/∂E_j += h_j g. A neuron a ReLU switched off costs nothing.
+//! All parameters live in one flat vector (`[W or W₁ | W₂ᵀ | b | b_h]`), so the optimizer, snapshots and
+//! fingerprints see one slice.
+
+use crate::config::{Config, ModelKind};
+use crate::data::Batch;
+use crate::kernels::{axpy, dot};
+use crate::rng::{Rng, Stream};
+
+/// Shapes and constants of one model: everything but the parameter values.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub kind: ModelKind,
+    pub n: usize,
+    pub m: usize,
+    pub hidden_bias: bool,
+    /// I_i
+    pub importance: Vec<f32>,
+}
+
+/// Where each parameter lives in the flat vector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub w: (usize, usize),
+    pub w2: (usize, usize),
+    pub b: (usize, usize),
+    pub b_h: (usize, usize),
+    pub len: usize,
+}
+
+impl Layout {
+    /// The output matrix E (m × n, row j = neuron j's output weights): W itself for tied models, W₂ᵀ
+    /// for `abs`.
+    pub fn out(&self) -> (usize, usize) {
+        if self.w2.1 > self.w2.0 {
+            self.w2
+        } else {
+            self.w
+        }
+    }
+}
+
+/// Scratch vectors for one row, kept between steps to avoid allocation.
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    /// The current row as a dense n-vector (dense rows only; zero otherwise).
+    x: Vec<f32>,
+    dense: bool,
+    z: Vec<f32>,
+    h: Vec<f32>,
+    /// Neurons with h_j ≠ 0 (every neuron when the hidden layer has no ReLU).
+    active: Vec<u32>,
+    out: Vec<f32>,
+    target: Vec<f32>,
+    g: Vec<f32>,
+    dz: Vec<f32>,
+}
+
+impl Model {
+    pub fn new(config: &Config) -> Model {
+        Model {
+            kind: config.model,
+            n: config.n,
+            m: config.m,
+            hidden_bias: config.hidden_bias && config.model == ModelKind::ReluHidden,
+            importance: config.importances(),
+        }
+    }
+
+    pub fn layout(&self) -> Layout {
+        let nm = self.n * self.m;
+        let w = (0, nm);
+        let w2 = if self.kind.tied() {
+            (nm, nm)
+        } else {
+            (nm, 2 * nm)
+        };
+        let b = (w2.1, w2.1 + self.n);
+        let b_h = if self.hidden_bias {
+            (b.1, b.1 + self.m)
+        } else {
+            (b.1, b.1)
+        };
+        Layout {
+            w,
+            w2,
+            b,
+            b_h,
+            len: b_h.1,
+        }
+    }
+
+    /// Xavier-normal weights, std = sqrt(2 / (fan_in + fan_out)) = sqrt(2 / (n + m)); biases zero.
+    /// Drawn from the seed's initialisation stream, so they do not depend on the data stream.
+    pub fn init(&self, seed: u32) -> Vec<f32> {
+        let layout = self.layout();
+        let mut params = vec![0.0f32; layout.len];
+        let mut rng = Rng::new(seed as u64, Stream::Init);
+        let std = libm::sqrt(2.0 / (self.n + self.m) as f64);
+        for v in &mut params[layout.w.0..layout.w2.1] {
+            *v = (std * rng.normal_f64()) as f32;
+        }
+        params
+    }
+
+    /// The model's output for one dense input row (for inspection and tests).
+    pub fn forward(&self, params: &[f32], x: &[f32]) -> Vec<f32> {
+        let batch = Batch::from_dense(x, 1, self.n);
+        let mut ws = Workspace::default();
+        self.prepare(&mut ws);
+        let (f, v) = batch.row(0);
+        self.forward_row(params, f, v, &mut ws);
+        ws.out.clone()
+    }
+
+    /// The loss on a batch, without gradients.
+    pub fn loss(&self, params: &[f32], batch: &Batch, ws: &mut Workspace) -> f32 {
+        self.run(params, batch, None, ws)
+    }
+
+    /// The loss on a batch; `grad` (same layout as `params`) is overwritten with its gradient.
+    pub fn loss_and_grad(
+        &self,
+        params: &[f32],
+        batch: &Batch,
+        grad: &mut [f32],
+        ws: &mut Workspace,
+    ) -> f32 {
+        grad.fill(0.0);
+        self.run(params, batch, Some(grad), ws)
+    }
+
+    fn prepare(&self, ws: &mut Workspace) {
+        ws.z.resize(self.m, 0.0);
+        ws.h.resize(self.m, 0.0);
+        ws.dz.resize(self.m, 0.0);
+        ws.x.clear();
+        ws.x.resize(self.n, 0.0);
+        ws.out.resize(self.n, 0.0);
+        ws.g.resize(self.n, 0.0);
+        ws.target.clear();
+        ws.target.resize(self.n, 0.0);
+    }
+
+    /// Rows are processed one at a time, in order, so each row's hidden and output vectors stay in cache
+    /// and the sums over the batch have a fixed order. Every row without a present feature gives the same
+    /// output (h depends only on the biases), so those rows are computed once and counted k times: at low
+    /// density most rows are empty.
+    fn run(
+        &self,
+        params: &[f32],
+        batch: &Batch,
+        mut grad: Option<&mut [f32]>,
+        ws: &mut Workspace,
+    ) -> f32 {
+        self.prepare(ws);
+        let scale = 2.0 / (batch.rows * self.n) as f32;
+        let mut total = 0.0f64;
+        let mut empty_rows = 0usize;
+        for b in 0..batch.rows {
+            let (features, values) = batch.row(b);
+            if features.is_empty() {
+                empty_rows += 1;
+                continue;
+            }
+            total += self.forward_row(params, features, values, ws) as f64;
+            if let Some(grad) = grad.as_deref_mut() {
+                self.backward_row(params, features, values, scale, grad, ws);
+            }
+            for &i in features {
+                ws.target[i as usize] = 0.0;
+                ws.x[i as usize] = 0.0;
+            }
+        }
+        if empty_rows > 0 {
+            let k = empty_rows as f32;
+            total += k as f64 * self.forward_row(params, &[], &[], ws) as f64;
+            if let Some(grad) = grad.as_deref_mut() {
+                self.backward_row(params, &[], &[], k * scale, grad, ws);
+            }
+        }
+        (total / (batch.rows * self.n) as f64) as f32
+    }
+
+    /// Forward pass of one row given its present features; returns Σ_i I_i (target_i − out_i)² and
+    /// leaves z, h, the active neurons, out and the target in the workspace.
+    fn forward_row(
+        &self,
+        params: &[f32],
+        features: &[u32],
+        values: &[f32],
+        ws: &mut Workspace,
+    ) -> f32 {
+        let (n, m) = (self.n, self.m);
+        let l = self.layout();
+        let w = &params[l.w.0..l.w.1];
+        let out_w = &params[l.out().0..l.out().1];
+        let b = &params[l.b.0..l.b.1];
+
+        // z = W x (+ b_h). A dense row is a dot product per neuron; a sparse one gathers the present
+        // features' columns.
+        if self.hidden_bias {
+            ws.z.copy_from_slice(&params[l.b_h.0..l.b_h.1]);
+        } else {
+            ws.z.fill(0.0);
+        }
+        ws.dense = features.len() * DENSE_ROW > n;
+        if ws.dense {
+            for (&i, &v) in features.iter().zip(values) {
+                ws.x[i as usize] = v;
+            }
+            for (j, z) in ws.z.iter_mut().enumerate() {
+                *z += dot(&w[j * n..j * n + n], &ws.x);
+            }
+        } else {
+            for (&i, &v) in features.iter().zip(values) {
+                let i = i as usize;
+                for (j, z) in ws.z.iter_mut().enumerate() {
+                    *z += v * w[j * n + i];
+                }
+            }
+        }
+        // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
+        // under ReLU (all of them otherwise).
+        ws.active.clear();
+        for j in 0..m {
+            let z = ws.z[j];
+            if self.kind.hidden_relu() {
+                ws.h[j] = if z > 0.0 { z } else { 0.0 };
+                if z > 0.0 {
+                    ws.active.push(j as u32);
+                }
+            } else {
+                ws.h[j] = z;
+                ws.active.push(j as u32);
+            }
+        }
+        // The target: x, or |x| for abs.
+        for (&i, &v) in features.iter().zip(values) {
+            ws.target[i as usize] = if self.kind.signed_inputs() {
+                v.abs()
+            } else {
+                v
+            };
+        }
+        // o = b + Σ_{active j} h_j E_j, then out = act(o) and the weighted squared error.
+        output(b, out_w, n, &ws.active, &ws.h, &mut ws.out);
+        let relu = self.kind.output_relu();
+        let mut loss = 0.0f32;
+        for i in 0..n {
+            if relu && ws.out[i] < 0.0 {
+                ws.out[i] = 0.0;
+            }
+            let e = ws.out[i] - ws.target[i];
+            loss += self.importance[i] * e * e;
+        }
+        loss
+    }
+
+    /// Backward pass of the row last passed to `forward_row`, adding `scale` × its gradient to `grad`.
+    fn backward_row(
+        &self,
+        params: &[f32],
+        features: &[u32],
+        values: &[f32],
+        scale: f32,
+        grad: &mut [f32],
+        ws: &mut Workspace,
+    ) {
+        let n = self.n;
+        let l = self.layout();
+        let relu = self.kind.output_relu();
+        // g_i = ∂loss/∂o_i = scale · I_i (out_i − target_i) · act'(o_i), where act'(o) = 0 for o ≤ 0
+        // under ReLU (out_i = 0 marks an inactive output).
+        for i in 0..n {
+            let e = ws.out[i] - ws.target[i];
+            ws.g[i] = if relu && ws.out[i] == 0.0 {
+                0.0
+            } else {
+                scale * self.importance[i] * e
+            };
+        }
+        // ∂/∂b = g
+        for (gb, &g) in grad[l.b.0..l.b.1].iter_mut().zip(&ws.g) {
+            *gb += g;
+        }
+        // For each active neuron: ∂/∂E_j += h_j g and ∂/∂z_j = ∂/∂h_j = E_j · g (ReLU'(z_j) = 1 there;
+        // an inactive neuron has ∂/∂z_j = 0).
+        ws.dz.fill(0.0);
+        {
+            let out_w = &params[l.out().0..l.out().1];
+            let out_grad = &mut grad[l.out().0..l.out().1];
+            for &j in &ws.active {
+                let j = j as usize;
+                let row = j * n..j * n + n;
+                ws.dz[j] = dot(&out_w[row.clone()], &ws.g);
+                axpy(&mut out_grad[row], ws.h[j], &ws.g);
+            }
+        }
+        if self.hidden_bias {
+            for (gb, &dz) in grad[l.b_h.0..l.b_h.1].iter_mut().zip(&ws.dz) {
+                *gb += dz;
+            }
+        }
+        // ∂/∂W_ji += ∂/∂z_j x_i
+        let w_grad = &mut grad[l.w.0..l.w.1];
+        if ws.dense {
+            for &j in &ws.active {
+                let j = j as usize;
+                axpy(&mut w_grad[j * n..j * n + n], ws.dz[j], &ws.x);
+            }
+        } else {
+            for (&i, &v) in features.iter().zip(values) {
+                let i = i as usize;
+                for &j in &ws.active {
+                    let j = j as usize;
+                    w_grad[j * n + i] += v * ws.dz[j];
+                }
+            }
+        }
+    }
+}
+
+/// A row with more than n / DENSE_ROW present features takes the dense path.
+const DENSE_ROW: usize = 4;
+
+/// out = b + Σ_{j in active} h_j E_j, accumulated in registers a chunk of outputs at a time; for each
+/// output the sum runs over the active neurons in order, exactly as a sequence of axpys would.
+fn output(b: &[f32], e: &[f32], n: usize, active: &[u32], h: &[f32], out: &mut [f32]) {
+    const CHUNK: usize = 16;
+    let full = n / CHUNK * CHUNK;
+    for c in (0..full).step_by(CHUNK) {
+        let mut acc = [0.0f32; CHUNK];
+        acc.copy_from_slice(&b[c..c + CHUNK]);
+        for &j in active {
+            let j = j as usize;
+            let hj = h[j];
+            let row = &e[j * n + c..j * n + c + CHUNK];
+            for k in 0..CHUNK {
+                acc[k] += hj * row[k];
+            }
+        }
+        out[c..c + CHUNK].copy_from_slice(&acc);
+    }
+    out[full..n].copy_from_slice(&b[full..n]);
+    for &j in active {
+        let j = j as usize;
+        axpy(&mut out[full..n], h[j], &e[j * n + full..j * n + n]);
+    }
+}
+
+/// Read access to one model's parameters by the paper's names and shapes.
+pub struct Weights<'a> {
+    pub model: &'a Model,
+    pub params: &'a [f32],
+}
+
+impl<'a> Weights<'a> {
+    pub fn new(model: &'a Model, params: &'a [f32]) -> Weights<'a> {
+        Weights { model, params }
+    }
+
+    /// W (m × n, row-major), or W₁ for `abs`: row j is neuron j's weights over the features and
+    /// column i is feature i's embedding W_i.
+    pub fn w(&self) -> &'a [f32] {
+        let l = self.model.layout();
+        &self.params[l.w.0..l.w.1]
+    }
+
+    /// W_ji
+    pub fn at(&self, j: usize, i: usize) -> f32 {
+        self.w()[j * self.model.n + i]
+    }
+
+    /// W_i, feature i's embedding (column i of W or W₁): an m-vector.
+    pub fn embedding(&self, i: usize) -> Vec<f32> {
+        (0..self.model.m).map(|j| self.at(j, i)).collect()
+    }
+
+    /// Neuron j's weights over the features: row j of W (or W₁), an n-vector.
+    pub fn neuron_row(&self, j: usize) -> &'a [f32] {
+        let n = self.model.n;
+        &self.w()[j * n..j * n + n]
+    }
+
+    /// W₂ᵀ (m × n: row j is neuron j's output weights), `abs` only.
+    pub fn w2_t(&self) -> Option<&'a [f32]> {
+        let l = self.model.layout();
+        (l.w2.1 > l.w2.0).then(|| &self.params[l.w2.0..l.w2.1])
+    }
+
+    pub fn b(&self) -> &'a [f32] {
+        let l = self.model.layout();
+        &self.params[l.b.0..l.b.1]
+    }
+
+    pub fn b_h(&self) -> Option<&'a [f32]> {
+        let l = self.model.layout();
+        (l.b_h.1 > l.b_h.0).then(|| &self.params[l.b_h.0..l.b_h.1])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Sampler;
+
+    /// The loss written straight from NOTES.md in f64 over dense matrices, independent of the
+    /// optimised code above: W is m × n here, as in the paper.
+    fn reference_loss(model: &Model, p: &[f64], x: &[f32], rows: usize) -> f64 {
+        let (n, m) = (model.n, model.m);
+        let l = model.layout();
+        let w = |j: usize, i: usize| p[l.w.0 + j * n + i]; // W[j][i]
+        let w2 = |i: usize, j: usize| p[l.w2.0 + j * n + i]; // W₂[i][j], stored transposed
+        let relu = |v: f64| v.max(0.0);
+        let mut total = 0.0;
+        for r in 0..rows {
+            let x = &x[r * n..r * n + n];
+            let h: Vec<f64> = (0..m)
+                .map(|j| {
+                    let mut z: f64 = (0..n).map(|i| w(j, i) * x[i] as f64).sum();
+                    if model.hidden_bias {
+                        z += p[l.b_h.0 + j];
+                    }
+                    if model.kind.hidden_relu() {
+                        relu(z)
+                    } else {
+                        z
+                    }
+                })
+                .collect();
+            for i in 0..n {
+                let o: f64 = (0..m)
+                    .map(|j| {
+                        let e = if model.kind.tied() { w(j, i) } else { w2(i, j) };
+                        e * h[j]
+                    })
+                    .sum::<f64>()
+                    + p[l.b.0 + i];
+                let out = if model.kind.output_relu() { relu(o) } else { o };
+                let t = if model.kind.signed_inputs() {
+                    (x[i] as f64).abs()
+                } else {
+                    x[i] as f64
+                };
+                total += model.importance[i] as f64 * (t - out) * (t - out);
+            }
+        }
+        total / (rows * n) as f64
+    }
+
+    fn models() -> Vec<Config> {
+        let mut out = vec![];
+        for kind in ModelKind::ALL {
+            out.push(Config {
+                model: kind,
+                n: 6,
+                m: 4,
+                importance: 0.8,
+                ..Config::default()
+            });
+        }
+        out.push(Config {
+            model: ModelKind::ReluHidden,
+            hidden_bias: true,
+            n: 6,
+            m: 4,
+            importance: 0.8,
+            ..Config::default()
+        });
+        out
+    }
+
+    #[test]
+    fn loss_matches_the_equations() {
+        for config in models() {
+            let model = Model::new(&config);
+            let mut params = model.init(3);
+            // Non-zero biases so their paths are exercised too.
+            let l = model.layout();
+            for (k, v) in params[l.b.0..l.len].iter_mut().enumerate() {
+                *v = 0.05 * ((k % 5) as f32 - 2.0);
+            }
+            let sampler = Sampler::new(&[0.4; 6], config.model.signed_inputs());
+            let mut batch = Batch::default();
+            sampler.sample(&mut Rng::new(1, Stream::Data), 64, &mut batch);
+            let x = batch.to_dense();
+            let p64: Vec<f64> = params.iter().map(|&v| v as f64).collect();
+            let expected = reference_loss(&model, &p64, &x, 64);
+            let got = model.loss(&params, &batch, &mut Workspace::default()) as f64;
+            assert!(
+                (got - expected).abs() <= 1e-5 * expected.max(1e-3),
+                "{:?}: {got} vs {expected}",
+                config.model
+            );
+        }
+    }
+
+    /// Gradient check: the hand-written backward pass against central finite differences of the
+    /// independent f64 loss, for every parameter of every model.
+    #[test]
+    fn gradients_match_finite_differences() {
+        for config in models() {
+            let model = Model::new(&config);
+            let mut params = model.init(5);
+            let l = model.layout();
+            for (k, v) in params[l.b.0..l.len].iter_mut().enumerate() {
+                *v = 0.1 * ((k % 7) as f32 - 3.0);
+            }
+            let sampler = Sampler::new(&[0.5; 6], config.model.signed_inputs());
+            let mut batch = Batch::default();
+            sampler.sample(&mut Rng::new(2, Stream::Data), 32, &mut batch);
+            let x = batch.to_dense();
+            let mut grad = vec![0.0; l.len];
+            model.loss_and_grad(&params, &batch, &mut grad, &mut Workspace::default());
+            let p64: Vec<f64> = params.iter().map(|&v| v as f64).collect();
+            let mut worst = 0.0f64;
+            for k in 0..l.len {
+                let eps = 1e-6;
+                let mut plus = p64.clone();
+                plus[k] += eps;
+                let mut minus = p64.clone();
+                minus[k] -= eps;
+                let numeric = (reference_loss(&model, &plus, &x, 32)
+                    - reference_loss(&model, &minus, &x, 32))
+                    / (2.0 * eps);
+                let err = (grad[k] as f64 - numeric).abs() / (numeric.abs() + 1e-3);
+                worst = worst.max(err);
+            }
+            assert!(
+                worst < 1e-3,
+                "{:?} hidden_bias={}: worst relative error {worst}",
+                config.model,
+                config.hidden_bias
+            );
+            assert!(
+                grad.iter().filter(|g| **g != 0.0).count() > l.len / 2,
+                "most parameters get a gradient"
+            );
+        }
+    }
+
+    #[test]
+    fn init_is_xavier_normal_with_zero_biases() {
+        let config = Config {
+            model: ModelKind::Abs,
+            n: 100,
+            m: 40,
+            ..Config::default()
+        };
+        let model = Model::new(&config);
+        let p = model.init(0);
+        let l = model.layout();
+        let w = &p[l.w.0..l.w2.1];
+        let var = w.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / w.len() as f64;
+        assert!((var - 2.0 / 140.0).abs() < 0.05 * 2.0 / 140.0, "{var}");
+        assert!(p[l.b.0..].iter().all(|v| *v == 0.0));
+        assert_ne!(model.init(1), p);
+    }
+
+    #[test]
+    fn forward_of_an_identity_embedding_reproduces_the_input() {
+        // W = I (n = m = 3), b = 0: every model but abs returns x; abs returns |x|.
+        for kind in ModelKind::ALL {
+            let config = Config {
+                model: kind,
+                n: 3,
+                m: 3,
+                ..Config::default()
+            };
+            let model = Model::new(&config);
+            let mut p = vec![0.0; model.layout().len];
+            for i in 0..3 {
+                p[i * 3 + i] = 1.0;
+                if !kind.tied() {
+                    p[9 + i * 3 + i] = 1.0;
+                }
+            }
+            let x = [0.5, 0.0, 0.25];
+            assert_eq!(model.forward(&p, &x), vec![0.5, 0.0, 0.25], "{kind:?}");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Sweeps: the same model at several densities, each the best of K restarts. Every (density, restart) is
+//! an independent run (NOTES.md: training models together or apart gives the same result), so a sweep is
+//! a list of jobs; natively they run on all cores, in the page on Web Workers.
+
+use crate::config::Config;
+use crate::data::Batch;
+use crate::training::{eval_batch, Trainer};
+
+/// Rows of the fixed evaluation batch that ranks restarts.
+pub const EVAL_ROWS: usize = 8192;
+/// A restart "agrees" with the best when its evaluation loss is within this factor of the best one.
+pub const AGREE: f32 = 1.05;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    /// Everything but the density (and the seed of each restart).
+    pub base: Config,
+    pub densities: Vec<f32>,
+    /// Restarts per density; restart k uses seed `base.seed + k`.
+    pub restarts: u32,
+}
+
+impl Sweep {
+    /// One run per (density, restart), densities outer.
+    pub fn jobs(&self) -> Vec<Config> {
+        let mut jobs = vec![];
+        for &p in &self.densities {
+            for k in 0..self.restarts.max(1) {
+                jobs.push(Config {
+                    density: vec![p],
+                    seed: self.base.seed.wrapping_add(k),
+                    ..self.base.clone()
+                });
+            }
+        }
+        jobs
+    }
+
+    /// The evaluation batch for one density: the same for every restart, drawn from the base seed.
+    pub fn eval_batch(&self, density: f32) -> Batch {
+        let config = Config {
+            density: vec![density],
+            ..self.base.clone()
+        };
+        eval_batch(&config, EVAL_ROWS, self.base.seed)
+    }
+}
+
+/// One density's outcome: the best restart, trained to the step budget.
+pub struct Point {
+    pub density: f32,
+    pub best: Trainer,
+    /// Evaluation loss of each restart, in seed order.
+    pub eval_losses: Vec<f32>,
+}
+
+impl Point {
+    pub fn best_eval_loss(&self) -> f32 {
+        self.eval_losses
+            .iter()
+            .copied()
+            .fold(f32::INFINITY, f32::min)
+    }
+
+    /// How many restarts reached (nearly) the best loss.
+    pub fn agreeing(&self) -> usize {
+        let best = self.best_eval_loss();
+        self.eval_losses
+            .iter()
+            .filter(|&&l| l <= best * AGREE)
+            .count()
+    }
+}
+
+/// Trains one job to its step budget, calling `progress(steps)` as it goes; returns the trainer and its
+/// loss on `eval`.
+pub fn train_job(config: &Config, eval: &Batch, mut progress: impl FnMut(u64)) -> (Trainer, f32) {
+    let mut trainer = Trainer::new(config.clone()).expect("sweep jobs come from a checked config");
+    let mut left = config.steps;
+    while left > 0 {
+        let k = left.min(250);
+        trainer.step(k);
+        progress(k);
+        left -= k;
+    }
+    let loss = trainer.loss_on(eval);
+    (trainer, loss)
+}
+
+/// Runs the sweep on `threads` threads; the result does not depend on the thread count.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run(sweep: &Sweep, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Vec<Point> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let jobs = sweep.jobs();
+    let evals: Vec<Batch> = sweep
+        .densities
+        .iter()
+        .map(|&p| sweep.eval_batch(p))
+        .collect();
+    let per_density = sweep.restarts.max(1) as usize;
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<(Trainer, f32)>>> =
+        Mutex::new((0..jobs.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= jobs.len() {
+                    break;
+                }
+                let result = train_job(&jobs[k], &evals[k / per_density], progress);
+                done.lock().unwrap()[k] = Some(result);
+            });
+        }
+    });
+    let mut results = done.into_inner().unwrap().into_iter();
+    sweep
+        .densities
+        .iter()
+        .map(|&density| {
+            let runs: Vec<(Trainer, f32)> = (0..per_density)
+                .map(|_| results.next().unwrap().unwrap())
+                .collect();
+            let eval_losses: Vec<f32> = runs.iter().map(|r| r.1).collect();
+            // Lowest evaluation loss; ties (and NaNs last) go to the lower seed.
+            let best_k = (0..runs.len())
+                .min_by(|&a, &b| eval_losses[a].total_cmp(&eval_losses[b]).then(a.cmp(&b)))
+                .unwrap();
+            let best = runs.into_iter().nth(best_k).unwrap().0;
+            Point {
+                density,
+                best,
+                eval_losses,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ModelKind;
+
+    #[test]
+    fn a_sweep_keeps_the_best_restart_and_ignores_the_thread_count() {
+        let sweep = Sweep {
+            base: Config {
+                model: ModelKind::ReluOutput,
+                n: 5,
+                m: 2,
+                batch: 128,
+                steps: 300,
+                seed: 10,
+                ..Config::default()
+            },
+            densities: vec![1.0, 0.1],
+            restarts: 3,
+        };
+        let one = run(&sweep, 1, &|_| {});
+        let two = run(&sweep, 2, &|_| {});
+        assert_eq!(one.len(), 2);
+        for (a, b) in one.iter().zip(&two) {
+            assert_eq!(a.best.params(), b.best.params());
+            assert_eq!(a.eval_losses, b.eval_losses);
+            assert_eq!(a.eval_losses.len(), 3);
+            // The kept run is the restart with the lowest evaluation loss, and it is that seed's run.
+            let best_k = a
+                .eval_losses
+                .iter()
+                .position(|&l| l == a.best_eval_loss())
+                .unwrap();
+            assert_eq!(a.best.config().seed, 10 + best_k as u32);
+            let mut again = Trainer::new(a.best.config().clone()).unwrap();
+            again.step(300);
+            assert_eq!(again.params(), a.best.params());
+            assert!(a.agreeing() >= 1);
+        }
+        assert_eq!(one[1].best.config().density, vec![0.1]);
+    }
+}

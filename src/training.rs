@@ -1,0 +1,318 @@
+//! The trainer: one run's parameters, optimizer, data stream and step count.
+//!
+//! A run is a pure function of its [`Config`]: the seed gives two separate streams, one for the initial
+//! weights and one for the batches, so `reset()` returns to the exact initial weights and replays the
+//! exact same batches. Snapshots of the whole state are kept at doubling intervals so that any earlier
+//! step can be reached again exactly (rewinding, a timeline, opening a link at a step).
+
+use crate::config::Config;
+use crate::data::{Batch, Sampler};
+use crate::kernels::fingerprint;
+use crate::model::{Model, Weights, Workspace};
+use crate::optimizer::{lr_factor, AdamW};
+use crate::rng::{Rng, Stream};
+
+/// Everything that changes as training goes on: restoring it resumes the run exactly.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub step: u64,
+    pub params: Vec<f32>,
+    pub opt: AdamW,
+    pub data_rng: Rng,
+}
+
+/// Snapshots every `interval` steps; when there are more than `cap`, every other one is dropped and the
+/// interval doubles, so memory stays bounded however long the run.
+#[derive(Clone, Debug)]
+struct Snapshots {
+    interval: u64,
+    cap: usize,
+    states: Vec<State>,
+}
+
+impl Snapshots {
+    /// Up to 64 snapshots, fewer for big models: at most ~32 MB in all.
+    fn new(state_len: usize) -> Snapshots {
+        let bytes = state_len * 3 * 4 + 64;
+        Snapshots {
+            interval: 100,
+            cap: ((32 << 20) / bytes).clamp(2, 64),
+            states: Vec::new(),
+        }
+    }
+
+    fn offer(&mut self, state: &State) {
+        if state.step % self.interval != 0 {
+            return;
+        }
+        self.states.push(state.clone());
+        while self.states.len() > self.cap {
+            self.interval *= 2;
+            let interval = self.interval;
+            self.states.retain(|s| s.step % interval == 0);
+        }
+    }
+
+    /// The latest snapshot at or before `step`.
+    fn at_or_before(&self, step: u64) -> Option<&State> {
+        self.states.iter().rev().find(|s| s.step <= step)
+    }
+
+    fn drop_after(&mut self, step: u64) {
+        self.states.retain(|s| s.step <= step);
+    }
+}
+
+pub struct Trainer {
+    config: Config,
+    model: Model,
+    sampler: Sampler,
+    initial: Vec<f32>,
+    state: State,
+    /// loss_history[t] is the training loss of the batch at step t + 1.
+    loss_history: Vec<f32>,
+    snapshots: Snapshots,
+    grad: Vec<f32>,
+    batch: Batch,
+    ws: Workspace,
+}
+
+impl Trainer {
+    pub fn new(config: Config) -> Result<Trainer, String> {
+        config.check()?;
+        let model = Model::new(&config);
+        let sampler = Sampler::new(&config.densities(), config.model.signed_inputs());
+        let initial = model.init(config.seed);
+        let len = initial.len();
+        let state = State {
+            step: 0,
+            params: initial.clone(),
+            opt: AdamW::new(len, config.weight_decay),
+            data_rng: Rng::new(config.seed as u64, Stream::Data),
+        };
+        Ok(Trainer {
+            snapshots: Snapshots::new(len),
+            grad: vec![0.0; len],
+            batch: Batch::default(),
+            ws: Workspace::default(),
+            loss_history: Vec::new(),
+            initial,
+            state,
+            sampler,
+            model,
+            config,
+        })
+    }
+
+    /// Runs k optimisation steps and returns the loss of the last one (NaN when k = 0 and nothing has
+    /// been trained yet; the last loss otherwise).
+    pub fn step(&mut self, k: u64) -> f32 {
+        for _ in 0..k {
+            self.sampler
+                .sample(&mut self.state.data_rng, self.config.batch, &mut self.batch);
+            let loss = self.model.loss_and_grad(
+                &self.state.params,
+                &self.batch,
+                &mut self.grad,
+                &mut self.ws,
+            );
+            let lr = self.config.lr as f64
+                * lr_factor(self.config.schedule, self.state.step, self.config.steps);
+            self.state.opt.step(&mut self.state.params, &self.grad, lr);
+            self.state.step += 1;
+            self.loss_history.push(loss);
+            self.snapshots.offer(&self.state);
+        }
+        self.last_loss()
+    }
+
+    /// Back to step 0: the exact initial weights of the same seed, and the same batches to come.
+    pub fn reset(&mut self) {
+        self.state = State {
+            step: 0,
+            params: self.initial.clone(),
+            opt: AdamW::new(self.initial.len(), self.config.weight_decay),
+            data_rng: Rng::new(self.config.seed as u64, Stream::Data),
+        };
+        self.loss_history.clear();
+        self.snapshots.drop_after(0);
+    }
+
+    /// Goes to exactly `step`: back through the nearest snapshot, or forward by training. The weights
+    /// are bit-identical to those of a run trained straight to that step.
+    pub fn seek(&mut self, step: u64) {
+        if step < self.state.step {
+            match self.snapshots.at_or_before(step) {
+                Some(s) => {
+                    self.state = s.clone();
+                    self.loss_history.truncate(s.step as usize);
+                }
+                None => self.reset(),
+            }
+            self.snapshots.drop_after(self.state.step);
+        }
+        let ahead = step - self.state.step;
+        self.step(ahead);
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.state.step
+    }
+
+    pub fn params(&self) -> &[f32] {
+        &self.state.params
+    }
+
+    pub fn weights(&self) -> Weights<'_> {
+        Weights::new(&self.model, &self.state.params)
+    }
+
+    pub fn initial_params(&self) -> &[f32] {
+        &self.initial
+    }
+
+    pub fn loss_history(&self) -> &[f32] {
+        &self.loss_history
+    }
+
+    pub fn last_loss(&self) -> f32 {
+        self.loss_history.last().copied().unwrap_or(f32::NAN)
+    }
+
+    /// The loss of the current weights on a batch (no update).
+    pub fn loss_on(&mut self, batch: &Batch) -> f32 {
+        self.model.loss(&self.state.params, batch, &mut self.ws)
+    }
+
+    /// A 64-bit fingerprint of the current weights (FNV-1a over their bits), as 16 hex digits.
+    pub fn fingerprint(&self) -> String {
+        format!("{:016x}", fingerprint([&self.state.params[..]]))
+    }
+}
+
+/// A fixed evaluation batch for a configuration: the same for every seed, so restarts are compared on the
+/// same data. It depends only on the densities, the value range and `eval_seed`.
+pub fn eval_batch(config: &Config, rows: usize, eval_seed: u32) -> Batch {
+    let sampler = Sampler::new(&config.densities(), config.model.signed_inputs());
+    let mut batch = Batch::default();
+    sampler.sample(
+        &mut Rng::new(eval_seed as u64, Stream::Eval),
+        rows,
+        &mut batch,
+    );
+    batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ModelKind;
+
+    fn small(model: ModelKind) -> Config {
+        Config {
+            model,
+            n: 8,
+            m: 3,
+            density: vec![0.2],
+            batch: 64,
+            steps: 1000,
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn same_seed_same_weights_and_reset_restores_them() {
+        for kind in ModelKind::ALL {
+            let mut a = Trainer::new(small(kind)).unwrap();
+            let mut b = Trainer::new(small(kind)).unwrap();
+            let start = a.params().to_vec();
+            a.step(150);
+            b.step(100);
+            b.step(50);
+            assert_eq!(a.params(), b.params(), "{kind:?}: 150 steps = 100 + 50");
+            assert_ne!(a.params(), &start[..]);
+            a.reset();
+            assert_eq!(
+                a.params(),
+                &start[..],
+                "{kind:?}: reset restores the initial weights"
+            );
+            assert_eq!(a.step_count(), 0);
+            a.step(150);
+            assert_eq!(
+                a.params(),
+                b.params(),
+                "{kind:?}: and replays the same batches"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_seed_gives_other_weights() {
+        let a = Trainer::new(small(ModelKind::Abs)).unwrap();
+        let b = Trainer::new(Config {
+            seed: 1,
+            ..small(ModelKind::Abs)
+        })
+        .unwrap();
+        assert_ne!(a.params(), b.params());
+    }
+
+    #[test]
+    fn seek_reaches_any_step_exactly_in_both_directions() {
+        let mut straight = Trainer::new(small(ModelKind::ReluHidden)).unwrap();
+        let mut t = Trainer::new(small(ModelKind::ReluHidden)).unwrap();
+        t.step(2000); // past many snapshots; the interval has doubled
+        for target in [1937u64, 1200, 350, 0, 7, 1500] {
+            t.seek(target);
+            straight.reset();
+            straight.step(target);
+            assert_eq!(t.step_count(), target);
+            assert_eq!(t.params(), straight.params(), "step {target}");
+            assert_eq!(t.loss_history(), straight.loss_history(), "step {target}");
+        }
+    }
+
+    #[test]
+    fn snapshots_stay_bounded() {
+        let mut s = Snapshots {
+            cap: 8,
+            ..Snapshots::new(10)
+        };
+        let mut state = State {
+            step: 0,
+            params: vec![0.0; 10],
+            opt: AdamW::new(10, 0.0),
+            data_rng: Rng::new(0, Stream::Data),
+        };
+        for step in 1..=100_000 {
+            state.step = step;
+            s.offer(&state);
+        }
+        assert!(s.states.len() <= 8);
+        assert!(s.at_or_before(100_000).unwrap().step >= 100_000 - s.interval);
+    }
+
+    #[test]
+    fn training_lowers_the_loss() {
+        let mut t = Trainer::new(Config {
+            batch: 256,
+            ..small(ModelKind::ReluOutput)
+        })
+        .unwrap();
+        let eval = eval_batch(t.config(), 4096, 9);
+        let before = t.loss_on(&eval);
+        t.step(1000);
+        let after = t.loss_on(&eval);
+        assert!(after < 0.7 * before, "{before} → {after}");
+        assert_eq!(t.loss_history().len(), 1000);
+    }
+}
