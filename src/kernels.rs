@@ -1,51 +1,189 @@
 //! The few vector loops the training step is made of, written so their floating-point operation order is
 //! fixed by the source: the same bits on x86-64 (SSE2) and wasm32 (simd128).
 //!
-//! Reductions keep `LANES` independent partial sums, which the compiler maps onto vector registers
-//! without reordering anything, then combine them in a fixed tree. Rust never fuses a multiply and an add
-//! into an FMA on its own, and no kernel here is chosen at run time by CPU feature, so nothing depends on
-//! the machine. (This is why the project does not use a BLAS: matrixmultiply picks FMA kernels by CPU.)
+//! They are written over [`F32x4`], whose lanes are plain IEEE-754 single operations on every target.
+//! Reductions keep `LANES` independent partial sums and combine them in a fixed tree. Rust never fuses
+//! a multiply and an add into an FMA on its own, and no kernel here is chosen at run time by CPU
+//! feature, so nothing depends on the machine. (This is why the project does not use a BLAS: matrixmultiply picks FMA kernels by CPU.)
 
-pub const LANES: usize = 8;
+use crate::simd::F32x4;
 
-/// Σ a_k b_k.
+/// Lanes of the partial sums in a reduction.
+pub const LANES: usize = 16;
+
+/// Combines 16 lane partial sums in a fixed order.
+#[inline(always)]
+fn reduce4(acc: [F32x4; 4]) -> f32 {
+    let v = acc[0].add(acc[2]).add(acc[1].add(acc[3])).to_array();
+    (v[0] + v[2]) + (v[1] + v[3])
+}
+
+/// Σ a_k b_k, with 16 lane partial sums (four independent vector additions in flight).
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let len = a.len().min(b.len());
-    let (a, b) = (&a[..len], &b[..len]);
-    let mut acc = [0.0f32; LANES];
-    let chunks = len / LANES;
-    for c in 0..chunks {
-        let a = &a[c * LANES..c * LANES + LANES];
-        let b = &b[c * LANES..c * LANES + LANES];
-        for k in 0..LANES {
-            acc[k] += a[k] * b[k];
+    let mut acc = [F32x4::splat(0.0); 4];
+    let step = |acc: &mut F32x4, k: usize| {
+        *acc = acc.add(F32x4::load(&a[k..]).mul(F32x4::load(&b[k..])));
+    };
+    let mut k = 0;
+    while k + LANES <= len {
+        for (q, acc) in acc.iter_mut().enumerate() {
+            step(acc, k + 4 * q);
+        }
+        k += LANES;
+    }
+    for acc in acc.iter_mut() {
+        if k + 4 <= len {
+            step(acc, k);
+            k += 4;
         }
     }
-    for k in chunks * LANES..len {
-        acc[k - chunks * LANES] += a[k] * b[k];
+    let mut sum = reduce4(acc);
+    while k < len {
+        sum += a[k] * b[k];
+        k += 1;
     }
-    reduce(acc)
+    sum
 }
 
-/// Combines lane partial sums in a fixed order.
+/// Sums lane partials written as a plain array (for scalar loops that keep LANES partial sums).
 #[inline]
 pub fn reduce(acc: [f32; LANES]) -> f32 {
-    let s4 = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    (s4[0] + s4[2]) + (s4[1] + s4[3])
+    let v: [F32x4; 4] = core::array::from_fn(|q| F32x4::load(&acc[4 * q..]));
+    reduce4(v)
 }
 
 /// y += a x.
 #[inline]
 pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y += a * *x;
+    let len = y.len().min(x.len());
+    let va = F32x4::splat(a);
+    let mut k = 0;
+    while k + 4 <= len {
+        F32x4::load(&y[k..])
+            .add(va.mul(F32x4::load(&x[k..])))
+            .store(&mut y[k..]);
+        k += 4;
     }
+    while k < len {
+        y[k] += a * x[k];
+        k += 1;
+    }
+}
+
+/// Returns a · g and, in the same pass, does y += h g: the two halves of back-propagating through one
+/// neuron's output weights a (∂/∂h = a · g, ∂/∂a += h g) read g once.
+#[inline]
+pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
+    let len = a.len().min(g.len()).min(y.len());
+    let vh = F32x4::splat(h);
+    let mut acc = [F32x4::splat(0.0); 4];
+    let mut step = |acc: &mut F32x4, k: usize| {
+        let vg = F32x4::load(&g[k..]);
+        *acc = acc.add(F32x4::load(&a[k..]).mul(vg));
+        F32x4::load(&y[k..]).add(vh.mul(vg)).store(&mut y[k..]);
+    };
+    let mut k = 0;
+    while k + LANES <= len {
+        for (q, acc) in acc.iter_mut().enumerate() {
+            step(acc, k + 4 * q);
+        }
+        k += LANES;
+    }
+    for acc in acc.iter_mut() {
+        if k + 4 <= len {
+            step(acc, k);
+            k += 4;
+        }
+    }
+    let mut sum = reduce4(acc);
+    while k < len {
+        sum += a[k] * g[k];
+        y[k] += h * g[k];
+        k += 1;
+    }
+    sum
+}
+
+/// out = b + Σ_{j in rows} h_j E_j, where E_j is the n-vector at `e[j n..]`: sixteen outputs at a time
+/// are summed in registers over the rows, in row order (the same sums as a sequence of axpys).
+#[inline]
+pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], h: &[f32], out: &mut [f32]) {
+    let mut c = 0;
+    while c + 16 <= n {
+        let mut acc: [F32x4; 4] = core::array::from_fn(|q| F32x4::load(&b[c + 4 * q..]));
+        for &j in rows {
+            let j = j as usize;
+            let hj = F32x4::splat(h[j]);
+            let row = &e[j * n + c..j * n + c + 16];
+            for q in 0..4 {
+                acc[q] = acc[q].add(hj.mul(F32x4::load(&row[4 * q..])));
+            }
+        }
+        for q in 0..4 {
+            acc[q].store(&mut out[c + 4 * q..]);
+        }
+        c += 16;
+    }
+    out[c..n].copy_from_slice(&b[c..n]);
+    for &j in rows {
+        let j = j as usize;
+        axpy(&mut out[c..n], h[j], &e[j * n + c..j * n + n]);
+    }
+}
+
+/// The loss and its gradient at the outputs, for one row. On entry `out` holds o = Eᵀh + b; on return
+/// out = act(o) (ReLU when `relu`), g_i = g_scale_i (out_i − target_i) act'(o_i), and the result is
+/// Σ_i I_i (out_i − target_i)².
+#[inline]
+pub fn output_error(
+    out: &mut [f32],
+    target: &[f32],
+    importance: &[f32],
+    g_scale: &[f32],
+    g: &mut [f32],
+    relu: bool,
+) -> f32 {
+    let n = out.len();
+    let mut acc = [F32x4::splat(0.0); 4];
+    let mut step = |acc: &mut F32x4, k: usize| {
+        let o = F32x4::load(&out[k..]);
+        let o = if relu { o.where_positive(o) } else { o };
+        o.store(&mut out[k..]);
+        let e = o.sub(F32x4::load(&target[k..]));
+        *acc = acc.add(F32x4::load(&importance[k..]).mul(e).mul(e));
+        let gk = F32x4::load(&g_scale[k..]).mul(e);
+        let gk = if relu { gk.where_positive(o) } else { gk };
+        gk.store(&mut g[k..]);
+    };
+    let mut k = 0;
+    while k + LANES <= n {
+        for (q, acc) in acc.iter_mut().enumerate() {
+            step(acc, k + 4 * q);
+        }
+        k += LANES;
+    }
+    for acc in acc.iter_mut() {
+        if k + 4 <= n {
+            step(acc, k);
+            k += 4;
+        }
+    }
+    let mut loss = reduce4(acc);
+    while k < n {
+        let o = if relu && !(out[k] > 0.0) { 0.0 } else { out[k] };
+        out[k] = o;
+        let e = o - target[k];
+        loss += importance[k] * e * e;
+        g[k] = if relu && !(o > 0.0) {
+            0.0
+        } else {
+            g_scale[k] * e
+        };
+        k += 1;
+    }
+    loss
 }
 
 /// Σ x_k².
@@ -81,6 +219,34 @@ mod tests {
             let plain: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
             assert!((dot(&a, &b) as f64 - plain).abs() < 1e-5, "len {len}");
         }
+    }
+
+    #[test]
+    fn dot_and_axpy_is_a_dot_and_an_axpy() {
+        for len in [0, 3, 8, 21] {
+            let a: Vec<f32> = (0..len).map(|k| k as f32 - 4.0).collect();
+            let g: Vec<f32> = (0..len).map(|k| 0.5 * k as f32).collect();
+            let mut y = vec![1.0; len];
+            let mut y2 = y.clone();
+            let d = dot_and_axpy(&a, &g, &mut y, 3.0);
+            axpy(&mut y2, 3.0, &g);
+            assert_eq!(d, dot(&a, &g));
+            assert_eq!(y, y2);
+        }
+    }
+
+    #[test]
+    fn bias_plus_rows_sums_the_chosen_rows() {
+        let n = 37;
+        let e: Vec<f32> = (0..3 * n).map(|k| (k as f32 * 0.7).sin()).collect();
+        let b: Vec<f32> = (0..n).map(|k| k as f32 * 0.01).collect();
+        let h = [2.0, -1.0, 0.5];
+        let mut out = vec![0.0; n];
+        bias_plus_rows(&b, &e, n, &[0, 2], &h, &mut out);
+        let mut expect = b.clone();
+        axpy(&mut expect, 2.0, &e[0..n]);
+        axpy(&mut expect, 0.5, &e[2 * n..3 * n]);
+        assert_eq!(out, expect, "the same bits as axpys in row order");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! - [`rng`]: seeded random streams, identical on every target
 //! - [`data`]: sparse synthetic batches
 //! - [`model`]: the four toy models, forward and backward
-//! - [`kernels`]: the fixed-order vector loops the maths is made of
+//! - [`kernels`]: the fixed-order vector loops the maths is made of, over [`simd`] lanes
 //! - [`optimizer`]: AdamW and learning-rate schedules
 //! - [`training`]: the trainer (step, reset, seek, snapshots)
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod model;
 pub mod optimizer;
 pub mod rng;
+pub mod simd;
 pub mod sweep;
 pub mod training;
 

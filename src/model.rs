@@ -19,7 +19,7 @@
 
 use crate::config::{Config, ModelKind};
 use crate::data::Batch;
-use crate::kernels::{axpy, dot};
+use crate::kernels::{axpy, bias_plus_rows, dot, dot_and_axpy, output_error};
 use crate::rng::{Rng, Stream};
 
 /// Shapes and constants of one model: everything but the parameter values.
@@ -67,7 +67,11 @@ pub struct Workspace {
     active: Vec<u32>,
     out: Vec<f32>,
     target: Vec<f32>,
+    /// scale · I_i, where scale = 2 / (batch · n) times the row's multiplicity.
+    g_scale: Vec<f32>,
     g: Vec<f32>,
+    /// Outputs with g_i ≠ 0.
+    live: Vec<u32>,
     dz: Vec<f32>,
 }
 
@@ -153,6 +157,7 @@ impl Model {
         ws.x.resize(self.n, 0.0);
         ws.out.resize(self.n, 0.0);
         ws.g.resize(self.n, 0.0);
+        ws.g_scale.resize(self.n, 0.0);
         ws.target.clear();
         ws.target.resize(self.n, 0.0);
     }
@@ -170,6 +175,7 @@ impl Model {
     ) -> f32 {
         self.prepare(ws);
         let scale = 2.0 / (batch.rows * self.n) as f32;
+        self.set_g_scale(ws, scale);
         let mut total = 0.0f64;
         let mut empty_rows = 0usize;
         for b in 0..batch.rows {
@@ -180,7 +186,7 @@ impl Model {
             }
             total += self.forward_row(params, features, values, ws) as f64;
             if let Some(grad) = grad.as_deref_mut() {
-                self.backward_row(params, features, values, scale, grad, ws);
+                self.backward_row(params, features, values, grad, ws);
             }
             for &i in features {
                 ws.target[i as usize] = 0.0;
@@ -189,16 +195,23 @@ impl Model {
         }
         if empty_rows > 0 {
             let k = empty_rows as f32;
+            self.set_g_scale(ws, k * scale);
             total += k as f64 * self.forward_row(params, &[], &[], ws) as f64;
             if let Some(grad) = grad.as_deref_mut() {
-                self.backward_row(params, &[], &[], k * scale, grad, ws);
+                self.backward_row(params, &[], &[], grad, ws);
             }
         }
         (total / (batch.rows * self.n) as f64) as f32
     }
 
+    fn set_g_scale(&self, ws: &mut Workspace, scale: f32) {
+        for (s, &imp) in ws.g_scale.iter_mut().zip(&self.importance) {
+            *s = scale * imp;
+        }
+    }
+
     /// Forward pass of one row given its present features; returns Σ_i I_i (target_i − out_i)² and
-    /// leaves z, h, the active neurons, out and the target in the workspace.
+    /// leaves z, h, the active neurons, the target and g = ∂loss/∂o in the workspace.
     fn forward_row(
         &self,
         params: &[f32],
@@ -237,19 +250,17 @@ impl Model {
         }
         // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
         // under ReLU (all of them otherwise).
-        ws.active.clear();
+        // (Branch-free: whether a neuron fires is a coin flip to the branch predictor.)
+        ws.active.resize(m, 0);
+        let mut active = 0;
         for j in 0..m {
             let z = ws.z[j];
-            if self.kind.hidden_relu() {
-                ws.h[j] = if z > 0.0 { z } else { 0.0 };
-                if z > 0.0 {
-                    ws.active.push(j as u32);
-                }
-            } else {
-                ws.h[j] = z;
-                ws.active.push(j as u32);
-            }
+            let on = !self.kind.hidden_relu() || z > 0.0;
+            ws.h[j] = if on { z } else { 0.0 };
+            ws.active[active] = j as u32;
+            active += on as usize;
         }
+        ws.active.truncate(active);
         // The target: x, or |x| for abs.
         for (&i, &v) in features.iter().zip(values) {
             ws.target[i as usize] = if self.kind.signed_inputs() {
@@ -259,57 +270,71 @@ impl Model {
             };
         }
         // o = b + Σ_{active j} h_j E_j, then out = act(o) and the weighted squared error.
-        output(b, out_w, n, &ws.active, &ws.h, &mut ws.out);
-        let relu = self.kind.output_relu();
-        let mut loss = 0.0f32;
-        for i in 0..n {
-            if relu && ws.out[i] < 0.0 {
-                ws.out[i] = 0.0;
-            }
-            let e = ws.out[i] - ws.target[i];
-            loss += self.importance[i] * e * e;
-        }
-        loss
+        bias_plus_rows(b, out_w, n, &ws.active, &ws.h, &mut ws.out);
+        // out = act(o), the weighted squared error, and g = ∂loss/∂o.
+        output_error(
+            &mut ws.out,
+            &ws.target,
+            &self.importance,
+            &ws.g_scale,
+            &mut ws.g,
+            self.kind.output_relu(),
+        )
     }
 
-    /// Backward pass of the row last passed to `forward_row`, adding `scale` × its gradient to `grad`.
+    /// Backward pass of the row last passed to `forward_row`, adding its gradient to `grad`.
     fn backward_row(
         &self,
         params: &[f32],
         features: &[u32],
         values: &[f32],
-        scale: f32,
         grad: &mut [f32],
         ws: &mut Workspace,
     ) {
         let n = self.n;
         let l = self.layout();
-        let relu = self.kind.output_relu();
-        // g_i = ∂loss/∂o_i = scale · I_i (out_i − target_i) · act'(o_i), where act'(o) = 0 for o ≤ 0
-        // under ReLU (out_i = 0 marks an inactive output).
-        for i in 0..n {
-            let e = ws.out[i] - ws.target[i];
-            ws.g[i] = if relu && ws.out[i] == 0.0 {
-                0.0
-            } else {
-                scale * self.importance[i] * e
-            };
-        }
         // ∂/∂b = g
         for (gb, &g) in grad[l.b.0..l.b.1].iter_mut().zip(&ws.g) {
             *gb += g;
         }
         // For each active neuron: ∂/∂E_j += h_j g and ∂/∂z_j = ∂/∂h_j = E_j · g (ReLU'(z_j) = 1 there;
         // an inactive neuron has ∂/∂z_j = 0).
+        // When few outputs have a gradient (a ReLU output is off wherever the model predicts 0, which at
+        // low density is most outputs), only those are visited.
         ws.dz.fill(0.0);
+        ws.live.resize(n, 0);
+        let mut live = 0;
+        for (i, &g) in ws.g.iter().enumerate() {
+            ws.live[live] = i as u32;
+            live += (g != 0.0) as usize;
+        }
         {
             let out_w = &params[l.out().0..l.out().1];
             let out_grad = &mut grad[l.out().0..l.out().1];
-            for &j in &ws.active {
-                let j = j as usize;
-                let row = j * n..j * n + n;
-                ws.dz[j] = dot(&out_w[row.clone()], &ws.g);
-                axpy(&mut out_grad[row], ws.h[j], &ws.g);
+            if live * SPARSE_OUTPUTS < n {
+                let live = &ws.live[..live];
+                for &j in &ws.active {
+                    let j = j as usize;
+                    let (e, de, hj) = (
+                        &out_w[j * n..j * n + n],
+                        &mut out_grad[j * n..j * n + n],
+                        ws.h[j],
+                    );
+                    let mut dz = 0.0;
+                    for &i in live {
+                        let (i, g) = (i as usize, ws.g[i as usize]);
+                        dz += e[i] * g;
+                        de[i] += hj * g;
+                    }
+                    ws.dz[j] = dz;
+                }
+            } else {
+                for &j in &ws.active {
+                    let j = j as usize;
+                    let row = j * n..j * n + n;
+                    ws.dz[j] =
+                        dot_and_axpy(&out_w[row.clone()], &ws.g, &mut out_grad[row], ws.h[j]);
+                }
             }
         }
         if self.hidden_bias {
@@ -338,31 +363,8 @@ impl Model {
 
 /// A row with more than n / DENSE_ROW present features takes the dense path.
 const DENSE_ROW: usize = 4;
-
-/// out = b + Σ_{j in active} h_j E_j, accumulated in registers a chunk of outputs at a time; for each
-/// output the sum runs over the active neurons in order, exactly as a sequence of axpys would.
-fn output(b: &[f32], e: &[f32], n: usize, active: &[u32], h: &[f32], out: &mut [f32]) {
-    const CHUNK: usize = 16;
-    let full = n / CHUNK * CHUNK;
-    for c in (0..full).step_by(CHUNK) {
-        let mut acc = [0.0f32; CHUNK];
-        acc.copy_from_slice(&b[c..c + CHUNK]);
-        for &j in active {
-            let j = j as usize;
-            let hj = h[j];
-            let row = &e[j * n + c..j * n + c + CHUNK];
-            for k in 0..CHUNK {
-                acc[k] += hj * row[k];
-            }
-        }
-        out[c..c + CHUNK].copy_from_slice(&acc);
-    }
-    out[full..n].copy_from_slice(&b[full..n]);
-    for &j in active {
-        let j = j as usize;
-        axpy(&mut out[full..n], h[j], &e[j * n + full..j * n + n]);
-    }
-}
+/// A row with fewer than n / SPARSE_OUTPUTS outputs with a gradient back-propagates through those alone.
+const SPARSE_OUTPUTS: usize = 4;
 
 /// Read access to one model's parameters by the paper's names and shapes.
 pub struct Weights<'a> {

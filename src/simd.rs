@@ -1,0 +1,179 @@
+//! Four f32 lanes, the one vector type the kernels use: SSE2 on x86-64, simd128 on wasm32, plain arrays
+//! elsewhere. Each operation is a lane-wise IEEE-754 single-precision operation with round-to-nearest,
+//! so every implementation gives the same bits (no FMA, no approximate instructions, no NaN-dependent
+//! min/max: ReLU is a compare and a mask).
+
+#[cfg(target_arch = "x86_64")]
+mod imp {
+    use core::arch::x86_64::*;
+
+    #[derive(Clone, Copy)]
+    pub struct F32x4(__m128);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn splat(v: f32) -> F32x4 {
+            // SAFETY: SSE2 is part of the x86-64 baseline.
+            F32x4(unsafe { _mm_set1_ps(v) })
+        }
+        #[inline(always)]
+        pub fn load(s: &[f32]) -> F32x4 {
+            assert!(s.len() >= 4);
+            // SAFETY: four floats are in bounds (checked above); unaligned load.
+            F32x4(unsafe { _mm_loadu_ps(s.as_ptr()) })
+        }
+        #[inline(always)]
+        pub fn store(self, s: &mut [f32]) {
+            assert!(s.len() >= 4);
+            // SAFETY: as in `load`.
+            unsafe { _mm_storeu_ps(s.as_mut_ptr(), self.0) }
+        }
+        #[inline(always)]
+        pub fn add(self, o: F32x4) -> F32x4 {
+            F32x4(unsafe { _mm_add_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        pub fn sub(self, o: F32x4) -> F32x4 {
+            F32x4(unsafe { _mm_sub_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        pub fn mul(self, o: F32x4) -> F32x4 {
+            F32x4(unsafe { _mm_mul_ps(self.0, o.0) })
+        }
+        /// Lanes of `self` where `gate > 0`, +0 elsewhere.
+        #[inline(always)]
+        pub fn where_positive(self, gate: F32x4) -> F32x4 {
+            F32x4(unsafe { _mm_and_ps(self.0, _mm_cmpgt_ps(gate.0, _mm_setzero_ps())) })
+        }
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            let mut a = [0.0; 4];
+            self.store(&mut a);
+            a
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod imp {
+    use core::arch::wasm32::*;
+
+    #[derive(Clone, Copy)]
+    pub struct F32x4(v128);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn splat(v: f32) -> F32x4 {
+            F32x4(f32x4_splat(v))
+        }
+        #[inline(always)]
+        pub fn load(s: &[f32]) -> F32x4 {
+            assert!(s.len() >= 4);
+            // SAFETY: four floats are in bounds (checked above); wasm loads may be unaligned.
+            F32x4(unsafe { v128_load(s.as_ptr() as *const v128) })
+        }
+        #[inline(always)]
+        pub fn store(self, s: &mut [f32]) {
+            assert!(s.len() >= 4);
+            // SAFETY: as in `load`.
+            unsafe { v128_store(s.as_mut_ptr() as *mut v128, self.0) }
+        }
+        #[inline(always)]
+        pub fn add(self, o: F32x4) -> F32x4 {
+            F32x4(f32x4_add(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn sub(self, o: F32x4) -> F32x4 {
+            F32x4(f32x4_sub(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn mul(self, o: F32x4) -> F32x4 {
+            F32x4(f32x4_mul(self.0, o.0))
+        }
+        /// Lanes of `self` where `gate > 0`, +0 elsewhere.
+        #[inline(always)]
+        pub fn where_positive(self, gate: F32x4) -> F32x4 {
+            F32x4(v128_and(self.0, f32x4_gt(gate.0, f32x4_splat(0.0))))
+        }
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            let mut a = [0.0; 4];
+            self.store(&mut a);
+            a
+        }
+    }
+}
+
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
+mod imp {
+    #[derive(Clone, Copy)]
+    pub struct F32x4([f32; 4]);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn splat(v: f32) -> F32x4 {
+            F32x4([v; 4])
+        }
+        #[inline(always)]
+        pub fn load(s: &[f32]) -> F32x4 {
+            F32x4([s[0], s[1], s[2], s[3]])
+        }
+        #[inline(always)]
+        pub fn store(self, s: &mut [f32]) {
+            s[..4].copy_from_slice(&self.0);
+        }
+        #[inline(always)]
+        pub fn add(self, o: F32x4) -> F32x4 {
+            F32x4(core::array::from_fn(|k| self.0[k] + o.0[k]))
+        }
+        #[inline(always)]
+        pub fn sub(self, o: F32x4) -> F32x4 {
+            F32x4(core::array::from_fn(|k| self.0[k] - o.0[k]))
+        }
+        #[inline(always)]
+        pub fn mul(self, o: F32x4) -> F32x4 {
+            F32x4(core::array::from_fn(|k| self.0[k] * o.0[k]))
+        }
+        #[inline(always)]
+        pub fn where_positive(self, gate: F32x4) -> F32x4 {
+            F32x4(core::array::from_fn(|k| {
+                if gate.0[k] > 0.0 {
+                    self.0[k]
+                } else {
+                    0.0
+                }
+            }))
+        }
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            self.0
+        }
+    }
+}
+
+pub use imp::F32x4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_are_ieee_single_operations() {
+        let a = [1.5f32, -2.0, 1e-40, f32::MAX];
+        let b = [0.1f32, 3.0, 1e-3, 2.0];
+        let (va, vb) = (F32x4::load(&a), F32x4::load(&b));
+        let expect = |f: fn(f32, f32) -> f32| core::array::from_fn::<f32, 4, _>(|k| f(a[k], b[k]));
+        let bits = |x: [f32; 4]| x.map(f32::to_bits);
+        assert_eq!(bits(va.add(vb).to_array()), bits(expect(|x, y| x + y)));
+        assert_eq!(bits(va.sub(vb).to_array()), bits(expect(|x, y| x - y)));
+        assert_eq!(bits(va.mul(vb).to_array()), bits(expect(|x, y| x * y)));
+        let gate = F32x4::load(&[1.0, -1.0, 0.0, f32::NAN]);
+        assert_eq!(
+            bits(va.where_positive(gate).to_array()),
+            bits([1.5, 0.0, 0.0, 0.0])
+        );
+    }
+}
