@@ -491,11 +491,15 @@ mod tests {
 
     #[test]
     fn relations_between_settings_are_checked() {
-        let mut c = Config::default();
-        c.density = vec![0.1, 0.2];
+        let c = Config {
+            density: vec![0.1, 0.2],
+            ..Config::default()
+        };
         assert!(c.check().unwrap_err().contains("exactly n"));
-        let mut c = Config::default();
-        c.hidden_bias = true;
+        let c = Config {
+            hidden_bias: true,
+            ..Config::default()
+        };
         assert!(c.check().unwrap_err().contains("relu-hidden"));
     }
 

@@ -103,7 +103,7 @@ pub fn neurons(w: &[f32], n: usize, m: usize) -> Vec<Neuron> {
                         best
                     }
                 });
-            let norm = sum_sq(&row).sqrt();
+            let norm = sum_sq(row).sqrt();
             let top = top_weight.abs();
             let monosemanticity = if norm > 0.0 { top / norm } else { 0.0 };
             Neuron {

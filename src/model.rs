@@ -197,7 +197,7 @@ impl Model {
             let k = empty_rows as f32;
             self.set_g_scale(ws, k * scale);
             total += k as f64 * self.forward_row(params, &[], &[], ws) as f64;
-            if let Some(grad) = grad.as_deref_mut() {
+            if let Some(grad) = grad {
                 self.backward_row(params, &[], &[], grad, ws);
             }
         }

@@ -3,6 +3,10 @@
 //! so every implementation gives the same bits (no FMA, no approximate instructions, no NaN-dependent
 //! min/max: ReLU is a compare and a mask).
 
+// `add`, `mul`, … are named after the lane instructions and chain left to right in the order the
+// kernels mean; operator traits would invite precedence to reorder nothing, but read less plainly.
+#![allow(clippy::should_implement_trait)]
+
 #[cfg(target_arch = "x86_64")]
 mod imp {
     use core::arch::x86_64::*;

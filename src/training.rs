@@ -42,7 +42,7 @@ impl Snapshots {
     }
 
     fn offer(&mut self, state: &State) {
-        if state.step % self.interval != 0 {
+        if !state.step.is_multiple_of(self.interval) {
             return;
         }
         self.states.push(state.clone());

@@ -1,0 +1,63 @@
+//! The wasm build in headless Chromium (wasm-bindgen-test-runner with chromedriver; see .ci/test):
+//! the same trainer, through the same `Run` API the page uses.
+#![cfg(target_arch = "wasm32")]
+
+use tms_explorer::bindings::{bench_cases, Run};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const ABS: &str = "model=abs&n=12&m=5&density=0.1&importance=0.8&batch=128&seed=7";
+
+#[wasm_bindgen_test]
+fn same_settings_give_the_same_weights_and_reset_restores_them() {
+    let mut a = Run::new(ABS).unwrap();
+    let mut b = Run::new(ABS).unwrap();
+    let start = a.params();
+    a.step(60);
+    b.step(25);
+    b.step(35);
+    assert_eq!(a.params(), b.params());
+    assert_ne!(a.params(), start);
+    a.reset();
+    assert_eq!(a.params(), start);
+    assert_eq!(a.step_count(), 0.0);
+}
+
+#[wasm_bindgen_test]
+fn seek_goes_back_to_the_exact_weights_of_an_earlier_step() {
+    let mut a = Run::new(ABS).unwrap();
+    a.step(40);
+    let at_40 = a.fingerprint();
+    a.step(300);
+    a.seek(40.0);
+    assert_eq!(a.fingerprint(), at_40);
+    assert_eq!(a.loss_history().len(), 40);
+}
+
+#[wasm_bindgen_test]
+fn a_new_seed_changes_the_weights_and_the_settings() {
+    let mut a = Run::new(ABS).unwrap();
+    let before = a.params();
+    let seed = a.new_seed();
+    assert!(a.settings().contains(&format!("seed={seed}")));
+    if seed != 7 {
+        assert_ne!(a.params(), before);
+    }
+}
+
+#[wasm_bindgen_test]
+fn training_lowers_the_loss_in_the_browser() {
+    let mut a = Run::new("model=relu-output&n=5&m=2&density=0.1&batch=256").unwrap();
+    let first = a.step(1);
+    let last = a.step(1500);
+    assert!(last < 0.5 * first, "{first} → {last}");
+}
+
+#[wasm_bindgen_test]
+fn bad_settings_are_refused_with_a_message() {
+    assert!(Run::new("n=0").is_err());
+    assert!(Run::new("model=mlp").is_err());
+    assert!(Run::new("density=0.1,0.2&n=3").is_err());
+    assert!(bench_cases().contains("abs n=100 m=40"));
+}
