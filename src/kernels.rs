@@ -106,25 +106,43 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
     sum
 }
 
-/// out = b + Σ_{j in rows} h_j E_j, where E_j is the n-vector at `e[j n..]`: sixteen outputs at a time
-/// are summed in registers over the rows, in row order (the same sums as a sequence of axpys).
+/// out = b + Σ_{j in rows} h_j E_j, where E_j is the n-vector at `e[j n..]`: 32 outputs at a time are
+/// summed in registers over the rows, in row order (the same sums as a sequence of axpys).
 #[inline]
 pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], h: &[f32], out: &mut [f32]) {
+    const CHUNK: usize = 32;
+    assert!(b.len() >= n && out.len() >= n);
+    assert!(rows
+        .iter()
+        .all(|&j| (j as usize + 1) * n <= e.len() && (j as usize) < h.len()));
     let mut c = 0;
-    while c + 16 <= n {
-        let mut acc: [F32x4; 4] = core::array::from_fn(|q| F32x4::load(&b[c + 4 * q..]));
+    while c + CHUNK <= n {
+        let mut acc: [F32x4; 8] = core::array::from_fn(|q| F32x4::load(&b[c + 4 * q..]));
         for &j in rows {
             let j = j as usize;
-            let hj = F32x4::splat(h[j]);
-            let row = &e[j * n + c..j * n + c + 16];
-            for q in 0..4 {
-                acc[q] = acc[q].add(hj.mul(F32x4::load(&row[4 * q..])));
+            // SAFETY: j < h.len() and (j + 1) n ≤ e.len() (asserted above), c + CHUNK ≤ n.
+            let (hj, row) =
+                unsafe { (F32x4::splat(*h.get_unchecked(j)), e.as_ptr().add(j * n + c)) };
+            for (q, acc) in acc.iter_mut().enumerate() {
+                *acc = acc.add(hj.mul(unsafe { F32x4::load_ptr(row.add(4 * q)) }));
             }
         }
-        for q in 0..4 {
-            acc[q].store(&mut out[c + 4 * q..]);
+        for (q, acc) in acc.iter().enumerate() {
+            acc.store(&mut out[c + 4 * q..]);
         }
-        c += 16;
+        c += CHUNK;
+    }
+    while c + 4 <= n {
+        let mut acc = F32x4::load(&b[c..]);
+        for &j in rows {
+            let j = j as usize;
+            // SAFETY: as above, c + 4 ≤ n.
+            let (hj, row) =
+                unsafe { (F32x4::splat(*h.get_unchecked(j)), e.as_ptr().add(j * n + c)) };
+            acc = acc.add(hj.mul(unsafe { F32x4::load_ptr(row) }));
+        }
+        acc.store(&mut out[c..]);
+        c += 4;
     }
     out[c..n].copy_from_slice(&b[c..n]);
     for &j in rows {

@@ -72,6 +72,9 @@ pub struct Workspace {
     g: Vec<f32>,
     /// Outputs with g_i ≠ 0.
     live: Vec<u32>,
+    /// h_j and ∂/∂z_j of the active neurons, in `active` order (sparse backward path).
+    h_active: Vec<f32>,
+    dz_active: Vec<f32>,
     dz: Vec<f32>,
 }
 
@@ -243,20 +246,20 @@ impl Model {
         } else {
             for (&i, &v) in features.iter().zip(values) {
                 let i = i as usize;
-                for (j, z) in ws.z.iter_mut().enumerate() {
-                    *z += v * w[j * n + i];
+                for (z, row) in ws.z.iter_mut().zip(w.chunks_exact(n)) {
+                    *z += v * row[i];
                 }
             }
         }
         // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
-        // under ReLU (all of them otherwise).
-        // (Branch-free: whether a neuron fires is a coin flip to the branch predictor.)
+        // under ReLU (all of them otherwise). The list is built without branches: whether a neuron
+        // fires is a coin flip to the branch predictor.
+        let relu = self.kind.hidden_relu();
         ws.active.resize(m, 0);
         let mut active = 0;
-        for j in 0..m {
-            let z = ws.z[j];
-            let on = !self.kind.hidden_relu() || z > 0.0;
-            ws.h[j] = if on { z } else { 0.0 };
+        for (j, (&z, h)) in ws.z.iter().zip(ws.h.iter_mut()).enumerate() {
+            let on = !relu || z > 0.0;
+            *h = if on { z } else { 0.0 };
             ws.active[active] = j as u32;
             active += on as usize;
         }
@@ -312,21 +315,28 @@ impl Model {
             let out_w = &params[l.out().0..l.out().1];
             let out_grad = &mut grad[l.out().0..l.out().1];
             if live * SPARSE_OUTPUTS < n {
-                let live = &ws.live[..live];
-                for &j in &ws.active {
-                    let j = j as usize;
-                    let (e, de, hj) = (
-                        &out_w[j * n..j * n + n],
-                        &mut out_grad[j * n..j * n + n],
-                        ws.h[j],
-                    );
-                    let mut dz = 0.0;
-                    for &i in live {
-                        let (i, g) = (i as usize, ws.g[i as usize]);
-                        dz += e[i] * g;
-                        de[i] += hj * g;
+                // Output-major, so the active neurons' sums are independent of each other; each
+                // dz_j still adds its terms in output order, as the dense path's lanes do not.
+                ws.h_active.clear();
+                ws.h_active
+                    .extend(ws.active.iter().map(|&j| ws.h[j as usize]));
+                ws.dz_active.clear();
+                ws.dz_active.resize(ws.active.len(), 0.0);
+                for &i in &ws.live[..live] {
+                    let (i, g) = (i as usize, ws.g[i as usize]);
+                    for ((&j, &hj), dz) in ws
+                        .active
+                        .iter()
+                        .zip(&ws.h_active)
+                        .zip(ws.dz_active.iter_mut())
+                    {
+                        let at = j as usize * n + i;
+                        *dz += out_w[at] * g;
+                        out_grad[at] += hj * g;
                     }
-                    ws.dz[j] = dz;
+                }
+                for (&j, &dz) in ws.active.iter().zip(&ws.dz_active) {
+                    ws.dz[j as usize] = dz;
                 }
             } else {
                 for &j in &ws.active {

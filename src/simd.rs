@@ -26,6 +26,12 @@ mod imp {
             // SAFETY: four floats are in bounds (checked above); unaligned load.
             F32x4(unsafe { _mm_loadu_ps(s.as_ptr()) })
         }
+        /// # Safety
+        /// `p..p + 4` must be readable.
+        #[inline(always)]
+        pub unsafe fn load_ptr(p: *const f32) -> F32x4 {
+            F32x4(_mm_loadu_ps(p))
+        }
         #[inline(always)]
         pub fn store(self, s: &mut [f32]) {
             assert!(s.len() >= 4);
@@ -76,6 +82,12 @@ mod imp {
             // SAFETY: four floats are in bounds (checked above); wasm loads may be unaligned.
             F32x4(unsafe { v128_load(s.as_ptr() as *const v128) })
         }
+        /// # Safety
+        /// `p..p + 4` must be readable.
+        #[inline(always)]
+        pub unsafe fn load_ptr(p: *const f32) -> F32x4 {
+            F32x4(v128_load(p as *const v128))
+        }
         #[inline(always)]
         pub fn store(self, s: &mut [f32]) {
             assert!(s.len() >= 4);
@@ -124,6 +136,12 @@ mod imp {
         #[inline(always)]
         pub fn load(s: &[f32]) -> F32x4 {
             F32x4([s[0], s[1], s[2], s[3]])
+        }
+        /// # Safety
+        /// `p..p + 4` must be readable.
+        #[inline(always)]
+        pub unsafe fn load_ptr(p: *const f32) -> F32x4 {
+            F32x4([*p, *p.add(1), *p.add(2), *p.add(3)])
         }
         #[inline(always)]
         pub fn store(self, s: &mut [f32]) {
