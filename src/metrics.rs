@@ -15,7 +15,8 @@ use crate::model::Weights;
 pub const REPRESENTED_NORM: f32 = 0.5;
 /// A neuron is monosemantic when its largest weight carries this share of its row's norm.
 pub const MONOSEMANTIC: f32 = 0.99;
-/// A feature is carried by a neuron when its |weight| is at least this share of the neuron's largest.
+/// A feature is carried by a neuron when it can drive the neuron with at least this share of the
+/// largest |weight|.
 pub const CARRIED: f32 = 0.1;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,14 +85,17 @@ pub struct Neuron {
     /// max |w| / ‖row‖: 1 when a single feature feeds the neuron.
     pub monosemanticity: f32,
     pub monosemantic: bool,
-    /// Features with |w| ≥ `CARRIED` × the largest |w| (0 for a dead neuron).
+    /// Features that drive the neuron with a weight of at least `CARRIED` × the largest |w| (0 for a
+    /// dead neuron). With inputs in [0, 1) only positive weights can switch a ReLU neuron on, so only
+    /// they count; with signed inputs (`abs`) either sign does.
     pub features: usize,
     /// ‖row‖
     pub norm: f32,
 }
 
 /// Per-neuron metrics of W (m × n, row-major): neuron j reads the features through row j.
-pub fn neurons(w: &[f32], n: usize, m: usize) -> Vec<Neuron> {
+/// `signed_inputs`: features take negative values too (`abs`).
+pub fn neurons(w: &[f32], n: usize, m: usize, signed_inputs: bool) -> Vec<Neuron> {
     (0..m)
         .map(|j| {
             let row = &w[j * n..j * n + n];
@@ -112,7 +116,8 @@ pub fn neurons(w: &[f32], n: usize, m: usize) -> Vec<Neuron> {
                 monosemanticity,
                 monosemantic: monosemanticity > MONOSEMANTIC,
                 features: if top > 0.0 {
-                    row.iter().filter(|w| w.abs() >= CARRIED * top).count()
+                    let drive = |w: f32| if signed_inputs { w.abs() } else { w };
+                    row.iter().filter(|&&w| drive(w) >= CARRIED * top).count()
                 } else {
                     0
                 },
@@ -164,7 +169,11 @@ pub fn summarize(weights: &Weights) -> Summary {
     let w = weights.w();
     Summary {
         features: features(w, n, m),
-        neurons: weights.model.kind.hidden_relu().then(|| neurons(w, n, m)),
+        neurons: weights
+            .model
+            .kind
+            .hidden_relu()
+            .then(|| neurons(w, n, m, weights.model.kind.signed_inputs())),
     }
 }
 
@@ -234,10 +243,15 @@ mod tests {
         // n = 3 features, m = 3 neurons, W is m × n (row j = neuron j).
         // neuron 0 reads only feature 2 (−1.5); neuron 1 reads features 0 and 1 equally; neuron 2 is dead.
         let w = [0.0, 0.0, -1.5, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0];
-        let ns = neurons(&w, 3, 3);
+        let ns = neurons(&w, 3, 3, true);
         assert_eq!(ns[0].top_feature, 2);
         assert_eq!(ns[0].top_weight, -1.5);
         assert!(ns[0].monosemantic && ns[0].features == 1);
+        // With inputs that are never negative, a negative weight cannot switch the neuron on.
+        assert_eq!(neurons(&w, 3, 3, false)[0].features, 0);
+        let inhibited = [1.0, -0.5, 0.3];
+        assert_eq!(neurons(&inhibited, 3, 1, false)[0].features, 2);
+        assert_eq!(neurons(&inhibited, 3, 1, true)[0].features, 3);
         assert!(!ns[1].monosemantic && ns[1].features == 2);
         assert!(close(ns[1].monosemanticity, 1.0 / 2f32.sqrt()));
         assert_eq!((ns[2].features, ns[2].monosemantic), (0, false));

@@ -26,7 +26,7 @@ fn basic(model: ModelKind, density: f32) -> Config {
 /// "negative side" neuron ReLU(−x_i), each monosemantic?
 fn abs_splits_each_feature(t: &Trainer) -> bool {
     let w = t.weights();
-    let ns: Vec<Neuron> = neurons(w.w(), 3, 6);
+    let ns: Vec<Neuron> = neurons(w.w(), 3, 6, true);
     (0..3).all(|i| {
         let on = |positive: bool| {
             ns.iter()
@@ -59,7 +59,7 @@ fn abs_computes_absolute_value_with_a_positive_and_a_negative_neuron_per_feature
     assert!(
         abs_splits_each_feature(&t),
         "{:?}",
-        neurons(t.weights().w(), 3, 6)
+        neurons(t.weights().w(), 3, 6, true)
     );
     // And it computes |x|.
     let out = t.model().forward(t.params(), &[0.5, -0.25, -0.75]);
@@ -182,4 +182,23 @@ fn a_hidden_bias_lets_relu_hidden_put_its_neurons_in_the_linear_regime() {
     let b_h = t.weights().b_h().unwrap();
     let positive = b_h.iter().filter(|&&b| b > 0.0).count();
     assert!(positive >= 4, "b_h = {b_h:?}");
+}
+
+#[test]
+fn relu_hidden_neurons_go_from_monosemantic_to_polysemantic_as_features_get_sparse() {
+    // The privileged-basis figure: dense features get a neuron each; sparse ones share them all.
+    let poly = |density: f32| {
+        let t = train(Config {
+            model: ModelKind::ReluHidden,
+            n: 10,
+            m: 5,
+            density: vec![density],
+            importance: 0.75,
+            ..Config::default()
+        });
+        let ns = summarize(&t.weights()).neurons.unwrap();
+        ns.iter().filter(|n| !n.monosemantic).count()
+    };
+    assert_eq!(poly(0.75), 0, "dense: every neuron monosemantic");
+    assert_eq!(poly(0.04), 5, "sparse: every neuron polysemantic");
 }
