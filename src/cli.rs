@@ -18,6 +18,8 @@ tms: train and inspect the toy models of 'Toy Models of Superposition'
 usage:
   tms train [SETTINGS] [--step N] [--json FILE]   (--step: stop at step N; default the budget)
   tms sweep [SETTINGS] [--densities P,P,..] [--restarts K] [--threads T] [--json FILE]
+  tms render [SETTINGS] [--step N] --view VIEW [--svg FILE] [--png FILE] [--width W] [--height H]
+             [--theme light|dark] [--scale S]   (VIEW: matrix, stack, graph, bars, hidden, loss)
   tms bench [--runs R] [--native-only]
   tms serve [--port PORT] [--dir DIR]   (port 0: any free port)
   tms help
@@ -240,6 +242,55 @@ fn train(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Trains like `train`, quietly, to `--step` (default the budget).
+fn train_to(args: &Args) -> Result<Trainer, String> {
+    let until = args.int("step", args.config.steps, 0, STEPS_MAX)?;
+    let mut trainer = Trainer::new(args.config.clone())?;
+    trainer.step(until);
+    Ok(trainer)
+}
+
+fn render(args: &[String]) -> Result<(), String> {
+    use tms_explorer::views::{scene::to_svg, scene::write_png, ModelView, Theme, View};
+    let args = Args::parse(
+        args,
+        &[
+            "step", "view", "svg", "png", "width", "height", "theme", "scale",
+        ],
+        &[],
+    )?;
+    let view_id = args
+        .get("view")
+        .ok_or("--view is needed: matrix, stack, graph, bars, hidden or loss")?;
+    let view = View::from_id(view_id).ok_or_else(|| {
+        format!(
+            "--view: '{view_id}' is not a view; allowed matrix, stack, graph, bars, hidden, loss"
+        )
+    })?;
+    let theme_id = args.get("theme").unwrap_or("light");
+    let theme = Theme::named(theme_id)
+        .ok_or_else(|| format!("--theme: '{theme_id}' is not a theme; allowed light, dark"))?;
+    let width = args.int("width", 800, 120, 8000)? as f64;
+    let height = args.int("height", 500, 100, 8000)? as f64;
+    let scale = args.int("scale", 2, 1, 4)? as f64;
+    if args.get("svg").is_none() && args.get("png").is_none() {
+        return Err("give --svg FILE or --png FILE (or both)".into());
+    }
+    let trainer = train_to(&args)?;
+    let scene = view.scene(&ModelView::of(&trainer), width, height, &theme);
+    if let Some(path) = args.get("svg") {
+        std::fs::write(path, to_svg(&scene, theme.background))
+            .map_err(|e| format!("--svg: cannot write '{path}': {e}"))?;
+        println!("wrote {path}");
+    }
+    if let Some(path) = args.get("png") {
+        write_png(&scene, std::path::Path::new(path), scale, theme.background)
+            .map_err(|e| format!("--png: {e}"))?;
+        println!("wrote {path}");
+    }
+    Ok(())
+}
+
 fn sweep_command(args: &[String]) -> Result<(), String> {
     let args = Args::parse(args, &["json", "densities", "restarts", "threads"], &[])?;
     let densities = match args.get("densities") {
@@ -405,6 +456,7 @@ pub fn main() -> ExitCode {
         "train" => train(rest),
         "sweep" => sweep_command(rest),
         "bench" => bench_command(rest),
+        "render" => render(rest),
         "serve" => serve_command(rest),
         "help" | "--help" | "-h" => {
             println!("{}", usage());

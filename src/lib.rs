@@ -13,6 +13,7 @@
 //! - [`export`]: the JSON export
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`bench`]: the benchmark cases
+//! - [`views`]: the paper's figures, drawn from live weights on any plotters backend
 
 pub mod bench;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod rng;
 pub mod simd;
 pub mod sweep;
 pub mod training;
+pub mod views;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
