@@ -8,6 +8,11 @@ use crate::config::Config;
 use crate::export::{run_json, Json};
 use crate::rng::fresh_seed;
 use crate::training::Trainer;
+use crate::views::hidden::Rotation;
+use crate::views::scene::to_svg;
+use crate::views::{dimensionality, hidden, sweep, ModelView, Scene, Theme, View};
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
 
 #[wasm_bindgen]
 pub struct Run {
@@ -78,6 +83,196 @@ impl Run {
     /// The JSON export (`tms train --json` format).
     pub fn export_json(&self) -> String {
         run_json(&self.trainer).to_string()
+    }
+
+    /// The weights and metrics at this step, for drawing every view of one frame.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            model: ModelView::of(&self.trainer),
+        }
+    }
+}
+
+fn theme(name: &str) -> Result<Theme, JsError> {
+    Theme::named(name)
+        .ok_or_else(|| JsError::new(&format!("unknown theme '{name}'; allowed light, dark")))
+}
+
+/// Sizes the canvas's pixels to its CSS box × devicePixelRatio and draws the scene crisply on it.
+fn paint(
+    canvas: HtmlCanvasElement,
+    dpr: f64,
+    layout: impl FnOnce(f64, f64) -> Scene,
+    background: crate::views::Rgba,
+) -> Result<(), JsError> {
+    let dpr = if dpr.is_finite() {
+        dpr.clamp(0.5, 4.0)
+    } else {
+        1.0
+    };
+    let (w, h) = (
+        canvas.client_width().max(1) as f64,
+        canvas.client_height().max(1) as f64,
+    );
+    let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+    if canvas.width() != pw {
+        canvas.set_width(pw);
+    }
+    if canvas.height() != ph {
+        canvas.set_height(ph);
+    }
+    let scene = layout(w, h);
+    let mut backend = CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
+    scene
+        .draw_on(&mut backend, dpr, background)
+        .map_err(|e| JsError::new(&format!("drawing failed: {e}")))
+}
+
+fn view(id: &str) -> Result<View, JsError> {
+    View::from_id(id).ok_or_else(|| {
+        JsError::new(&format!(
+            "unknown view '{id}'; allowed matrix, stack, graph, bars, hidden, loss"
+        ))
+    })
+}
+
+/// One model at one step, as the views draw it.
+#[wasm_bindgen]
+#[derive(Clone)]
+pub struct Snapshot {
+    model: ModelView,
+}
+
+#[wasm_bindgen]
+impl Snapshot {
+    /// Draws `view` on the canvas at its CSS size × `dpr`. `yaw` and `pitch` turn the m = 3 hidden space.
+    pub fn draw(
+        &self,
+        canvas: HtmlCanvasElement,
+        view_id: &str,
+        theme_id: &str,
+        dpr: f64,
+        yaw: f64,
+        pitch: f64,
+    ) -> Result<(), JsError> {
+        let (v, t) = (view(view_id)?, theme(theme_id)?);
+        paint(
+            canvas,
+            dpr,
+            |w, h| match v {
+                View::Hidden => hidden::scene(&self.model, w, h, &t, Rotation { yaw, pitch }),
+                _ => v.scene(&self.model, w, h, &t),
+            },
+            t.background,
+        )
+    }
+
+    /// What is under (x, y) (CSS pixels) in `view` drawn at `width` × `height`, in plain words; empty
+    /// when nothing is.
+    pub fn pick(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        x: f64,
+        y: f64,
+    ) -> Result<String, JsError> {
+        let scene = view(view_id)?.scene(&self.model, width, height, &Theme::LIGHT);
+        Ok(scene
+            .pick(x, y)
+            .first()
+            .map(|t| t.describe())
+            .unwrap_or_default())
+    }
+
+    /// The view as an SVG document.
+    pub fn svg(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        theme_id: &str,
+    ) -> Result<String, JsError> {
+        let t = theme(theme_id)?;
+        Ok(to_svg(
+            &view(view_id)?.scene(&self.model, width, height, &t),
+            t.background,
+        ))
+    }
+}
+
+/// Several models side by side: a sweep's small multiples and its dimensionality figure.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Panels {
+    models: Vec<ModelView>,
+}
+
+#[wasm_bindgen]
+impl Panels {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Panels {
+        Panels::default()
+    }
+
+    pub fn add(&mut self, snapshot: &Snapshot) {
+        self.models.push(snapshot.model.clone());
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    /// `view` is a single-model view (one panel per model) or "dimensionality".
+    pub fn draw(
+        &self,
+        canvas: HtmlCanvasElement,
+        view_id: &str,
+        theme_id: &str,
+        dpr: f64,
+    ) -> Result<(), JsError> {
+        let t = theme(theme_id)?;
+        let layout = self.layout(view_id, &t)?;
+        paint(canvas, dpr, layout, t.background)
+    }
+
+    pub fn pick(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        x: f64,
+        y: f64,
+    ) -> Result<String, JsError> {
+        let scene = self.layout(view_id, &Theme::LIGHT)?(width, height);
+        Ok(scene
+            .pick(x, y)
+            .first()
+            .map(|t| t.describe())
+            .unwrap_or_default())
+    }
+
+    fn layout<'a>(
+        &'a self,
+        view_id: &str,
+        t: &'a Theme,
+    ) -> Result<impl FnOnce(f64, f64) -> Scene + 'a, JsError> {
+        let v = if view_id == "dimensionality" {
+            None
+        } else {
+            Some(view(view_id)?)
+        };
+        Ok(move |w, h| match v {
+            None => dimensionality::scene(&self.models, w, h, t),
+            Some(v) => sweep::scene(&self.models, v, w, h, t),
+        })
     }
 }
 

@@ -128,3 +128,56 @@ fn sweep_keeps_the_best_of_k_restarts_per_density() {
     assert_eq!(text.matches("\"eval_losses\":[").count(), 2);
     assert_eq!(text.matches("\"density\":[0.1]").count(), 1);
 }
+
+#[test]
+fn render_writes_the_view_as_svg_and_png() {
+    let dir = std::env::temp_dir().join(format!("tms-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (svg, png) = (dir.join("stack.svg"), dir.join("stack.png"));
+    let (ok, out, err) = tms(&[
+        "render",
+        "--model",
+        "abs",
+        "--n",
+        "3",
+        "--m",
+        "6",
+        "--density",
+        "1",
+        "--importance",
+        "1",
+        "--steps",
+        "300",
+        "--batch",
+        "256",
+        "--view",
+        "stack",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--png",
+        png.to_str().unwrap(),
+        "--width",
+        "400",
+        "--height",
+        "300",
+        "--theme",
+        "dark",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("wrote"), "{out}");
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("width=\"400\""),
+        "{}",
+        &svg[..200.min(svg.len())]
+    );
+    assert!(svg.contains("W₁ as stack plot"));
+    assert!(svg.contains("#16161A"), "dark background");
+    let png = std::fs::read(&png).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // 2 device pixels per CSS pixel by default: 800 × 600.
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 800);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 600);
+    let (ok, _, err) = tms(&["render", "--view", "pie", "--svg", "x.svg"]);
+    assert!(!ok && err.contains("--view: 'pie' is not a view"), "{err}");
+}

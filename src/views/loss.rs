@@ -7,7 +7,7 @@ use super::{
 pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene {
     let mut scene = Scene::new(width, height);
     title(&mut scene, "Loss (log scale) against step", theme);
-    let (left, top, right, bottom) = (50.0, 30.0, 12.0, 34.0);
+    let (left, top, right, bottom) = (50.0, 30.0, 24.0, 34.0);
     let plot_w = (width - left - right).max(10.0);
     let plot_h = (height - top - bottom).max(10.0);
     let points: Vec<(u64, f32)> = model

@@ -94,14 +94,14 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     };
     title(&mut scene, heading, theme);
 
-    let (left, top, gap, bottom) = (40.0, 30.0, 28.0, 46.0);
+    let (left, top, gap, bottom) = (40.0, 42.0, 28.0, 46.0);
     let cells_wide: f64 = panels.iter().map(Panel::width_in_cells).sum();
     let avail_w = width - left - 8.0 - gap * (panels.len() - 1) as f64;
     let avail_h = height - top - bottom;
     // Cells fill the area, square when they can be, at most 3:1 either way.
     let (mut cell_w, mut cell_h) = (
-        (avail_w / cells_wide).clamp(0.5, 28.0),
-        (avail_h / n as f64).clamp(0.5, 28.0),
+        (avail_w / cells_wide).clamp(0.5, 48.0),
+        (avail_h / n as f64).clamp(0.5, 48.0),
     );
     cell_w = cell_w.min(3.0 * cell_h);
     cell_h = cell_h.min(3.0 * cell_w);
@@ -132,6 +132,30 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     let mut x = left;
     for panel in &panels {
         let scale = panel.scale();
+        // Each row is drawn as runs of one colour (most of a sparse model's matrix is near zero), sorted
+        // by colour (cells never overlap, and a canvas is much faster when the colour rarely changes);
+        // every cell is also an invisible shape that answers hovering.
+        let mut runs: Vec<(super::Rgba, [f64; 4])> = vec![];
+        for r in 0..panel.rows {
+            let y0 = top + r as f64 * cell_h;
+            let mut run: Option<(usize, super::Rgba)> = None;
+            for c in 0..=panel.cols {
+                let colour = (c < panel.cols).then(|| theme.weight((panel.at)(r, c), scale));
+                match run {
+                    Some((start, run_colour)) if colour != Some(run_colour) => {
+                        let (x0, x1) = (x + start as f64 * cell_w, x + c as f64 * cell_w);
+                        runs.push((run_colour, [x0, y0, x1, y0 + cell_h]));
+                        run = colour.map(|k| (c, k));
+                    }
+                    None => run = colour.map(|k| (c, k)),
+                    _ => {}
+                }
+            }
+        }
+        runs.sort_by_key(|(k, _)| (k.r, k.g, k.b));
+        for (colour, [x0, y0, x1, y1]) in runs {
+            scene.rect(x0, y0, x1, y1, colour, None);
+        }
         for r in 0..panel.rows {
             let y0 = top + r as f64 * cell_h;
             for c in 0..panel.cols {
@@ -145,14 +169,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
                     col: c,
                     value: v,
                 };
-                scene.rect(
-                    x0,
-                    y0,
-                    x0 + cell_w,
-                    y0 + cell_h,
-                    theme.weight(v, scale),
-                    Some(tag),
-                );
+                let invisible = theme.weight(v, scale).alpha(0.0);
+                scene.rect(x0, y0, x0 + cell_w, y0 + cell_h, invisible, Some(tag));
             }
         }
         let panel_w = panel.cols as f64 * cell_w;
@@ -223,7 +241,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             right = ex + cell_w;
         }
         // The colour bar of this panel's symmetric scale.
-        let bar_w = (right - x).clamp(60.0, 160.0);
+        let bar_w = (right - x).clamp(100.0, 160.0);
         let s = tick_text(scale as f64);
         colour_bar(
             &mut scene,
@@ -259,7 +277,7 @@ mod tests {
                     col: c,
                     value,
                     ..
-                }) if *p == panel && *r == row && *c == col => Some((it.color, *value)),
+                }) if *p == panel && *r == row && *c == col => Some((it.color.alpha(1.0), *value)),
                 _ => None,
             })
             .unwrap()
@@ -325,6 +343,14 @@ mod tests {
             scene.pick((x0 + x1) / 2.0, (y0 + y1) / 2.0)[0],
             hit.tag.as_ref().unwrap()
         );
+        // What is drawn there has that cell's colour: a visible run covering the cell.
+        let hit_colour = hit.color.alpha(1.0);
+        let drawn = scene.items.iter().find(|it| {
+            it.tag.is_none()
+                && it.color == hit_colour
+                && matches!(it.shape, super::super::Shape::Rect { x0: a, y0: b, x1: cc, y1: d } if a <= x0 && cc >= x1 && b <= y0 && d >= y1)
+        });
+        assert!(drawn.is_some(), "the cell is painted in its colour");
         let svg = to_svg(&scene, theme.background);
         assert!(svg.contains(&c.hex()));
     }

@@ -123,8 +123,9 @@ impl Theme {
     /// A weight on the diverging scale: `v / scale` in [−1, 1] maps blue – zero – red.
     pub fn weight(&self, v: f32, scale: f32) -> Rgba {
         let t = if scale > 0.0 { (v / scale) as f64 } else { 0.0 };
+        // 64 steps a side: finer than the eye can tell apart, and neighbouring cells of one colour merge.
         let t = if t.is_finite() {
-            t.clamp(-1.0, 1.0)
+            (t.clamp(-1.0, 1.0) * 64.0).round() / 64.0
         } else {
             0.0
         };
@@ -135,9 +136,9 @@ impl Theme {
         }
     }
 
-    /// Superposition (or any 0 → 1 quantity; ≥ 1 is the brightest).
+    /// Superposition (or any 0 → 1 quantity; ≥ 1 is the brightest), in 64 steps.
     pub fn sequential(&self, t: f64) -> Rgba {
-        ramp(&VIRIDIS, t)
+        ramp(&VIRIDIS, (t * 64.0).round() / 64.0)
     }
 
     /// Feature i's own colour (for n ≤ `IDENTITY_COLOURS`).

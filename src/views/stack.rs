@@ -90,6 +90,9 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     );
 
     let label_every = label_step(col, 16.0);
+    // Pieces never overlap: they are drawn after all column backgrounds, sorted by colour (a canvas is
+    // much faster when the colour rarely changes).
+    let mut pieces: Vec<(super::Rgba, [f64; 4], Option<Tag>)> = vec![];
     for (slot, &j) in order.iter().enumerate() {
         let cx = left + (slot as f64 + 0.5) * col;
         let neuron = &model.neurons[j];
@@ -161,6 +164,10 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
                 theme.muted,
             );
         }
+    }
+    pieces.sort_by_key(|(k, _, _)| (k.r, k.g, k.b));
+    for (colour, [x0, y0, x1, y1], tag) in pieces {
+        scene.rect(x0, y0, x1, y1, colour, tag);
     }
     scene.line((left, axis_y), (left + plot_w, axis_y), 1.0, theme.text);
     scene.text(
