@@ -4,8 +4,9 @@
 use wasm_bindgen::prelude::*;
 
 use crate::bench;
-use crate::config::Config;
+use crate::config::{Config, Control, DENSITY_MIN, PAPER_DENSITIES, SETTINGS};
 use crate::export::{run_json, Json};
+use crate::link::Link;
 use crate::rng::fresh_seed;
 use crate::training::Trainer;
 use crate::views::hidden::Rotation;
@@ -83,6 +84,16 @@ impl Run {
     /// The JSON export (`tms train --json` format).
     pub fn export_json(&self) -> String {
         run_json(&self.trainer).to_string()
+    }
+
+    /// The share-link fragment (without '#') of this run at its current step, showing `view`.
+    pub fn fragment(&self, view_id: &str) -> Result<String, JsError> {
+        Ok(Link {
+            config: self.trainer.config().clone(),
+            step: self.trainer.step_count(),
+            view: view(view_id)?,
+        }
+        .to_fragment())
     }
 
     /// The weights and metrics at this step, for drawing every view of one frame.
@@ -274,6 +285,94 @@ impl Panels {
             Some(v) => sweep::scene(&self.models, v, w, h, t),
         })
     }
+}
+
+/// Reads a share-link fragment: JSON `{settings, step, view, fragment, notices}`, where `settings` is the
+/// text `Run` takes, `fragment` the link as this explorer writes it, and `notices` what had to be changed
+/// (each says what was wrong and what was used instead).
+#[wasm_bindgen]
+pub fn parse_link(fragment: &str) -> String {
+    let (link, notices) = Link::parse(fragment);
+    Json::Obj(vec![
+        ("settings", Json::Str(link.config.to_text())),
+        ("step", Json::Int(link.step as i64)),
+        ("view", Json::Str(link.view.id().into())),
+        ("fragment", Json::Str(link.to_fragment())),
+        (
+            "notices",
+            Json::Arr(notices.into_iter().map(Json::Str).collect()),
+        ),
+    ])
+    .to_string()
+}
+
+/// The declared settings, for the page to build its controls from:
+/// `[{key, meaning, range, default, control: {kind, …}}]`.
+#[wasm_bindgen]
+pub fn settings_schema() -> String {
+    let defaults = Config::default();
+    Json::Arr(
+        SETTINGS
+            .iter()
+            .map(|s| {
+                let control = match s.control {
+                    Control::Choice(options) => Json::Obj(vec![
+                        ("kind", Json::Str("choice".into())),
+                        (
+                            "options",
+                            Json::Arr(options.iter().map(|o| Json::Str(o.to_string())).collect()),
+                        ),
+                    ]),
+                    Control::Toggle => Json::Obj(vec![("kind", Json::Str("toggle".into()))]),
+                    Control::Int { min, max } => Json::Obj(vec![
+                        ("kind", Json::Str("int".into())),
+                        ("min", Json::Int(min as i64)),
+                        ("max", Json::Int(max as i64)),
+                    ]),
+                    Control::Number { min, max, log } => Json::Obj(vec![
+                        ("kind", Json::Str("number".into())),
+                        ("min", Json::F32(min as f32)),
+                        ("max", Json::F32(max as f32)),
+                        ("log", Json::Bool(log)),
+                    ]),
+                    Control::Density => Json::Obj(vec![
+                        ("kind", Json::Str("density".into())),
+                        ("stops", Json::floats(&PAPER_DENSITIES)),
+                        ("min", Json::F32(DENSITY_MIN)),
+                    ]),
+                };
+                Json::Obj(vec![
+                    ("key", Json::Str(s.key.into())),
+                    ("meaning", Json::Str(s.meaning.into())),
+                    ("range", Json::Str(s.range.into())),
+                    ("default", Json::Str(defaults.get(s.key).unwrap())),
+                    ("control", control),
+                ])
+            })
+            .collect(),
+    )
+    .to_string()
+}
+
+/// The paper's configurations: `[{id, group, label, look_for, settings, view}]`.
+#[wasm_bindgen]
+pub fn presets() -> String {
+    Json::Arr(
+        crate::presets::all()
+            .into_iter()
+            .map(|p| {
+                Json::Obj(vec![
+                    ("id", Json::Str(p.id)),
+                    ("group", Json::Str(p.group.into())),
+                    ("label", Json::Str(p.label)),
+                    ("look_for", Json::Str(p.look_for)),
+                    ("settings", Json::Str(p.config.to_text())),
+                    ("view", Json::Str(p.view.id().into())),
+                ])
+            })
+            .collect(),
+    )
+    .to_string()
 }
 
 /// The `tms bench` cases as JSON `[{name, settings, steps}]`, so the wasm benchmark times the same work.

@@ -8,6 +8,7 @@ use std::time::Instant;
 use tms_explorer::bench;
 use tms_explorer::config::{Config, SETTINGS, STEPS_MAX};
 use tms_explorer::export::{run_json, Json};
+use tms_explorer::link::Link;
 use tms_explorer::metrics::{summarize, REPRESENTED_NORM};
 use tms_explorer::sweep::{self, Sweep};
 use tms_explorer::training::Trainer;
@@ -17,6 +18,7 @@ tms: train and inspect the toy models of 'Toy Models of Superposition'
 
 usage:
   tms train [SETTINGS] [--step N] [--json FILE]   (--step: stop at step N; default the budget)
+  tms train --link FRAGMENT [--json FILE]         (a share link's run, to its step)
   tms sweep [SETTINGS] [--densities P,P,..] [--restarts K] [--threads T] [--json FILE]
   tms render [SETTINGS] [--step N] --view VIEW [--svg FILE] [--png FILE] [--width W] [--height H]
              [--theme light|dark] [--scale S]   (VIEW: matrix, stack, graph, bars, hidden, loss)
@@ -54,6 +56,22 @@ impl Args {
     fn parse(args: &[String], extra_keys: &[&str], flags: &[&str]) -> Result<Args, String> {
         let mut config = Config::default();
         let mut extra = vec![];
+        // A share link sets everything first; flags given beside it override its settings.
+        if let Some(k) = args
+            .iter()
+            .position(|a| a == "--link" || a.starts_with("--link="))
+        {
+            let fragment = match args[k].strip_prefix("--link=") {
+                Some(v) => v.to_string(),
+                None => args.get(k + 1).cloned().ok_or("--link needs a value")?,
+            };
+            let (link, notices) = Link::parse(&fragment);
+            for notice in notices {
+                eprintln!("tms: link: {notice}");
+            }
+            config = link.config;
+            extra.push(("step".to_string(), link.step.to_string()));
+        }
         let mut k = 0;
         while k < args.len() {
             let arg = &args[k];
@@ -76,7 +94,9 @@ impl Args {
                         .ok_or_else(|| format!("--{key} needs a value"))?
                 }
             };
-            if extra_keys.contains(&key) || flags.contains(&key) {
+            if key == "link" {
+                // Read above.
+            } else if extra_keys.contains(&key) || flags.contains(&key) {
                 extra.push((key.to_string(), value));
             } else if SETTINGS.iter().any(|s| s.key == key) {
                 config.set(key, &value).map_err(|e| format!("--{e}"))?;

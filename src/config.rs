@@ -237,9 +237,32 @@ pub struct Setting {
     pub key: &'static str,
     pub meaning: &'static str,
     pub range: &'static str,
+    /// How the page offers it.
+    pub control: Control,
     apply: fn(&mut Config, &str) -> Result<(), String>,
     show: fn(&Config) -> String,
 }
+
+/// The kind of control a setting gets in the page.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Control {
+    Choice(&'static [&'static str]),
+    Toggle,
+    Int {
+        min: u64,
+        max: u64,
+    },
+    Number {
+        min: f64,
+        max: f64,
+        log: bool,
+    },
+    /// A logarithmic slider with the paper's densities as stops (or a typed list).
+    Density,
+}
+
+/// The densities the paper sweeps (NOTES.md), the stops of the density slider.
+pub const PAPER_DENSITIES: [f32; 7] = [1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001];
 
 pub const N_MAX: usize = 1000;
 pub const M_MAX: usize = 1000;
@@ -299,6 +322,7 @@ pub static SETTINGS: &[Setting] = &[
         key: "model",
         meaning: "toy model",
         range: "linear, relu-output, relu-hidden, abs",
+        control: Control::Choice(&["linear", "relu-output", "relu-hidden", "abs"]),
         apply: |c, t| {
             c.model = ModelKind::from_id(t.trim())
                 .ok_or("is not a model; allowed linear, relu-output, relu-hidden, abs")?;
@@ -310,6 +334,7 @@ pub static SETTINGS: &[Setting] = &[
         key: "hidden-bias",
         meaning: "hidden-layer bias b_h (relu-hidden only)",
         range: "on or off",
+        control: Control::Toggle,
         apply: |c, t| {
             c.hidden_bias = parse_bool(t)?;
             Ok(())
@@ -320,6 +345,10 @@ pub static SETTINGS: &[Setting] = &[
         key: "n",
         meaning: "number of features",
         range: "1 to 1000",
+        control: Control::Int {
+            min: 1,
+            max: N_MAX as u64,
+        },
         apply: |c, t| {
             c.n = parse_int(t, 1, N_MAX)?;
             Ok(())
@@ -330,6 +359,10 @@ pub static SETTINGS: &[Setting] = &[
         key: "m",
         meaning: "number of hidden dimensions (neurons)",
         range: "1 to 1000",
+        control: Control::Int {
+            min: 1,
+            max: M_MAX as u64,
+        },
         apply: |c, t| {
             c.m = parse_int(t, 1, M_MAX)?;
             Ok(())
@@ -340,6 +373,7 @@ pub static SETTINGS: &[Setting] = &[
         key: "density",
         meaning: "feature probability 1 − S: one value, or n comma-separated values",
         range: "0.00001 to 1",
+        control: Control::Density,
         apply: |c, t| {
             let values = t
                 .split(',')
@@ -363,6 +397,11 @@ pub static SETTINGS: &[Setting] = &[
         key: "importance",
         meaning: "importance decay r: I_i = r^i (1: all equal)",
         range: "above 0 up to 1",
+        control: Control::Number {
+            min: 0.01,
+            max: 1.0,
+            log: false,
+        },
         apply: |c, t| {
             c.importance = parse_f32(t, 0.0, 1.0, true)?;
             Ok(())
@@ -373,6 +412,11 @@ pub static SETTINGS: &[Setting] = &[
         key: "lr",
         meaning: "learning rate of AdamW",
         range: "above 0 up to 1000",
+        control: Control::Number {
+            min: 1e-5,
+            max: LR_MAX as f64,
+            log: true,
+        },
         apply: |c, t| {
             c.lr = parse_f32(t, 0.0, LR_MAX, true)?;
             Ok(())
@@ -383,6 +427,7 @@ pub static SETTINGS: &[Setting] = &[
         key: "schedule",
         meaning: "learning-rate schedule over the step budget",
         range: "constant, linear, cosine",
+        control: Control::Choice(&["constant", "linear", "cosine"]),
         apply: |c, t| {
             c.schedule = Schedule::from_id(t.trim())
                 .ok_or("is not a schedule; allowed constant, linear, cosine")?;
@@ -394,6 +439,11 @@ pub static SETTINGS: &[Setting] = &[
         key: "weight-decay",
         meaning: "decoupled weight decay of AdamW (every parameter)",
         range: "0 to 1",
+        control: Control::Number {
+            min: 0.0,
+            max: 1.0,
+            log: false,
+        },
         apply: |c, t| {
             c.weight_decay = parse_f32(t, 0.0, 1.0, false)?;
             Ok(())
@@ -404,6 +454,10 @@ pub static SETTINGS: &[Setting] = &[
         key: "batch",
         meaning: "batch size (a fresh batch every step)",
         range: "1 to 16384",
+        control: Control::Int {
+            min: 1,
+            max: BATCH_MAX as u64,
+        },
         apply: |c, t| {
             c.batch = parse_int(t, 1, BATCH_MAX)?;
             Ok(())
@@ -414,6 +468,10 @@ pub static SETTINGS: &[Setting] = &[
         key: "steps",
         meaning: "step budget",
         range: "0 to 10000000",
+        control: Control::Int {
+            min: 0,
+            max: STEPS_MAX,
+        },
         apply: |c, t| {
             c.steps = parse_int(t, 0, STEPS_MAX)?;
             Ok(())
@@ -424,6 +482,10 @@ pub static SETTINGS: &[Setting] = &[
         key: "seed",
         meaning: "random seed of initial weights and data",
         range: "0 to 4294967295",
+        control: Control::Int {
+            min: 0,
+            max: u32::MAX as u64,
+        },
         apply: |c, t| {
             c.seed = parse_int(t, 0, u32::MAX)?;
             Ok(())

@@ -11,6 +11,8 @@
 //! - [`training`]: the trainer (step, reset, seek, snapshots)
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
 //! - [`export`]: the JSON export
+//! - [`link`]: share links (the URL fragment that rebuilds a run)
+//! - [`presets`]: the paper's configurations, one click each
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`bench`]: the benchmark cases
 //! - [`views`]: the paper's figures, drawn from live weights on any plotters backend
@@ -20,9 +22,11 @@ pub mod config;
 pub mod data;
 pub mod export;
 pub mod kernels;
+pub mod link;
 pub mod metrics;
 pub mod model;
 pub mod optimizer;
+pub mod presets;
 pub mod rng;
 pub mod simd;
 pub mod sweep;

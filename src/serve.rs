@@ -103,8 +103,8 @@ fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
 /// Serves `dir` on 127.0.0.1 from `port` (or the next free port of the ten after it), forever.
 pub fn serve(dir: &str, port: u16) -> Result<(), String> {
     let root = PathBuf::from(dir);
-    if !root.join("index.html").exists() {
-        return Err(format!("--dir: '{dir}' has no index.html"));
+    if !root.is_dir() {
+        return Err(format!("--dir: '{dir}' is not a folder"));
     }
     let listener = (port..port.saturating_add(10))
         .find_map(|p| TcpListener::bind(("127.0.0.1", p)).ok())

@@ -1,87 +1,477 @@
-// The trainer in the page: JS owns the loop and the canvases, Rust owns the state and the drawing.
-// Steps run in batches per animation frame within a time budget so the page stays responsive.
-import init, { Run } from './pkg/tms_explorer.js';
+// The explorer page. JS owns the loop, the controls and the canvases; Rust owns the run, the settings'
+// ranges, the share link and all drawing. Untrusted text (links, notices) only ever goes to textContent.
+import init, { Run, parse_link, presets, settings_schema } from './pkg/tms_explorer.js';
 
 const $ = (id) => document.getElementById(id);
-const canvases = [...document.querySelectorAll('canvas[data-view]')];
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
+const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
+
+const VIEWS = {
+  stack: ['What each neuron reads: its weights stacked by feature.', 'h = ReLU(W x)'],
+  matrix: ['The weights themselves, red positive, blue negative (tied models: also WᵀW and b).', 'W, WᵀW | b'],
+  graph: ['The network as a graph, features → neurons → outputs; edge width ∝ |w|.', 'x → W → h → Wᵀ (or W₂) → x′'],
+  bars: ['How strongly each feature is represented, and how much it shares its direction.', '‖W_i‖, Σ_{j≠i} (Ŵ_i·W_j)²'],
+  hidden: ['Each feature\'s direction in the hidden space (m = 2, or 3: drag to turn).', 'W_i = column i of W'],
+  loss: ['The training loss on each step\'s batch, log scale.', 'L = mean I_i (x_i − x′_i)²'],
+};
+
+let schema = [];
 let run = null;
 let snapshot = null;
 let playing = false;
+let resumeWhenVisible = false;
+let fastForward = null;
+let mainView = 'hidden';
 let rotation = { yaw: 0.6, pitch: 0.35 };
+let stepsPerCall = 1;
+let lastDraw = 0;
+let drawCost = 0;
+let figures = [];
 
-function draw() {
-  if (snapshot) snapshot.free();
-  snapshot = run.snapshot();
-  const theme = dark.matches ? 'dark' : 'light';
-  for (const canvas of canvases) {
-    snapshot.draw(canvas, canvas.dataset.view, theme, window.devicePixelRatio || 1, rotation.yaw, rotation.pitch);
+// ---- notices -------------------------------------------------------------------------------------
+
+function notify(lines, kind = 'info') {
+  const list = $('notices');
+  list.replaceChildren(...lines.map((text) => {
+    const item = document.createElement('li');
+    item.textContent = text;
+    item.className = kind;
+    return item;
+  }));
+}
+
+// ---- settings controls, built from the declared list in Rust --------------------------------------
+
+function control(setting) {
+  const c = setting.control;
+  const label = document.createElement('label');
+  label.className = `setting setting-${c.kind}`;
+  label.title = `${setting.meaning} (${setting.range})`;
+  const name = document.createElement('span');
+  name.textContent = setting.key;
+  label.append(name);
+  let input;
+  if (c.kind === 'choice') {
+    input = document.createElement('select');
+    for (const option of c.options) input.append(new Option(option, option));
+  } else if (c.kind === 'toggle') {
+    input = document.createElement('input');
+    input.type = 'checkbox';
+  } else if (c.kind === 'density') {
+    // A logarithmic slider whose stops are the paper's densities, and the exact value (or a list).
+    const slider = document.createElement('input');
+    slider.type = 'range';
+    slider.min = String(Math.log10(c.stops[c.stops.length - 1]));
+    slider.max = '0';
+    slider.step = 'any';
+    slider.setAttribute('list', 'density-stops');
+    slider.setAttribute('aria-label', 'density 1 − S (log scale)');
+    const stops = document.createElement('datalist');
+    stops.id = 'density-stops';
+    for (const s of c.stops) stops.append(new Option(String(s), String(Math.log10(s))));
+    input = document.createElement('input');
+    input.type = 'text';
+    input.inputMode = 'decimal';
+    slider.addEventListener('input', () => {
+      let value = 10 ** Number(slider.value);
+      const near = c.stops.find((s) => Math.abs(Math.log10(s) - Number(slider.value)) < 0.04);
+      value = near ?? Number(value.toPrecision(2));
+      input.value = String(value);
+    });
+    slider.addEventListener('change', () => input.dispatchEvent(new Event('change', { bubbles: true })));
+    input.syncSlider = () => {
+      const first = Number(input.value.split(',')[0]);
+      if (first > 0) slider.value = String(Math.log10(first));
+    };
+    label.append(slider, stops);
+  } else {
+    input = document.createElement('input');
+    input.type = 'number';
+    input.min = String(c.min);
+    input.max = String(c.max);
+    input.step = c.kind === 'int' ? '1' : 'any';
+  }
+  input.name = setting.key;
+  input.id = `setting-${setting.key}`;
+  label.append(input);
+  return label;
+}
+
+function buildControls() {
+  const form = $('settings');
+  form.replaceChildren(...schema.map(control));
+  form.addEventListener('change', () => applySettings(readControls()));
+  form.addEventListener('submit', (e) => e.preventDefault());
+}
+
+function readControls() {
+  return schema.map(({ key }) => {
+    const input = $(`setting-${key}`);
+    const value = input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value.trim();
+    return `${key}=${encodeURIComponent(value).replace(/%2C/gi, ',')}`;
+  }).join('&');
+}
+
+function writeControls(settingsText) {
+  const values = new URLSearchParams(settingsText);
+  for (const { key } of schema) {
+    const input = $(`setting-${key}`);
+    const value = values.get(key) ?? '';
+    if (input.type === 'checkbox') input.checked = value === '1';
+    else input.value = value;
+    input.syncSlider?.();
+  }
+  $('setting-hidden-bias').disabled = values.get('model') !== 'relu-hidden';
+}
+
+// ---- the run -------------------------------------------------------------------------------------
+
+function budget() {
+  return Number(new URLSearchParams(run.settings).get('steps'));
+}
+
+// Makes a run from settings text; on bad settings says why and keeps the current run.
+function applySettings(settingsText, { step = 0, keepNotices = false } = {}) {
+  let next;
+  try {
+    next = new Run(settingsText);
+  } catch (e) {
+    notify([`Settings not used: ${e.message ?? e}. The current run is kept.`], 'error');
+    if (run) writeControls(run.settings);
+    return false;
+  }
+  if (run && next.settings === run.settings && step === 0) {
+    next.free(); // nothing changed: keep the run where it is
+    return true;
+  }
+  stop();
+  cancelFastForward();
+  if (run) run.free();
+  run = next;
+  if (!keepNotices) notify([]);
+  writeControls(run.settings);
+  arrangeViews();
+  if (step > 0) startFastForward(step);
+  refresh();
+  scheduleLink();
+  return true;
+}
+
+function stepBy(k) {
+  cancelFastForward();
+  const left = budget() - run.step_count;
+  run.step(Math.max(0, Math.min(k, left)));
+  refresh();
+  scheduleLink();
+}
+
+// ---- the loop --------------------------------------------------------------------------------------
+
+function play() {
+  if (!run || run.step_count >= budget()) return;
+  cancelFastForward();
+  playing = true;
+  $('play').textContent = 'Pause';
+  requestAnimationFrame(frame);
+}
+
+function stop() {
+  if (!playing) return;
+  playing = false;
+  $('play').textContent = 'Play';
+  refresh();
+  scheduleLink();
+}
+
+// Trains for about `ms` milliseconds (at most `limit` steps), in calls sized to take ~2 ms each.
+function trainFor(ms, limit, target) {
+  const start = performance.now();
+  let done = 0;
+  while (done < limit && run.step_count < target && performance.now() - start < ms) {
+    const k = Math.max(1, Math.min(stepsPerCall, limit - done, target - run.step_count));
+    const t0 = performance.now();
+    run.step(k);
+    const took = performance.now() - t0;
+    stepsPerCall = Math.max(1, Math.min(10000, Math.round(k * 2 / Math.max(took, 0.05))));
+    done += k;
   }
 }
 
-function show() {
+// Each frame trains for a slice of time and, when drawing is cheap, redraws every view. When drawing is
+// expensive (large models), frames alternate: most only train, and the views are redrawn about ten
+// times a second, so no frame is long. With reduced motion, views redraw at most four times a second.
+function frame() {
+  if (!playing) return;
+  const speed = Number($('speed').value);
+  const sinceDraw = performance.now() - lastDraw;
+  const cheap = drawCost < 8;
+  const drawNow = reducedMotion.matches ? sinceDraw > 250 : cheap || sinceDraw > 90;
+  trainFor(drawNow ? Math.max(3, 14 - drawCost) : 14, speed, budget());
+  if (drawNow) refresh();
+  else showNumbers();
+  if (run.step_count >= budget()) stop();
+  else requestAnimationFrame(frame);
+}
+
+function startFastForward(target) {
+  fastForward = { target };
+  $('progress').hidden = false;
+  const tick = () => {
+    if (!fastForward || fastForward.target !== target) return;
+    trainFor(30, Infinity, target);
+    $('progress').value = run.step_count / Math.max(1, target);
+    showNumbers();
+    if (run.step_count >= target) {
+      cancelFastForward();
+      refresh();
+    } else {
+      requestAnimationFrame(tick);
+    }
+  };
+  requestAnimationFrame(tick);
+}
+
+function cancelFastForward() {
+  fastForward = null;
+  $('progress').hidden = true;
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden && playing) {
+    resumeWhenVisible = true;
+    stop();
+  } else if (!document.hidden && resumeWhenVisible) {
+    resumeWhenVisible = false;
+    play();
+  }
+});
+
+// ---- drawing ---------------------------------------------------------------------------------------
+
+function arrangeViews() {
+  const settings = new URLSearchParams(run.settings);
+  const model = settings.get('model');
+  const m = Number(settings.get('m'));
+  const hiddenLayer = model === 'relu-hidden' || model === 'abs';
+  let order = hiddenLayer ? ['stack', 'matrix', 'graph', 'bars', 'loss', 'hidden'] : ['bars', 'matrix', 'hidden', 'stack', 'graph', 'loss'];
+  if (m > 3) order = order.filter((v) => v !== 'hidden');
+  if (!order.includes(mainView)) mainView = order[0];
+  order = [mainView, ...order.filter((v) => v !== mainView)];
+  $('view').value = mainView;
+  const container = $('views');
+  const existing = new Map(figures.map((f) => [f.dataset.view, f]));
+  figures = order.map((view) => existing.get(view) ?? makeFigure(view));
+  container.replaceChildren(...figures);
+  figures.forEach((f, k) => f.classList.toggle('main', k === 0));
+}
+
+function makeFigure(view) {
+  const figure = $('figure').content.firstElementChild.cloneNode(true);
+  figure.dataset.view = view;
+  const canvas = figure.querySelector('canvas');
+  canvas.dataset.view = view;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', VIEWS[view][0]);
+  figure.querySelector('.caption').textContent = VIEWS[view][0];
+  figure.querySelector('.formula').textContent = VIEWS[view][1];
+  const readout = figure.querySelector('output');
+  canvas.addEventListener('pointermove', (e) => {
+    const box = canvas.getBoundingClientRect();
+    if (e.buttons && view === 'hidden') {
+      rotation = { yaw: rotation.yaw + e.movementX * 0.01, pitch: Math.max(-1.5, Math.min(1.5, rotation.pitch + e.movementY * 0.01)) };
+      drawFigure(figure);
+    }
+    if (snapshot) readout.textContent = snapshot.pick(view, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  });
+  canvas.addEventListener('pointerleave', () => { readout.textContent = ''; });
+  figure.querySelector('[data-export="png"]').addEventListener('click', () => {
+    canvas.toBlob((blob) => download(blob, `${fileStem()}-${view}.png`), 'image/png');
+  });
+  figure.querySelector('[data-export="svg"]').addEventListener('click', () => {
+    const box = canvas.getBoundingClientRect();
+    const svg = snapshot.svg(view, box.width, box.height, theme());
+    download(new Blob([svg], { type: 'image/svg+xml' }), `${fileStem()}-${view}.svg`);
+  });
+  return figure;
+}
+
+const theme = () => (dark.matches ? 'dark' : 'light');
+
+function drawFigure(figure) {
+  const canvas = figure.querySelector('canvas');
+  snapshot.draw(canvas, figure.dataset.view, theme(), window.devicePixelRatio || 1, rotation.yaw, rotation.pitch);
+}
+
+function showNumbers() {
   $('step-count').textContent = String(run.step_count);
+  $('budget').textContent = String(budget());
   const history = run.loss_history();
   $('loss').textContent = history.length ? history[history.length - 1].toExponential(4) : '–';
   $('fingerprint').textContent = run.fingerprint();
-  $('play').textContent = playing ? 'Pause' : 'Play';
-  draw();
 }
 
-function status(text, isError = false) {
-  $('status').textContent = text;
-  $('status').className = isError ? 'error' : '';
-}
-
-function create() {
-  try {
-    const next = new Run($('settings').value);
-    if (run) run.free();
-    run = next;
-    status('');
-  } catch (e) {
-    status(`Settings not used: ${e.message ?? e}`, true);
-  }
-  playing = false;
-  show();
-}
-
-function frame() {
-  if (!playing) return;
-  const budget = Number(new URLSearchParams(run.settings).get('steps'));
+function refresh() {
+  if (!run) return;
   const start = performance.now();
-  while (performance.now() - start < 12 && run.step_count < budget) {
-    run.step(Math.min(10, budget - run.step_count));
-  }
-  if (run.step_count >= budget) playing = false;
-  show();
-  if (playing) requestAnimationFrame(frame);
+  showNumbers();
+  if (snapshot) snapshot.free();
+  snapshot = run.snapshot();
+  for (const figure of figures) drawFigure(figure);
+  lastDraw = performance.now();
+  drawCost = lastDraw - start;
 }
 
-// Hovering a view names what is under the pointer; dragging the hidden space turns it (m = 3).
-for (const canvas of canvases) {
-  const readout = canvas.parentElement.querySelector('output');
-  canvas.addEventListener('pointermove', (e) => {
-    if (e.buttons && canvas.dataset.view === 'hidden') {
-      rotation = { yaw: rotation.yaw + e.movementX * 0.01, pitch: Math.max(-1.5, Math.min(1.5, rotation.pitch + e.movementY * 0.01)) };
-      draw();
+// ---- links and export ------------------------------------------------------------------------------
+
+let linkTimer = 0;
+function scheduleLink() {
+  clearTimeout(linkTimer);
+  linkTimer = setTimeout(writeLink, 300);
+}
+
+function writeLink() {
+  try {
+    history.replaceState(null, '', `#${run.fragment(mainView)}`);
+  } catch {
+    // A sandboxed or opaque-origin page may not touch history; the Copy link button still works.
+  }
+}
+
+function currentUrl() {
+  let base = '';
+  try {
+    base = window.location.href.split('#')[0];
+  } catch {
+    base = '';
+  }
+  return `${base}#${run.fragment(mainView)}`;
+}
+
+async function copyLink() {
+  const url = currentUrl();
+  const field = $('link');
+  field.value = url;
+  field.hidden = false;
+  writeLink();
+  try {
+    await navigator.clipboard.writeText(url);
+    notify(['Link copied: it opens this run at this step, on any machine.']);
+  } catch {
+    field.select();
+    notify(['The browser did not allow copying; the link is selected in the box above.']);
+  }
+}
+
+function fileStem() {
+  const s = new URLSearchParams(run.settings);
+  return `tms-${s.get('model')}-n${s.get('n')}-m${s.get('m')}-step${run.step_count}`;
+}
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function openLink(fragment) {
+  const link = JSON.parse(parse_link(fragment));
+  mainView = link.view;
+  notify(link.notices.map((n) => `Link: ${n}.`), link.notices.length ? 'warning' : 'info');
+  applySettings(link.settings, { step: link.step, keepNotices: true });
+}
+
+// ---- presets ---------------------------------------------------------------------------------------
+
+function buildPresets() {
+  const select = $('preset');
+  const groups = new Map();
+  for (const p of JSON.parse(presets())) {
+    if (!groups.has(p.group)) {
+      const group = document.createElement('optgroup');
+      group.label = p.group;
+      groups.set(p.group, group);
+      select.append(group);
     }
-    const box = canvas.getBoundingClientRect();
-    readout.textContent = snapshot.pick(canvas.dataset.view, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+    const option = new Option(`${p.group.split(':')[0]}: ${p.label}`, p.id);
+    option.dataset.settings = p.settings;
+    option.dataset.view = p.view;
+    option.dataset.lookFor = p.look_for;
+    groups.get(p.group).append(option);
+  }
+  select.addEventListener('change', () => {
+    const option = select.selectedOptions[0];
+    if (!option?.dataset.settings) return;
+    mainView = option.dataset.view;
+    $('look-for').textContent = `Look for: ${option.dataset.lookFor}.`;
+    applySettings(option.dataset.settings);
   });
-  canvas.addEventListener('pointerleave', () => { readout.textContent = ''; });
+}
+
+// ---- wiring ----------------------------------------------------------------------------------------
+
+function wire() {
+  $('play').addEventListener('click', () => (playing ? stop() : play()));
+  $('step').addEventListener('click', () => { stop(); stepBy(1); });
+  $('step100').addEventListener('click', () => { stop(); stepBy(100); });
+  $('reset').addEventListener('click', () => { stop(); cancelFastForward(); run.reset(); refresh(); scheduleLink(); });
+  $('new-seed').addEventListener('click', () => {
+    stop();
+    cancelFastForward();
+    run.new_seed();
+    writeControls(run.settings);
+    refresh();
+    scheduleLink();
+  });
+  $('copy-link').addEventListener('click', copyLink);
+  $('export-json').addEventListener('click', () => {
+    download(new Blob([run.export_json()], { type: 'application/json' }), `${fileStem()}.json`);
+  });
+  $('view').addEventListener('change', () => {
+    mainView = $('view').value;
+    arrangeViews();
+    refresh();
+    scheduleLink();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.target.closest('input, select, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
+    const actions = { ' ': 'play', '.': 'step', ',': 'step100', r: 'reset', n: 'new-seed' };
+    const id = actions[e.key];
+    if (!id) return;
+    if (e.key === ' ' && e.target.closest('button')) return; // the focused button handles space
+    e.preventDefault();
+    $(id).click();
+  });
+  new ResizeObserver(() => { if (run) refresh(); }).observe($('views'));
+  dark.addEventListener('change', refresh);
+  window.addEventListener('hashchange', () => {
+    const fragment = window.location.hash.slice(1);
+    if (fragment && fragment !== run.fragment(mainView)) openLink(fragment);
+  });
 }
 
 await init();
-create();
-$('settings').addEventListener('change', create);
-$('play').addEventListener('click', () => {
-  playing = !playing;
-  show();
-  if (playing) requestAnimationFrame(frame);
-});
-$('step').addEventListener('click', () => { run.step(1); show(); });
-$('reset').addEventListener('click', () => { run.reset(); playing = false; show(); });
-new ResizeObserver(() => draw()).observe(document.querySelector('.views'));
-dark.addEventListener('change', draw);
+// On a phone the controls start folded, so the views come first.
+if (window.matchMedia('(max-width: 900px)').matches) $('controls').open = false;
+schema = JSON.parse(settings_schema());
+buildControls();
+buildPresets();
+wire();
+let fragment = '';
+try {
+  fragment = window.location.hash.slice(1);
+} catch {
+  fragment = '';
+}
+if (fragment) {
+  openLink(fragment);
+} else {
+  const intro = [...$('preset').options].find((o) => o.value === 'intro-0.05');
+  intro.selected = true;
+  $('preset').dispatchEvent(new Event('change'));
+}
 document.body.dataset.ready = 'true';

@@ -1,0 +1,322 @@
+//! Share links: the URL fragment that describes a run completely, so that opening it anywhere rebuilds
+//! the same run at the same step with bit-identical weights.
+//!
+//! `#v=1&model=abs&hidden-bias=0&n=100&m=40&density=0.01&importance=0.8&lr=0.001&schedule=constant&
+//! weight-decay=0.01&batch=1024&steps=10000&seed=0&step=5000&view=stack`
+//!
+//! Every setting is written, defaults included, so a link keeps its meaning if defaults change. Reading
+//! is forgiving but never silent: whatever cannot be used (an unknown key, a bad value, a value out of
+//! range) is replaced by the default and reported in a notice that says what was wrong and what was used
+//! instead. The same parser serves the page, the embed API and `tms train --link`.
+
+use crate::config::{Config, SETTINGS, STEPS_MAX};
+use crate::views::View;
+
+/// The link format this code writes.
+pub const VERSION: u32 = 1;
+/// Longer fragments are cut here before reading (with a notice): no real link comes close.
+pub const MAX_LENGTH: usize = 8192;
+/// A link cannot ask for more than this much work per step (n · m · batch multiply-adds, about).
+pub const MAX_WORK_PER_STEP: u64 = 64 << 20;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub config: Config,
+    /// The step to show (the run is trained to it).
+    pub step: u64,
+    /// The view shown large.
+    pub view: View,
+}
+
+impl Default for Link {
+    fn default() -> Link {
+        Link {
+            config: Config::default(),
+            step: 0,
+            view: View::Hidden,
+        }
+    }
+}
+
+impl Link {
+    /// The fragment (without '#').
+    pub fn to_fragment(&self) -> String {
+        let mut parts = vec![format!("v={VERSION}")];
+        for s in SETTINGS {
+            parts.push(format!(
+                "{}={}",
+                s.key,
+                encode(&self.config.get(s.key).unwrap())
+            ));
+        }
+        parts.push(format!("step={}", self.step));
+        parts.push(format!("view={}", self.view.id()));
+        parts.join("&")
+    }
+
+    /// Reads a fragment (with or without '#'); returns the link and what had to be changed.
+    pub fn parse(fragment: &str) -> (Link, Vec<String>) {
+        let mut notices = vec![];
+        let mut link = Link::default();
+        let mut text = fragment.strip_prefix('#').unwrap_or(fragment);
+        if text.len() > MAX_LENGTH {
+            let mut cut = MAX_LENGTH;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            notices.push(format!(
+                "the link is {} characters long; only the first {MAX_LENGTH} were read",
+                text.len()
+            ));
+            text = &text[..cut];
+        }
+        let mut seen_version = false;
+        let mut step_text = None;
+        for pair in text.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = match pair.split_once('=') {
+                Some((k, v)) => (decode(k), decode(v)),
+                None => (decode(pair), None),
+            };
+            let (Some(key), Some(value)) = (key, value) else {
+                notices.push(format!(
+                    "'{}' in the link is not key=value; ignored",
+                    shorten(pair)
+                ));
+                continue;
+            };
+            match key.as_str() {
+                "v" => {
+                    seen_version = true;
+                    if value != VERSION.to_string() {
+                        notices.push(format!(
+                            "link version '{}' is not one this explorer knows (it reads version {VERSION}); read as version {VERSION}",
+                            shorten(&value)
+                        ));
+                    }
+                }
+                "step" => step_text = Some(value),
+                "view" => match View::from_id(&value) {
+                    Some(v) => link.view = v,
+                    None => notices.push(format!(
+                        "view: '{}' is not a view; allowed matrix, stack, graph, bars, hidden, loss; using {}",
+                        shorten(&value),
+                        link.view.id()
+                    )),
+                },
+                _ => {
+                    if let Err(e) = link.config.set(&key, &value) {
+                        // A refused value leaves the setting as it was: the default, as a rule.
+                        let used = link.config.get(&key).map(|d| format!("; using {d}")).unwrap_or_default();
+                        notices.push(match e {
+                            crate::config::SettingError::UnknownKey(k) => {
+                                format!("unknown setting '{}' in the link; ignored", shorten(&k))
+                            }
+                            e => format!("{}{used}", shorten_message(&e.to_string())),
+                        });
+                    }
+                }
+            }
+        }
+        if !seen_version && !text.is_empty() {
+            notices.push(format!(
+                "the link has no version; read as version {VERSION}"
+            ));
+        }
+        // Relations between settings.
+        let c = &mut link.config;
+        if c.density.len() != 1 && c.density.len() != c.n {
+            notices.push(format!(
+                "density: {} values for n = {} features; using the first, {}, for every feature",
+                c.density.len(),
+                c.n,
+                c.density[0]
+            ));
+            c.density.truncate(1);
+        }
+        if c.hidden_bias && c.model != crate::config::ModelKind::ReluHidden {
+            notices.push(format!(
+                "hidden-bias: only relu-hidden has a hidden bias, not {}; using off",
+                c.model.id()
+            ));
+            c.hidden_bias = false;
+        }
+        let work = c.n as u64 * c.m as u64 * c.batch as u64;
+        if work > MAX_WORK_PER_STEP {
+            let batch = (MAX_WORK_PER_STEP / (c.n as u64 * c.m as u64)).max(1) as usize;
+            notices.push(format!(
+                "batch: n · m · batch = {work} is more work per step than a browser tab can take; using batch {batch}"
+            ));
+            c.batch = batch;
+        }
+        if let Some(value) = step_text {
+            match value.trim().parse::<u64>() {
+                Ok(s) if s <= c.steps => link.step = s,
+                Ok(s) => {
+                    notices.push(format!(
+                        "step: {s} is past the step budget {}; using {}",
+                        c.steps, c.steps
+                    ));
+                    link.step = c.steps;
+                }
+                Err(_) => notices.push(format!(
+                    "step: '{}' is not a whole number from 0 to {}; using 0",
+                    shorten(&value),
+                    c.steps.min(STEPS_MAX)
+                )),
+            }
+        }
+        (link, notices)
+    }
+}
+
+/// Long values are shown cut, so a notice stays one readable line.
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// Setting errors quote the value; keep that quote short.
+fn shorten_message(message: &str) -> String {
+    match (message.find('\''), message.rfind('\'')) {
+        (Some(a), Some(b)) if b > a + 42 => format!(
+            "{}'{}'{}",
+            &message[..a],
+            shorten(&message[a + 1..b]),
+            &message[b + 1..]
+        ),
+        _ => message.to_string(),
+    }
+}
+
+/// Percent-encodes what a fragment value cannot hold as it is (settings values never need it today).
+fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b',' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Percent-decoding; None for a malformed escape or invalid UTF-8.
+fn decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut k = 0;
+    while k < bytes.len() {
+        match bytes[k] {
+            b'%' => {
+                let hex = bytes.get(k + 1..k + 3)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                k += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                k += 1;
+            }
+            b => {
+                out.push(b);
+                k += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ModelKind, Schedule};
+
+    fn sample() -> Link {
+        Link {
+            config: Config {
+                model: ModelKind::ReluHidden,
+                hidden_bias: true,
+                n: 10,
+                m: 5,
+                density: vec![0.06],
+                importance: 0.75,
+                lr: 3e-3,
+                schedule: Schedule::Linear,
+                weight_decay: 0.0,
+                batch: 512,
+                steps: 20_000,
+                seed: 123_456,
+            },
+            step: 4321,
+            view: View::Stack,
+        }
+    }
+
+    #[test]
+    fn a_link_reads_back_as_the_same_run() {
+        let link = sample();
+        let text = link.to_fragment();
+        assert!(
+            text.starts_with("v=1&model=relu-hidden&hidden-bias=1&n=10&m=5&density=0.06&"),
+            "{text}"
+        );
+        assert!(text.ends_with("&step=4321&view=stack"), "{text}");
+        assert_eq!(Link::parse(&text), (link.clone(), vec![]));
+        assert_eq!(Link::parse(&format!("#{text}")), (link, vec![]));
+        let listed = Link {
+            config: Config {
+                n: 3,
+                density: vec![1.0, 0.5, 0.01],
+                ..Config::default()
+            },
+            ..Link::default()
+        };
+        assert_eq!(Link::parse(&listed.to_fragment()), (listed, vec![]));
+    }
+
+    #[test]
+    fn what_cannot_be_used_is_reported_with_what_was_used_instead() {
+        let (link, notices) =
+            Link::parse("v=1&n=0&model=mlp&colour=red&step=abc&view=pie&lr=nan&oops");
+        assert_eq!(link.config, Config::default());
+        let all = notices.join("\n");
+        for want in [
+            "n: '0' is out of range; allowed 1 to 1000; using 5",
+            "model: 'mlp' is not a model; allowed linear, relu-output, relu-hidden, abs; using relu-output",
+            "unknown setting 'colour' in the link; ignored",
+            "step: 'abc' is not a whole number",
+            "view: 'pie' is not a view",
+            "lr: 'nan' is out of range",
+            "'oops' in the link is not key=value; ignored",
+        ] {
+            assert!(all.contains(want), "missing «{want}» in:\n{all}");
+        }
+        let (_, notices) = Link::parse("v=7&n=4");
+        assert!(notices[0].contains("version '7'"), "{notices:?}");
+        let (link, notices) = Link::parse("v=1&steps=100&step=500");
+        assert_eq!(link.step, 100);
+        assert!(notices[0].contains("past the step budget"));
+        let (link, notices) = Link::parse("v=1&model=abs&n=1000&m=1000&batch=16384");
+        assert!(
+            link.config.n as u64 * link.config.m as u64 * link.config.batch as u64
+                <= MAX_WORK_PER_STEP
+        );
+        assert!(notices[0].starts_with("batch:"), "{notices:?}");
+        let (link, notices) = Link::parse("v=1&n=4&density=0.1,0.2");
+        assert_eq!(link.config.density, vec![0.1]);
+        assert_eq!(notices.len(), 1);
+        let (_, notices) = Link::parse(&format!("v=1&n={}", "9".repeat(20_000)));
+        assert!(notices.iter().any(|n| n.contains("only the first 8192")));
+        assert!(
+            notices.iter().all(|n| n.len() < 300),
+            "notices stay short: {notices:?}"
+        );
+        let (_, notices) = Link::parse("v=1&n=%zz&%ff=1");
+        assert_eq!(notices.len(), 2, "{notices:?}");
+    }
+}
