@@ -1,7 +1,8 @@
 //! W as a stack plot: one column per neuron, each weight a rectangle of height |w| coloured by its
 //! feature. Signed (negative below the axis) for small n; absolute (all upward) for large n, as the
 //! paper draws n = 100. Features get their own colours for small n and are coloured by superposition
-//! for large n. Neurons are faintly shaded by how polysemantic they are and ordered by the importance
+//! for large n; weights under a tenth of the neuron's largest are stacked last, in grey. Neurons are
+//! faintly shaded by how polysemantic they are and ordered by the importance
 //! of their largest feature; `abs` neurons are rescaled so their largest |W₁| weight is 1 (footnote 15).
 
 use super::palette::IDENTITY_COLOURS;
@@ -10,7 +11,7 @@ use super::{
     VAlign, LABEL,
 };
 use crate::config::ModelKind;
-use crate::metrics::{neuron_order, rescale_abs_neurons};
+use crate::metrics::{neuron_order, rescale_abs_neurons, CARRIED};
 
 /// Above this many features the stacks are absolute and coloured by superposition.
 pub const SIGNED_UP_TO: usize = 20;
@@ -112,45 +113,46 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
                 monosemanticity: neuron.monosemanticity,
             }),
         );
+        // What the neuron reads first (weights of at least CARRIED × its largest, by feature), then the
+        // small remainder stacked on top in grey, so residual weights never hide the real ones.
         let (mut above, mut below) = (axis_y, axis_y);
-        for i in 0..n {
-            let w = rows[j * n + i];
-            let h = w.abs() as f64 * px;
-            if h.is_nan() || h < 0.4 {
-                continue; // invisible at this size (and NaN never draws)
-            }
-            let colour = if identity {
-                theme.feature(i)
-            } else if model.features.norms[i] < 0.1 {
-                theme.unused
-            } else {
-                theme.sequential(model.features.superposition[i] as f64)
-            };
-            let tag = Some(Tag::Weight {
-                neuron: j,
-                feature: i,
-                weight: w,
-            });
-            if !signed || w > 0.0 {
-                scene.rect(
-                    cx - bar / 2.0,
-                    above - h,
-                    cx + bar / 2.0,
-                    above,
-                    colour,
-                    tag,
-                );
-                above -= h;
-            } else {
-                scene.rect(
-                    cx - bar / 2.0,
-                    below,
-                    cx + bar / 2.0,
-                    below + h,
-                    colour,
-                    tag,
-                );
-                below += h;
+        let top_w = rows[j * n..j * n + n]
+            .iter()
+            .fold(0.0f32, |a, w| a.max(w.abs()));
+        for significant in [true, false] {
+            for i in 0..n {
+                let w = rows[j * n + i];
+                let h = w.abs() as f64 * px;
+                if h.is_nan() || h < 0.4 || (w.abs() >= CARRIED * top_w) != significant {
+                    continue; // invisible at this size (NaN never draws), or not in this pass
+                }
+                let colour = if !significant || (!identity && model.features.norms[i] < 0.1) {
+                    theme.unused
+                } else if identity {
+                    theme.feature(i)
+                } else {
+                    theme.sequential(model.features.superposition[i] as f64)
+                };
+                let tag = Some(Tag::Weight {
+                    neuron: j,
+                    feature: i,
+                    weight: w,
+                });
+                if !signed || w > 0.0 {
+                    pieces.push((
+                        colour,
+                        [cx - bar / 2.0, above - h, cx + bar / 2.0, above],
+                        tag,
+                    ));
+                    above -= h;
+                } else {
+                    pieces.push((
+                        colour,
+                        [cx - bar / 2.0, below, cx + bar / 2.0, below + h],
+                        tag,
+                    ));
+                    below += h;
+                }
             }
         }
         if slot % label_every == 0 {
@@ -313,12 +315,19 @@ mod tests {
         });
         let axis_y = axis_y.unwrap();
         for it in &scene.items {
-            if let (Some(Tag::Weight { feature, .. }), crate::views::Shape::Rect { y1, .. }) =
-                (&it.tag, &it.shape)
+            if let (
+                Some(Tag::Weight {
+                    feature, weight, ..
+                }),
+                crate::views::Shape::Rect { y1, .. },
+            ) = (&it.tag, &it.shape)
             {
                 assert!(*y1 <= axis_y + 1e-9, "absolute stacks grow upward");
                 let f = &view.features;
-                if f.norms[*feature] >= 0.1 {
+                // Rescaled (footnote 15): every neuron's largest |w| is 1.
+                if weight.abs() < CARRIED || f.norms[*feature] < 0.1 {
+                    assert_eq!(it.color, theme.unused, "small weights are grey");
+                } else {
                     assert_eq!(it.color, theme.sequential(f.superposition[*feature] as f64));
                 }
             }
