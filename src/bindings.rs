@@ -62,6 +62,17 @@ impl Run {
         self.trainer.step_count() as f64
     }
 
+    /// The step at which training diverged (non-finite loss or weights), or −1.
+    #[wasm_bindgen(getter)]
+    pub fn diverged(&self) -> f64 {
+        self.trainer.diverged().map_or(-1.0, |s| s as f64)
+    }
+
+    /// What happened and what to do when training diverged; empty otherwise.
+    pub fn divergence_message(&self) -> String {
+        self.trainer.divergence_message().unwrap_or_default()
+    }
+
     #[wasm_bindgen(getter)]
     pub fn settings(&self) -> String {
         self.trainer.config().to_text()
@@ -285,6 +296,32 @@ impl Panels {
             Some(v) => sweep::scene(&self.models, v, w, h, t),
         })
     }
+}
+
+static LAST_PANIC: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// Called once when the module starts: a Rust panic is kept in words (message and place) so the page
+/// can show it, instead of an opaque "unreachable" trap.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = info.to_string();
+        }
+    }));
+}
+
+/// The last panic's message and place ("panicked at src/…: …"), or empty. After a panic the module
+/// must be reloaded; the page shows this and keeps the user's settings in its link.
+#[wasm_bindgen]
+pub fn last_panic() -> String {
+    LAST_PANIC.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+/// Panics on purpose, so tests can check that a crash inside the trainer is reported in words.
+#[wasm_bindgen]
+pub fn simulate_panic() {
+    panic!("a simulated internal error (simulate_panic was called)");
 }
 
 /// Reads a share-link fragment: JSON `{settings, step, view, fragment, notices}`, where `settings` is the

@@ -255,6 +255,9 @@ fn train(args: &[String]) -> Result<(), String> {
         until as f64 / secs.max(1e-9)
     );
     println!("{}", summary(&trainer));
+    if let Some(message) = trainer.divergence_message() {
+        println!("{message}");
+    }
     if let Some(path) = args.get("json") {
         write_json(path, &run_json(&trainer))?;
         println!("wrote {path}");

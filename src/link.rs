@@ -9,7 +9,7 @@
 //! range) is replaced by the default and reported in a notice that says what was wrong and what was used
 //! instead. The same parser serves the page, the embed API and `tms train --link`.
 
-use crate::config::{Config, SETTINGS, STEPS_MAX};
+use crate::config::{Config, Control, DENSITY_MIN, SETTINGS, STEPS_MAX};
 use crate::views::View;
 
 /// The link format this code writes.
@@ -17,7 +17,10 @@ pub const VERSION: u32 = 1;
 /// Longer fragments are cut here before reading (with a notice): no real link comes close.
 pub const MAX_LENGTH: usize = 8192;
 /// A link cannot ask for more than this much work per step (n · m · batch multiply-adds, about).
-pub const MAX_WORK_PER_STEP: u64 = 64 << 20;
+pub const MAX_WORK_PER_STEP: u64 = 16 << 20;
+/// Nor for a step to open at that takes more work than this to reach: 14,600 steps of abs n = 100,
+/// m = 40, batch 1024 (the paper's 10,000-step runs fit), about ten seconds of a browser tab for them.
+pub const MAX_WORK_TO_STEP: u64 = 60_000_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
@@ -71,6 +74,7 @@ impl Link {
             text = &text[..cut];
         }
         let mut seen_version = false;
+        let mut seen = std::collections::HashSet::new();
         let mut step_text = None;
         for pair in text.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = match pair.split_once('=') {
@@ -84,6 +88,12 @@ impl Link {
                 ));
                 continue;
             };
+            if !seen.insert(key.clone()) {
+                notices.push(format!(
+                    "'{}' appears more than once in the link; the last value is used",
+                    shorten(&key)
+                ));
+            }
             match key.as_str() {
                 "v" => {
                     seen_version = true;
@@ -105,8 +115,16 @@ impl Link {
                 },
                 _ => {
                     if let Err(e) = link.config.set(&key, &value) {
+                        if let Some(notice) = clamp_into(&mut link.config, &key, &value) {
+                            notices.push(notice);
+                            continue;
+                        }
                         // A refused value leaves the setting as it was: the default, as a rule.
-                        let used = link.config.get(&key).map(|d| format!("; using {d}")).unwrap_or_default();
+                        let used = link
+                            .config
+                            .get(&key)
+                            .map(|d| format!("; using {}", shorten(&d)))
+                            .unwrap_or_default();
                         notices.push(match e {
                             crate::config::SettingError::UnknownKey(k) => {
                                 format!("unknown setting '{}' in the link; ignored", shorten(&k))
@@ -148,15 +166,25 @@ impl Link {
             ));
             c.batch = batch;
         }
+        let work = c.n as u64 * c.m as u64 * c.batch as u64;
+        let reachable = (MAX_WORK_TO_STEP / work.max(1)).min(c.steps);
         if let Some(value) = step_text {
             match value.trim().parse::<u64>() {
-                Ok(s) if s <= c.steps => link.step = s,
+                Ok(s) if s <= reachable => link.step = s,
+                Ok(s) if s <= c.steps => {
+                    notices.push(format!(
+                        "step: {s} would take this model too long to reach in a browser tab; using {reachable}"
+                    ));
+                    link.step = reachable;
+                }
                 Ok(s) => {
                     notices.push(format!(
-                        "step: {s} is past the step budget {}; using {}",
-                        c.steps, c.steps
+                        "step: {} is past the step budget {}; using {}",
+                        shorten(&s.to_string()),
+                        c.steps,
+                        reachable
                     ));
-                    link.step = c.steps;
+                    link.step = reachable;
                 }
                 Err(_) => notices.push(format!(
                     "step: '{}' is not a whole number from 0 to {}; using 0",
@@ -167,6 +195,70 @@ impl Link {
         }
         (link, notices)
     }
+}
+
+/// A number out of range is moved to the nearest allowed value ("n = 100000 is above the maximum 1000;
+/// using 1000"). None when the value is not a finite number (or list of them) or the setting has no
+/// numeric range.
+fn clamp_into(config: &mut Config, key: &str, value: &str) -> Option<String> {
+    let setting = SETTINGS.iter().find(|s| s.key == key)?;
+    let (min, max, whole) = match setting.control {
+        Control::Int { min, max } => (min as f64, max as f64, true),
+        Control::Number { min, max, .. } => (min, max, false),
+        Control::Density => (DENSITY_MIN as f64, 1.0, false),
+        _ => return None,
+    };
+    let parts: Vec<f64> = value
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect::<Option<_>>()?;
+    if parts.len() > 1 && setting.control != Control::Density {
+        return None;
+    }
+    let clamp = |v: f64| {
+        let v = v.clamp(min, max);
+        if whole {
+            v.round()
+        } else {
+            v
+        }
+    };
+    let text = parts
+        .iter()
+        .map(|&v| {
+            let c = clamp(v);
+            if whole {
+                format!("{}", c as u64)
+            } else {
+                format!("{}", c as f32)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    config.set(key, &text).ok()?;
+    let bound = |v: f64| {
+        if whole {
+            format!("{}", v as u64)
+        } else {
+            format!("{}", v as f32)
+        }
+    };
+    let low = parts.iter().any(|&v| v < min);
+    Some(if parts.len() == 1 {
+        let side = if low {
+            format!("below the minimum {}", bound(min))
+        } else {
+            format!("above the maximum {}", bound(max))
+        };
+        format!("{key} = {} is {side}; using {text}", shorten(value))
+    } else {
+        format!(
+            "{key}: values outside {} to {} moved to the nearest; using {}",
+            bound(min),
+            bound(max),
+            shorten(&text)
+        )
+    })
 }
 
 /// Long values are shown cut, so a notice stays one readable line.
@@ -205,8 +297,8 @@ fn encode(value: &str) -> String {
     out
 }
 
-/// Percent-decoding; None for a malformed escape or invalid UTF-8.
-fn decode(text: &str) -> Option<String> {
+/// Percent-decoding ('+' is a space); None for a malformed escape or invalid UTF-8.
+pub fn decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut k = 0;
@@ -283,10 +375,16 @@ mod tests {
     fn what_cannot_be_used_is_reported_with_what_was_used_instead() {
         let (link, notices) =
             Link::parse("v=1&n=0&model=mlp&colour=red&step=abc&view=pie&lr=nan&oops");
-        assert_eq!(link.config, Config::default());
+        assert_eq!(
+            link.config,
+            Config {
+                n: 1,
+                ..Config::default()
+            }
+        );
         let all = notices.join("\n");
         for want in [
-            "n: '0' is out of range; allowed 1 to 1000; using 5",
+            "n = 0 is below the minimum 1; using 1",
             "model: 'mlp' is not a model; allowed linear, relu-output, relu-hidden, abs; using relu-output",
             "unknown setting 'colour' in the link; ignored",
             "step: 'abc' is not a whole number",
@@ -318,5 +416,15 @@ mod tests {
         );
         let (_, notices) = Link::parse("v=1&n=%zz&%ff=1");
         assert_eq!(notices.len(), 2, "{notices:?}");
+        let (link, notices) = Link::parse("v=1&n=1000000000&density=5,0,0.5&m=3");
+        assert_eq!(link.config.n, 1000);
+        assert_eq!(
+            notices[0],
+            "n = 1000000000 is above the maximum 1000; using 1000"
+        );
+        assert!(
+            notices[1].starts_with("density: values outside 0.00001 to 1 moved to the nearest"),
+            "{notices:?}"
+        );
     }
 }

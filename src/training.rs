@@ -72,6 +72,8 @@ pub struct Trainer {
     /// loss_history[t] is the training loss of the batch at step t + 1.
     loss_history: Vec<f32>,
     snapshots: Snapshots,
+    /// The step at which the loss or weights stopped being finite.
+    diverged: Option<u64>,
     grad: Vec<f32>,
     batch: Batch,
     ws: Workspace,
@@ -92,6 +94,7 @@ impl Trainer {
         };
         Ok(Trainer {
             snapshots: Snapshots::new(len),
+            diverged: None,
             grad: vec![0.0; len],
             batch: Batch::default(),
             ws: Workspace::default(),
@@ -106,8 +109,14 @@ impl Trainer {
 
     /// Runs k optimisation steps and returns the loss of the last one (NaN when k = 0 and nothing has
     /// been trained yet; the last loss otherwise).
+    ///
+    /// Training stops at the first step whose loss or weights are not finite (see [`Trainer::diverged`]);
+    /// later calls do nothing until the run is rewound or reset.
     pub fn step(&mut self, k: u64) -> f32 {
         for _ in 0..k {
+            if self.diverged.is_some() {
+                break;
+            }
             self.sampler
                 .sample(&mut self.state.data_rng, self.config.batch, &mut self.batch);
             let loss = self.model.loss_and_grad(
@@ -121,9 +130,51 @@ impl Trainer {
             self.state.opt.step(&mut self.state.params, &self.grad, lr);
             self.state.step += 1;
             self.loss_history.push(loss);
+            if !loss.is_finite() || !self.state.params.iter().all(|v| v.is_finite()) {
+                self.diverged = Some(self.state.step);
+                break;
+            }
             self.snapshots.offer(&self.state);
         }
         self.last_loss()
+    }
+
+    /// The step at which training diverged (its loss or weights stopped being finite), if it did. The
+    /// weights of the step before are the last finite ones: `seek(step - 1)` rewinds to them exactly.
+    pub fn diverged(&self) -> Option<u64> {
+        self.diverged
+    }
+
+    /// What happened and what to do, in plain words, when training diverged.
+    pub fn divergence_message(&self) -> Option<String> {
+        let step = self.diverged?;
+        let what = match self.loss_history.last() {
+            Some(l) if l.is_nan() => "the loss became NaN (not a number)",
+            Some(l) if l.is_infinite() => "the loss became infinite",
+            _ => "the weights became infinite",
+        };
+        let lr = self.config.lr;
+        let decay = lr as f64 * self.config.weight_decay as f64;
+        let advice = if decay > 1.0 {
+            format!(
+                "the learning rate {lr} is too high: with weight decay {wd}, AdamW multiplies the weights by \
+                 1 − {lr}·{wd} = {:.2} every step, so they grow without bound; use a learning rate below {}",
+                1.0 - decay,
+                1.0 / self.config.weight_decay,
+                wd = self.config.weight_decay
+            )
+        } else if lr > 0.01 {
+            format!(
+                "the learning rate {lr} is too high for this model; try {} or lower",
+                lr / 10.0
+            )
+        } else {
+            format!("the updates overshot at learning rate {lr}; try a lower one")
+        };
+        Some(format!(
+            "Training diverged at step {step}: {what}. Most likely {advice}. Step {} has the last finite weights.",
+            step - 1
+        ))
     }
 
     /// Back to step 0: the exact initial weights of the same seed, and the same batches to come.
@@ -136,6 +187,7 @@ impl Trainer {
         };
         self.loss_history.clear();
         self.snapshots.drop_after(0);
+        self.diverged = None;
     }
 
     /// Goes to exactly `step`: back through the nearest snapshot, or forward by training. The weights
@@ -150,8 +202,11 @@ impl Trainer {
                 None => self.reset(),
             }
             self.snapshots.drop_after(self.state.step);
+            if self.diverged.is_some_and(|d| d > self.state.step) {
+                self.diverged = None;
+            }
         }
-        let ahead = step - self.state.step;
+        let ahead = step.saturating_sub(self.state.step);
         self.step(ahead);
     }
 
@@ -299,6 +354,36 @@ mod tests {
         }
         assert!(s.states.len() <= 8);
         assert!(s.at_or_before(100_000).unwrap().step >= 100_000 - s.interval);
+    }
+
+    #[test]
+    fn divergence_stops_training_and_rewinding_restores_the_last_finite_weights() {
+        // (At lr = 100 AdamW's decay factor 1 − lr·wd is 0 and the model collapses to zero instead.)
+        let mut t = Trainer::new(Config {
+            lr: 300.0,
+            batch: 64,
+            ..small(ModelKind::Abs)
+        })
+        .unwrap();
+        t.step(5000);
+        let at = t.diverged().expect("lr = 300 diverges");
+        assert_eq!(t.step_count(), at, "training stopped at the diverging step");
+        assert!(!t.last_loss().is_finite() || t.params().iter().any(|v| !v.is_finite()));
+        let message = t.divergence_message().unwrap();
+        assert!(
+            message.contains("the learning rate 300 is too high"),
+            "{message}"
+        );
+        assert!(message.contains(&format!("Step {} has the last finite weights", at - 1)));
+        t.step(10);
+        assert_eq!(t.step_count(), at, "no further steps until rewound");
+        t.seek(at - 1);
+        assert_eq!(t.diverged(), None);
+        assert!(t.params().iter().all(|v| v.is_finite()));
+        assert!(t.loss_history().iter().all(|v| v.is_finite()));
+        let mut straight = Trainer::new(t.config().clone()).unwrap();
+        straight.step(at - 1);
+        assert_eq!(t.params(), straight.params(), "rewound exactly");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 // The explorer page. JS owns the loop, the controls and the canvases; Rust owns the run, the settings'
 // ranges, the share link and all drawing. Untrusted text (links, notices) only ever goes to textContent.
-import init, { Run, parse_link, presets, settings_schema } from './pkg/tms_explorer.js';
+import init, { Run, last_panic, parse_link, presets, settings_schema } from './pkg/tms_explorer.js';
 
 const $ = (id) => document.getElementById(id);
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
@@ -39,6 +39,53 @@ function notify(lines, kind = 'info') {
     return item;
   }));
 }
+
+// A diverged run pauses, says what happened in words, and offers to rewind to its last finite step.
+function checkDivergence() {
+  if (run.diverged < 0) return false;
+  stop();
+  cancelFastForward();
+  const item = document.createElement('li');
+  item.className = 'error';
+  item.textContent = `${run.divergence_message()} `;
+  const rewind = document.createElement('button');
+  rewind.type = 'button';
+  rewind.id = 'rewind';
+  rewind.textContent = `Rewind to step ${run.diverged - 1}`;
+  rewind.addEventListener('click', () => {
+    run.seek(run.diverged - 1);
+    notify([`Rewound to step ${run.step_count}, the last finite weights. Lower the learning rate before playing on.`]);
+    refresh();
+    scheduleLink();
+  });
+  item.append(rewind);
+  $('notices').replaceChildren(item);
+  refresh();
+  return true;
+}
+
+// Anything that escapes (a panic inside the trainer traps the wasm module) ends here: the page says so
+// in words and keeps the run's settings in the address, so a reload starts the same run again.
+let fatalShown = false;
+function fatal(error) {
+  if (fatalShown) return;
+  fatalShown = true;
+  playing = false;
+  fastForward = null;
+  let detail = '';
+  try {
+    detail = last_panic();
+  } catch {
+    detail = '';
+  }
+  const box = $('fatal');
+  box.querySelector('.what').textContent = detail || String(error?.message ?? error);
+  box.hidden = false;
+  document.body.dataset.failed = 'true';
+}
+window.addEventListener('error', (e) => fatal(e.error ?? e.message));
+$('reload').addEventListener('click', () => window.location.reload());
+window.addEventListener('unhandledrejection', (e) => fatal(e.reason));
 
 // ---- settings controls, built from the declared list in Rust --------------------------------------
 
@@ -161,7 +208,7 @@ function stepBy(k) {
   cancelFastForward();
   const left = budget() - run.step_count;
   run.step(Math.max(0, Math.min(k, left)));
-  refresh();
+  if (!checkDivergence()) refresh();
   scheduleLink();
 }
 
@@ -187,7 +234,7 @@ function stop() {
 function trainFor(ms, limit, target) {
   const start = performance.now();
   let done = 0;
-  while (done < limit && run.step_count < target && performance.now() - start < ms) {
+  while (done < limit && run.step_count < target && run.diverged < 0 && performance.now() - start < ms) {
     const k = Math.max(1, Math.min(stepsPerCall, limit - done, target - run.step_count));
     const t0 = performance.now();
     run.step(k);
@@ -207,6 +254,7 @@ function frame() {
   const cheap = drawCost < 8;
   const drawNow = reducedMotion.matches ? sinceDraw > 250 : cheap || sinceDraw > 90;
   trainFor(drawNow ? Math.max(3, 14 - drawCost) : 14, speed, budget());
+  if (checkDivergence()) return;
   if (drawNow) refresh();
   else showNumbers();
   if (run.step_count >= budget()) stop();
@@ -219,6 +267,7 @@ function startFastForward(target) {
   const tick = () => {
     if (!fastForward || fastForward.target !== target) return;
     trainFor(30, Infinity, target);
+    if (checkDivergence()) return;
     $('progress').value = run.step_count / Math.max(1, target);
     showNumbers();
     if (run.step_count >= target) {

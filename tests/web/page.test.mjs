@@ -112,7 +112,7 @@ test('bad links and bad settings say what was wrong and what was used, and keep 
   await ready(page);
   await atStep(page, 5);
   const notices = await page.textContent('#notices');
-  assert.match(notices, /n: '0' is out of range; allowed 1 to 1000; using 5/);
+  assert.match(notices, /n = 0 is below the minimum 1; using 1/);
   assert.match(notices, /model: 'mlp' is not a model/);
   assert.match(notices, /unknown setting '<b>red<\/b>'|unknown setting 'colour'/);
   assert.equal(await page.$('#notices b'), null, 'link text is never parsed as HTML');
@@ -120,7 +120,7 @@ test('bad links and bad settings say what was wrong and what was used, and keep 
   await page.press('#setting-n', 'Enter');
   assert.match(await page.textContent('#notices'), /n: '0' is out of range; allowed 1 to 1000\. The current run is kept/);
   assert.equal(await stepCount(page), 5);
-  assert.equal(await page.inputValue('#setting-n'), '5');
+  assert.equal(await page.inputValue('#setting-n'), '1');
   assert.deepEqual(problems, []);
 });
 
