@@ -127,14 +127,14 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
     let model = ModelKind::ALL[(rng.next_u64() % 4) as usize];
     let n = 1 + (rng.next_u64() % 300) as usize;
     let m = 1 + (rng.next_u64() % 60) as usize;
-    let density = if rng.next_u64() % 5 == 0 {
+    let density = if rng.next_u64().is_multiple_of(5) {
         (0..n).map(|_| DENSITY_MIN.max(rng.uniform_f32())).collect()
     } else {
         vec![DENSITY_MIN.max(rng.uniform_f32())]
     };
     let config = Config {
         model,
-        hidden_bias: model == ModelKind::ReluHidden && rng.next_u64() % 2 == 0,
+        hidden_bias: model == ModelKind::ReluHidden && rng.next_u64().is_multiple_of(2),
         n,
         m,
         density,
