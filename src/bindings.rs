@@ -11,7 +11,7 @@ use crate::rng::fresh_seed;
 use crate::training::Trainer;
 use crate::views::hidden::Rotation;
 use crate::views::scene::to_svg;
-use crate::views::{dimensionality, hidden, sweep, ModelView, Scene, Theme, View};
+use crate::views::{dimensionality, hidden, sweep, Highlight, ModelView, Scene, Theme, View};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
@@ -168,6 +168,17 @@ pub struct Snapshot {
 
 #[wasm_bindgen]
 impl Snapshot {
+    /// Marks feature or neuron `index` in every view drawn from this snapshot (`kind` "feature" or
+    /// "neuron"; anything else clears the mark). Indices past the model's size mark nothing.
+    pub fn set_highlight(&mut self, kind: &str, index: u32) {
+        let index = index as usize;
+        self.model.highlight = match kind {
+            "feature" if index < self.model.n => Some(Highlight::Feature(index)),
+            "neuron" if index < self.model.m => Some(Highlight::Neuron(index)),
+            _ => None,
+        };
+    }
+
     /// Draws `view` on the canvas at its CSS size × `dpr`. `yaw` and `pitch` turn the m = 3 hidden space.
     pub fn draw(
         &self,
@@ -340,6 +351,27 @@ pub fn parse_link(fragment: &str) -> String {
             Json::Arr(notices.into_iter().map(Json::Str).collect()),
         ),
     ])
+    .to_string()
+}
+
+/// Reads embed mode's query string: JSON `{embed, controls, views, autoplay, notices}` (`embed` false
+/// when the page is not embedded).
+#[wasm_bindgen]
+pub fn parse_embed(query: &str) -> String {
+    let strs = |v: Vec<String>| Json::Arr(v.into_iter().map(Json::Str).collect());
+    match crate::embed::Embed::parse(query) {
+        None => Json::Obj(vec![("embed", Json::Bool(false))]),
+        Some((e, notices)) => Json::Obj(vec![
+            ("embed", Json::Bool(true)),
+            ("controls", strs(e.controls)),
+            (
+                "views",
+                strs(e.views.iter().map(|v| v.id().to_string()).collect()),
+            ),
+            ("autoplay", Json::Bool(e.autoplay)),
+            ("notices", strs(notices)),
+        ]),
+    }
     .to_string()
 }
 

@@ -13,6 +13,7 @@
 //! - [`export`]: the JSON export
 //! - [`link`]: share links (the URL fragment that rebuilds a run)
 //! - [`presets`]: the paper's configurations, one click each
+//! - [`embed`]: embed mode's options (which controls and views an embedded explorer shows)
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`bench`]: the benchmark cases
 //! - [`views`]: the paper's figures, drawn from live weights on any plotters backend
@@ -20,6 +21,7 @@
 pub mod bench;
 pub mod config;
 pub mod data;
+pub mod embed;
 pub mod export;
 pub mod kernels;
 pub mod link;

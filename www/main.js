@@ -1,6 +1,7 @@
 // The explorer page. JS owns the loop, the controls and the canvases; Rust owns the run, the settings'
 // ranges, the share link and all drawing. Untrusted text (links, notices) only ever goes to textContent.
-import init, { Run, last_panic, parse_link, presets, settings_schema } from './pkg/tms_explorer.js';
+import init, { Run, last_panic, parse_embed, parse_link, presets, settings_schema } from './pkg/tms_explorer.js';
+import { startEmbed } from './embed.js';
 
 const $ = (id) => document.getElementById(id);
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
@@ -27,6 +28,10 @@ let stepsPerCall = 1;
 let lastDraw = 0;
 let drawCost = 0;
 let figures = [];
+let highlight = null; // { kind: 'feature' | 'neuron', index } from the embed API
+let embed = null; // embed mode's options, when the page is inside someone else's article
+const listeners = { state: [], progress: [], playing: [], fatal: [] };
+const emit = (kind, ...args) => listeners[kind].forEach((f) => f(...args));
 
 // ---- notices -------------------------------------------------------------------------------------
 
@@ -78,6 +83,7 @@ function fatal(error) {
   } catch {
     detail = '';
   }
+  emit('fatal', detail || String(error?.message ?? error));
   const box = $('fatal');
   box.querySelector('.what').textContent = detail || String(error?.message ?? error);
   box.hidden = false;
@@ -219,6 +225,7 @@ function play() {
   cancelFastForward();
   playing = true;
   $('play').textContent = 'Pause';
+  emit('playing', true);
   requestAnimationFrame(frame);
 }
 
@@ -226,6 +233,7 @@ function stop() {
   if (!playing) return;
   playing = false;
   $('play').textContent = 'Play';
+  emit('playing', false);
   refresh();
   scheduleLink();
 }
@@ -255,6 +263,7 @@ function frame() {
   const drawNow = reducedMotion.matches ? sinceDraw > 250 : cheap || sinceDraw > 90;
   trainFor(drawNow ? Math.max(3, 14 - drawCost) : 14, speed, budget());
   if (checkDivergence()) return;
+  emit('progress');
   if (drawNow) refresh();
   else showNumbers();
   if (run.step_count >= budget()) stop();
@@ -304,6 +313,7 @@ function arrangeViews() {
   const hiddenLayer = model === 'relu-hidden' || model === 'abs';
   let order = hiddenLayer ? ['stack', 'matrix', 'graph', 'bars', 'loss', 'hidden'] : ['bars', 'matrix', 'hidden', 'stack', 'graph', 'loss'];
   if (m > 3) order = order.filter((v) => v !== 'hidden');
+  if (embed?.views.length) order = embed.views;
   if (!order.includes(mainView)) mainView = order[0];
   order = [mainView, ...order.filter((v) => v !== mainView)];
   $('view').value = mainView;
@@ -365,6 +375,7 @@ function refresh() {
   showNumbers();
   if (snapshot) snapshot.free();
   snapshot = run.snapshot();
+  if (highlight) snapshot.set_highlight(highlight.kind, highlight.index);
   for (const figure of figures) drawFigure(figure);
   lastDraw = performance.now();
   drawCost = lastDraw - start;
@@ -379,6 +390,8 @@ function scheduleLink() {
 }
 
 function writeLink() {
+  emit('state');
+  if (embed) return; // an embed never touches the host's history
   try {
     history.replaceState(null, '', `#${run.fragment(mainView)}`);
   } catch {
@@ -408,6 +421,36 @@ async function copyLink() {
   } catch {
     field.select();
     notify(['The browser did not allow copying; the link is selected in the box above.']);
+  }
+}
+
+// An <iframe> snippet for this run and these views, for an article.
+function embedCode() {
+  const s = new URLSearchParams(run.settings);
+  const views = figures.slice(0, 2).map((f) => f.dataset.view).join(',');
+  let base = '';
+  try {
+    base = window.location.href.split(/[?#]/)[0];
+  } catch {
+    base = '';
+  }
+  const src = `${base}?embed=1&views=${views}&controls=play,step,reset#${run.fragment(mainView)}`;
+  const title = `Toy model of superposition: ${s.get('model')}, n = ${s.get('n')}, m = ${s.get('m')}, 1−S = ${s.get('density')}`;
+  const attr = (v) => v.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
+  return `<iframe src="${attr(src)}" title="${attr(title)}" loading="lazy" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox" style="width: 100%; aspect-ratio: 16 / 10; border: 0;"></iframe>`;
+}
+
+async function copyEmbed() {
+  const code = embedCode();
+  const field = $('link');
+  field.value = code;
+  field.hidden = false;
+  try {
+    await navigator.clipboard.writeText(code);
+    notify(['Embed code copied: paste it into an article; the embed pauses when scrolled away and takes commands over postMessage (see README).']);
+  } catch {
+    field.select();
+    notify(['The browser did not allow copying; the embed code is selected in the box above.']);
   }
 }
 
@@ -477,6 +520,7 @@ function wire() {
     scheduleLink();
   });
   $('copy-link').addEventListener('click', copyLink);
+  $('copy-embed').addEventListener('click', copyEmbed);
   $('export-json').addEventListener('click', () => {
     download(new Blob([run.export_json()], { type: 'application/json' }), `${fileStem()}.json`);
   });
@@ -504,8 +548,14 @@ function wire() {
 }
 
 await init();
+try {
+  embed = JSON.parse(parse_embed(window.location.search));
+} catch {
+  embed = { embed: false };
+}
+if (!embed.embed) embed = null;
 // On a phone the controls start folded, so the views come first.
-if (window.matchMedia('(max-width: 900px)').matches) $('controls').open = false;
+if (!embed && window.matchMedia('(max-width: 900px)').matches) $('controls').open = false;
 schema = JSON.parse(settings_schema());
 buildControls();
 buildPresets();
@@ -522,5 +572,19 @@ if (fragment) {
   const intro = [...$('preset').options].find((o) => o.value === 'intro-0.05');
   intro.selected = true;
   $('preset').dispatchEvent(new Event('change'));
+}
+if (embed) {
+  startEmbed(embed, {
+    run: () => run,
+    view: () => mainView,
+    playing: () => playing,
+    play,
+    stop,
+    step: (n) => { stop(); stepBy(n); },
+    reset: () => $('reset').click(),
+    open: (fragment) => { stop(); openLink(fragment); return JSON.parse(parse_link(fragment)).notices; },
+    highlight: (h) => { highlight = h; refresh(); },
+    on: (kind, f) => listeners[kind].push(f),
+  });
 }
 document.body.dataset.ready = 'true';

@@ -64,6 +64,16 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             y(0.0)
         };
         scene.rect(cx - bar / 2.0, top_y, cx + bar / 2.0, y(0.0), colour, None);
+        if model.highlight == Some(super::Highlight::Feature(i)) {
+            super::mark(
+                &mut scene,
+                cx - slot / 2.0,
+                top,
+                cx + slot / 2.0,
+                y(0.0),
+                theme,
+            );
+        }
         // The whole slot answers hovering, also above a short bar.
         scene.rect(
             cx - slot / 2.0,

@@ -98,6 +98,15 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
                 theme.text,
                 Some(Tag::Node { kind, index: k }),
             );
+            let marked = match model.highlight {
+                Some(super::Highlight::Feature(f)) => col != 1 && f == k,
+                Some(super::Highlight::Neuron(j)) => col == 1 && j == k,
+                None => false,
+            };
+            if marked {
+                let r = node(spacing) + 3.0;
+                super::mark(&mut scene, x - r, y - r, x + r, y + r, theme);
+            }
             if spacing >= LABEL + 1.0 {
                 let (h, dx) = match col {
                     0 => (HAlign::Right, -8.0),

@@ -173,6 +173,16 @@ pub fn scene(
                 colour,
                 Some(tag),
             );
+            if model.highlight == Some(super::Highlight::Feature(i)) {
+                super::mark(
+                    &mut scene,
+                    tip.0 - 7.0,
+                    tip.1 - 7.0,
+                    tip.0 + 7.0,
+                    tip.1 + 7.0,
+                    theme,
+                );
+            }
             if n <= 20 {
                 scene.text(
                     tip.0 + ux * 9.0,

@@ -174,6 +174,17 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             }
         }
         let panel_w = panel.cols as f64 * cell_w;
+        match model.highlight {
+            Some(super::Highlight::Feature(i)) if i < panel.rows => {
+                let y0 = top + i as f64 * cell_h;
+                super::mark(&mut scene, x, y0, x + panel_w, y0 + cell_h, theme);
+            }
+            Some(super::Highlight::Neuron(j)) if panel.col_name == "neuron" && j < panel.cols => {
+                let x0 = x + j as f64 * cell_w;
+                super::mark(&mut scene, x0, top, x0 + cell_w, top + grid_h, theme);
+            }
+            _ => {}
+        }
         scene.push(
             super::Shape::Frame {
                 x0: x,

@@ -41,6 +41,30 @@ pub struct ModelView {
     pub step: u64,
     /// The loss history, averaged into at most `LOSS_POINTS` buckets: (last step of bucket, mean loss).
     pub loss: Vec<(u64, f32)>,
+    /// A feature or neuron to mark in every view (the embed API's `highlight`).
+    pub highlight: Option<Highlight>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Highlight {
+    Feature(usize),
+    Neuron(usize),
+}
+
+/// Outlines a highlighted element: two nested frames in the text colour, visible on any fill.
+pub fn mark(scene: &mut Scene, x0: f64, y0: f64, x1: f64, y1: f64, theme: &Theme) {
+    for (k, colour) in [(0.0, theme.text), (1.0, theme.background)] {
+        scene.push(
+            Shape::Frame {
+                x0: x0 - 1.0 + k,
+                y0: y0 - 1.0 + k,
+                x1: x1 + 1.0 - k,
+                y1: y1 + 1.0 - k,
+            },
+            colour,
+            None,
+        );
+    }
 }
 
 pub const LOSS_POINTS: usize = 600;
@@ -71,6 +95,7 @@ impl ModelView {
             neurons: metrics::neurons(weights.w(), n, m, model.kind.signed_inputs()),
             step: 0,
             loss: vec![],
+            highlight: None,
         }
     }
 
@@ -303,5 +328,50 @@ mod tests {
         assert_eq!(b.last().unwrap().0, 1000);
         assert_eq!(b[0], (2, 0.5));
         assert!(bucket_losses(&[]).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod highlight_tests {
+    use super::*;
+    use crate::config::{Config, ModelKind};
+    use crate::model::Model;
+
+    #[test]
+    fn a_highlighted_feature_or_neuron_is_outlined_in_every_view() {
+        let config = Config {
+            model: ModelKind::Abs,
+            n: 6,
+            m: 4,
+            ..Config::default()
+        };
+        let model = Model::new(&config);
+        let params = model.init(1);
+        let mut view = ModelView::from_weights(&Weights::new(&model, &params), 0.1);
+        let frames = |v: &ModelView, which: View| {
+            let scene = which.scene(v, 500.0, 300.0, &Theme::LIGHT);
+            scene
+                .items
+                .iter()
+                .filter(|it| matches!(it.shape, Shape::Frame { .. }) && it.tag.is_none())
+                .count()
+        };
+        let plain: Vec<usize> = View::ALL.iter().map(|&w| frames(&view, w)).collect();
+        view.highlight = Some(Highlight::Neuron(2));
+        for which in [View::Stack, View::Matrix, View::Graph] {
+            let k = View::ALL.iter().position(|&w| w == which).unwrap();
+            assert!(
+                frames(&view, which) > plain[k],
+                "{which:?} outlines neuron 2"
+            );
+        }
+        view.highlight = Some(Highlight::Feature(1));
+        for which in [View::Stack, View::Matrix, View::Graph, View::Bars] {
+            let k = View::ALL.iter().position(|&w| w == which).unwrap();
+            assert!(
+                frames(&view, which) > plain[k],
+                "{which:?} outlines feature 1"
+            );
+        }
     }
 }

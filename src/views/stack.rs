@@ -94,6 +94,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     // Pieces never overlap: they are drawn after all column backgrounds, sorted by colour (a canvas is
     // much faster when the colour rarely changes).
     let mut pieces: Vec<(super::Rgba, [f64; 4], Option<Tag>)> = vec![];
+    let mut marks: Vec<[f64; 4]> = vec![];
     for (slot, &j) in order.iter().enumerate() {
         let cx = left + (slot as f64 + 0.5) * col;
         let neuron = &model.neurons[j];
@@ -155,6 +156,9 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
                 }
             }
         }
+        if model.highlight == Some(super::Highlight::Neuron(j)) {
+            marks.push([cx - col / 2.0, top, cx + col / 2.0, top + plot_h]);
+        }
         if slot % label_every == 0 {
             scene.text(
                 cx,
@@ -169,7 +173,17 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     }
     pieces.sort_by_key(|(k, _, _)| (k.r, k.g, k.b));
     for (colour, [x0, y0, x1, y1], tag) in pieces {
+        if let (Some(super::Highlight::Feature(f)), Some(Tag::Weight { feature, .. })) =
+            (model.highlight, &tag)
+        {
+            if f == *feature {
+                marks.push([x0, y0, x1, y1]);
+            }
+        }
         scene.rect(x0, y0, x1, y1, colour, tag);
+    }
+    for [x0, y0, x1, y1] in marks {
+        super::mark(&mut scene, x0, y0, x1, y1, theme);
     }
     scene.line((left, axis_y), (left + plot_w, axis_y), 1.0, theme.text);
     scene.text(
