@@ -100,11 +100,20 @@ impl Run {
     /// The share-link fragment (without '#') of this run at its current step, showing `view`.
     pub fn fragment(&self, view_id: &str) -> Result<String, JsError> {
         Ok(Link {
+            sweep: None,
             config: self.trainer.config().clone(),
             step: self.trainer.step_count(),
             view: view(view_id)?,
         }
         .to_fragment())
+    }
+
+    /// The loss on a sweep's fixed evaluation batch (8,192 rows drawn from `eval_seed`, the sweep's base
+    /// seed): how restarts are ranked, as `tms sweep` ranks them.
+    pub fn eval_loss(&mut self, eval_seed: u32) -> f32 {
+        let batch =
+            crate::training::eval_batch(self.trainer.config(), crate::sweep::EVAL_ROWS, eval_seed);
+        self.trainer.loss_on(&batch)
     }
 
     /// The weights and metrics at this step, for drawing every view of one frame.
@@ -276,6 +285,35 @@ impl Panels {
         paint(canvas, dpr, layout, t.background)
     }
 
+    /// The panel under (x, y) in the small multiples, or −1.
+    pub fn panel_at(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        x: f64,
+        y: f64,
+    ) -> Result<i32, JsError> {
+        let scene = self.layout(view_id, &Theme::LIGHT)?(width, height);
+        Ok(scene
+            .pick(x, y)
+            .iter()
+            .find_map(|t| match t {
+                crate::views::Tag::Panel { index, .. } => Some(*index as i32),
+                _ => None,
+            })
+            .unwrap_or(-1))
+    }
+
+    /// Replaces panel `index` (or appends it) so a sweep can update its panels as workers report.
+    pub fn set(&mut self, index: usize, snapshot: &Snapshot) {
+        if index < self.models.len() {
+            self.models[index] = snapshot.model.clone();
+        } else {
+            self.models.push(snapshot.model.clone());
+        }
+    }
+
     pub fn pick(
         &self,
         view_id: &str,
@@ -350,8 +388,85 @@ pub fn parse_link(fragment: &str) -> String {
             "notices",
             Json::Arr(notices.into_iter().map(Json::Str).collect()),
         ),
+        (
+            "sweep",
+            link.sweep.as_ref().map_or(Json::Null, |s| {
+                Json::Obj(vec![
+                    ("axis", Json::Str(s.axis.id().into())),
+                    ("values", Json::floats(&s.values)),
+                    ("restarts", Json::Int(s.restarts as i64)),
+                ])
+            }),
+        ),
     ])
     .to_string()
+}
+
+/// The runs of a sweep link: JSON `{jobs: [{settings, group, restart, label, value}], until, eval_seed,
+/// fragment, view, notices}`; each job is an independent run, trained to `until`; within a group the
+/// restart with the lowest `eval_loss(eval_seed)` is kept. Empty `jobs` when the link has no sweep.
+#[wasm_bindgen]
+pub fn sweep_plan(fragment: &str) -> String {
+    let (link, notices) = Link::parse(fragment);
+    let strs = |v: Vec<String>| Json::Arr(v.into_iter().map(Json::Str).collect());
+    let (jobs, until) = match &link.sweep {
+        None => (vec![], link.step),
+        Some(spec) => {
+            let sweep = spec.sweep(&link);
+            let per = sweep.restarts.max(1) as usize;
+            let jobs = sweep
+                .jobs()
+                .iter()
+                .enumerate()
+                .map(|(k, c)| {
+                    Json::Obj(vec![
+                        ("settings", Json::Str(c.to_text())),
+                        ("group", Json::Int((k / per) as i64)),
+                        ("restart", Json::Int((k % per) as i64)),
+                        ("label", Json::Str(spec.axis.label(spec.values[k / per]))),
+                        ("value", Json::F32(spec.values[k / per])),
+                    ])
+                })
+                .collect();
+            (jobs, sweep.until)
+        }
+    };
+    Json::Obj(vec![
+        ("jobs", Json::Arr(jobs)),
+        ("until", Json::Int(until as i64)),
+        ("eval_seed", Json::Int(link.config.seed as i64)),
+        ("fragment", Json::Str(link.to_fragment())),
+        ("view", Json::Str(link.view.id().into())),
+        ("notices", strs(notices)),
+    ])
+    .to_string()
+}
+
+/// A snapshot of weights trained elsewhere (a sweep's worker): the run's settings, its flat parameters,
+/// its step and loss history.
+#[wasm_bindgen]
+pub fn snapshot_of(
+    settings: &str,
+    params: &[f32],
+    step: f64,
+    losses: &[f32],
+) -> Result<Snapshot, JsError> {
+    let config = Config::from_text(settings).map_err(|e| JsError::new(&e))?;
+    let model = crate::model::Model::new(&config);
+    if params.len() != model.layout().len {
+        return Err(JsError::new(&format!(
+            "{} parameters given; this model has {}",
+            params.len(),
+            model.layout().len
+        )));
+    }
+    let mut view = ModelView::from_weights(
+        &crate::model::Weights::new(&model, params),
+        config.density[0],
+    );
+    view.step = step.max(0.0) as u64;
+    view.loss = crate::views::bucket_losses(losses);
+    Ok(Snapshot { model: view })
 }
 
 /// Reads embed mode's query string: JSON `{embed, controls, views, autoplay, notices}` (`embed` false
@@ -423,25 +538,35 @@ pub fn settings_schema() -> String {
     .to_string()
 }
 
-/// The paper's configurations: `[{id, group, label, look_for, settings, view}]`.
+/// The paper's configurations: `[{id, group, label, look_for, settings, view}]`, then its sweeps as
+/// `[{id, group: "Sweeps", label, look_for, fragment}]`.
 #[wasm_bindgen]
 pub fn presets() -> String {
-    Json::Arr(
-        crate::presets::all()
-            .into_iter()
-            .map(|p| {
-                Json::Obj(vec![
-                    ("id", Json::Str(p.id)),
-                    ("group", Json::Str(p.group.into())),
-                    ("label", Json::Str(p.label)),
-                    ("look_for", Json::Str(p.look_for)),
-                    ("settings", Json::Str(p.config.to_text())),
-                    ("view", Json::Str(p.view.id().into())),
-                ])
-            })
-            .collect(),
-    )
-    .to_string()
+    let singles = crate::presets::all().into_iter().map(|p| {
+        Json::Obj(vec![
+            ("id", Json::Str(p.id)),
+            ("group", Json::Str(p.group.into())),
+            ("label", Json::Str(p.label)),
+            ("look_for", Json::Str(p.look_for)),
+            ("settings", Json::Str(p.config.to_text())),
+            ("view", Json::Str(p.view.id().into())),
+        ])
+    });
+    let sweeps = crate::presets::sweeps()
+        .into_iter()
+        .map(|(id, label, look_for, link)| {
+            Json::Obj(vec![
+                ("id", Json::Str(id.into())),
+                (
+                    "group",
+                    Json::Str("Sweeps: the paper's figures, trained in parallel".into()),
+                ),
+                ("label", Json::Str(label.into())),
+                ("look_for", Json::Str(look_for.into())),
+                ("fragment", Json::Str(link.to_fragment())),
+            ])
+        });
+    Json::Arr(singles.chain(sweeps).collect()).to_string()
 }
 
 /// The `tms bench` cases as JSON `[{name, settings, steps}]`, so the wasm benchmark times the same work.

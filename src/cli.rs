@@ -6,11 +6,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use tms_explorer::bench;
+use tms_explorer::config::PAPER_DENSITIES;
 use tms_explorer::config::{Config, SETTINGS, STEPS_MAX};
 use tms_explorer::export::{run_json, Json};
 use tms_explorer::link::Link;
 use tms_explorer::metrics::{summarize, REPRESENTED_NORM};
-use tms_explorer::sweep::{self, Sweep};
+use tms_explorer::sweep::{self, Axis, Sweep};
 use tms_explorer::training::Trainer;
 
 const USAGE: &str = "\
@@ -19,7 +20,8 @@ tms: train and inspect the toy models of 'Toy Models of Superposition'
 usage:
   tms train [SETTINGS] [--step N] [--json FILE]   (--step: stop at step N; default the budget)
   tms train --link FRAGMENT [--json FILE]         (a share link's run, to its step)
-  tms sweep [SETTINGS] [--densities P,P,..] [--restarts K] [--threads T] [--json FILE]
+  tms sweep [SETTINGS] [--densities P,P,..] [--restarts K] [--step N] [--threads T] [--json FILE]
+  tms sweep --link FRAGMENT [--json FILE]         (a sweep's share link, to its step)
   tms render [SETTINGS] [--step N] --view VIEW [--svg FILE] [--png FILE] [--width W] [--height H]
              [--theme light|dark] [--scale S]   (VIEW: matrix, stack, graph, bars, hidden, loss)
   tms bench [--runs R] [--native-only]
@@ -48,6 +50,8 @@ fn usage() -> String {
 struct Args {
     config: Config,
     extra: Vec<(String, String)>,
+    /// The share link given with --link, as written.
+    raw_link: Option<String>,
 }
 
 impl Args {
@@ -56,6 +60,7 @@ impl Args {
     fn parse(args: &[String], extra_keys: &[&str], flags: &[&str]) -> Result<Args, String> {
         let mut config = Config::default();
         let mut extra = vec![];
+        let mut raw_link = None;
         // A share link sets everything first; flags given beside it override its settings.
         if let Some(k) = args
             .iter()
@@ -71,6 +76,7 @@ impl Args {
             }
             config = link.config;
             extra.push(("step".to_string(), link.step.to_string()));
+            raw_link = Some(fragment);
         }
         let mut k = 0;
         while k < args.len() {
@@ -106,7 +112,11 @@ impl Args {
             k += 1;
         }
         config.check().map_err(|e| format!("--{e}"))?;
-        Ok(Args { config, extra })
+        Ok(Args {
+            config,
+            extra,
+            raw_link,
+        })
     }
 
     fn get(&self, key: &str) -> Option<&str> {
@@ -315,45 +325,61 @@ fn render(args: &[String]) -> Result<(), String> {
 }
 
 fn sweep_command(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, &["json", "densities", "restarts", "threads"], &[])?;
-    let densities = match args.get("densities") {
-        None => vec![1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001],
-        Some(text) => {
-            let mut c = args.config.clone();
-            c.set("density", text).map_err(|e| {
-                format!("--densities{}", e.to_string().trim_start_matches("density"))
-            })?;
-            c.density
-        }
+    let args = Args::parse(
+        args,
+        &["json", "densities", "restarts", "threads", "step"],
+        &[],
+    )?;
+    // A share link of a sweep gives the whole sweep; flags beside it override its parts.
+    let from_link = args
+        .raw_link
+        .as_deref()
+        .map(Link::parse)
+        .and_then(|(l, _)| l.sweep);
+    let (axis, mut values, mut restarts) = match &from_link {
+        Some(s) => (s.axis, s.values.clone(), s.restarts),
+        None => (Axis::Density, PAPER_DENSITIES.to_vec(), 1),
     };
-    let restarts = args.int("restarts", 1, 1, 1000)? as u32;
+    if let Some(text) = args.get("densities") {
+        let mut c = args.config.clone();
+        c.set("density", text)
+            .map_err(|e| format!("--densities{}", e.to_string().trim_start_matches("density")))?;
+        values = c.density;
+        if axis != Axis::Density {
+            return Err("--densities: the link sweeps importance, not density".into());
+        }
+    }
+    if args.get("restarts").is_some() {
+        restarts = args.int("restarts", 1, 1, 1000)? as u32;
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
     let threads = args.int("threads", cores, 1, 256)? as usize;
+    let until = args.int("step", args.config.steps, 0, STEPS_MAX)?;
     let spec = Sweep {
         base: args.config.clone(),
-        densities,
+        axis,
+        values,
         restarts,
+        until,
     };
     println!(
-        "sweeping {} over {} densities × {} restarts, {} steps each, on {} threads",
-        describe(&Config {
-            density: vec![],
-            ..spec.base.clone()
-        }),
-        spec.densities.len(),
+        "sweeping {} over {} {} values × {} restarts, {} steps each, on {} threads",
+        describe(&spec.base),
+        spec.values.len(),
+        axis.id(),
         restarts,
-        spec.base.steps,
+        spec.until,
         threads
     );
-    let total = spec.base.steps * spec.jobs().len() as u64;
+    let total = spec.until * spec.jobs().len() as u64;
     let progress = std::sync::Mutex::new(Progress::new(total));
     let points = sweep::run(&spec, threads, &|k| progress.lock().unwrap().add(k, None));
     let secs = progress.into_inner().unwrap().finish();
     println!("done in {secs:.2} s");
     for p in &points {
         println!(
-            "\n1−S = {}: best seed {} of {} restarts (eval loss {:.4e}; {} within {}% of it)\n{}",
-            p.density,
+            "\n{}: best seed {} of {} restarts (eval loss {:.4e}; {} within {}% of it)\n{}",
+            axis.label(p.value),
             p.best.config().seed,
             p.eval_losses.len(),
             p.best_eval_loss(),

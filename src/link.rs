@@ -10,6 +10,7 @@
 //! instead. The same parser serves the page, the embed API and `tms train --link`.
 
 use crate::config::{Config, Control, DENSITY_MIN, SETTINGS, STEPS_MAX};
+use crate::sweep::{Axis, Sweep};
 use crate::views::View;
 
 /// The link format this code writes.
@@ -22,9 +23,36 @@ pub const MAX_WORK_PER_STEP: u64 = 16 << 20;
 /// m = 40, batch 1024 (the paper's 10,000-step runs fit), about ten seconds of a browser tab for them.
 pub const MAX_WORK_TO_STEP: u64 = 60_000_000_000;
 
+/// At most this many values, and this many runs in all, in a sweep from a link.
+pub const MAX_SWEEP_VALUES: usize = 16;
+pub const MAX_SWEEP_RUNS: usize = 64;
+
+/// A sweep: the same run at several values of one setting, each the best of `restarts` seeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepSpec {
+    pub axis: Axis,
+    pub values: Vec<f32>,
+    pub restarts: u32,
+}
+
+impl SweepSpec {
+    /// The sweep this link describes, trained to its step.
+    pub fn sweep(&self, link: &Link) -> Sweep {
+        Sweep {
+            base: link.config.clone(),
+            axis: self.axis,
+            values: self.values.clone(),
+            restarts: self.restarts,
+            until: link.step,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
     pub config: Config,
+    /// A sweep around `config`, when the link describes one.
+    pub sweep: Option<SweepSpec>,
     /// The step to show (the run is trained to it).
     pub step: u64,
     /// The view shown large.
@@ -35,6 +63,7 @@ impl Default for Link {
     fn default() -> Link {
         Link {
             config: Config::default(),
+            sweep: None,
             step: 0,
             view: View::Hidden,
         }
@@ -51,6 +80,12 @@ impl Link {
                 s.key,
                 encode(&self.config.get(s.key).unwrap())
             ));
+        }
+        if let Some(sweep) = &self.sweep {
+            let values: Vec<String> = sweep.values.iter().map(|v| format!("{v}")).collect();
+            parts.push(format!("sweep={}", sweep.axis.id()));
+            parts.push(format!("values={}", values.join(",")));
+            parts.push(format!("restarts={}", sweep.restarts));
         }
         parts.push(format!("step={}", self.step));
         parts.push(format!("view={}", self.view.id()));
@@ -76,6 +111,7 @@ impl Link {
         let mut seen_version = false;
         let mut seen = std::collections::HashSet::new();
         let mut step_text = None;
+        let (mut sweep_text, mut values_text, mut restarts_text) = (None, None, None);
         for pair in text.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = match pair.split_once('=') {
                 Some((k, v)) => (decode(k), decode(v)),
@@ -105,6 +141,9 @@ impl Link {
                     }
                 }
                 "step" => step_text = Some(value),
+                "sweep" => sweep_text = Some(value),
+                "values" => values_text = Some(value),
+                "restarts" => restarts_text = Some(value),
                 "view" => match View::from_id(&value) {
                     Some(v) => link.view = v,
                     None => notices.push(format!(
@@ -166,6 +205,7 @@ impl Link {
             ));
             c.batch = batch;
         }
+        link.sweep = read_sweep(c, sweep_text, values_text, restarts_text, &mut notices);
         let work = c.n as u64 * c.m as u64 * c.batch as u64;
         let reachable = (MAX_WORK_TO_STEP / work.max(1)).min(c.steps);
         if let Some(value) = step_text {
@@ -195,6 +235,100 @@ impl Link {
         }
         (link, notices)
     }
+}
+
+/// The sweep keys of a link: `sweep` (density or importance), `values`, `restarts`.
+fn read_sweep(
+    base: &Config,
+    axis: Option<String>,
+    values: Option<String>,
+    restarts: Option<String>,
+    notices: &mut Vec<String>,
+) -> Option<SweepSpec> {
+    let axis = match axis.as_deref() {
+        None | Some("none") => {
+            if values.is_some() || restarts.is_some() {
+                notices.push(
+                    "values and restarts describe a sweep, but the link has no sweep=; ignored"
+                        .into(),
+                );
+            }
+            return None;
+        }
+        Some(id) => match Axis::from_id(id) {
+            Some(a) => a,
+            None => {
+                notices.push(format!(
+                    "sweep: '{}' is not a sweep; allowed density, importance; using none",
+                    shorten(id)
+                ));
+                return None;
+            }
+        },
+    };
+    let defaults: Vec<f32> = match axis {
+        Axis::Density => crate::config::PAPER_DENSITIES.to_vec(),
+        Axis::Importance => vec![1.0, 0.9, 0.8, 0.7],
+    };
+    let mut list = vec![];
+    match values {
+        None => notices.push(format!("sweep: no values given; using {}", join(&defaults))),
+        Some(text) => {
+            for part in text.split(',') {
+                let mut probe = base.clone();
+                match probe.set(axis.id(), part) {
+                    Ok(()) if list.len() < MAX_SWEEP_VALUES => list.push(match axis {
+                        Axis::Density => probe.density[0],
+                        Axis::Importance => probe.importance,
+                    }),
+                    Ok(()) => {
+                        notices.push(format!(
+                            "values: more than {MAX_SWEEP_VALUES}; the rest are dropped"
+                        ));
+                        break;
+                    }
+                    Err(e) => notices.push(format!(
+                        "values: {}; dropped",
+                        shorten_message(&e.to_string())
+                    )),
+                }
+            }
+        }
+    }
+    if list.is_empty() {
+        list = defaults;
+    }
+    let most = (MAX_SWEEP_RUNS / list.len()).max(1) as u32;
+    let mut count = 1u32;
+    if let Some(text) = restarts {
+        match text.trim().parse::<u64>() {
+            Ok(k) if (1..=most as u64).contains(&k) => count = k as u32,
+            Ok(k) => {
+                count = (k.clamp(1, most as u64)) as u32;
+                notices.push(format!(
+                    "restarts = {} is outside 1 to {most} (at most {MAX_SWEEP_RUNS} runs in a sweep); using {count}",
+                    shorten(&k.to_string())
+                ));
+            }
+            Err(_) => notices.push(format!(
+                "restarts: '{}' is not a whole number; using 1",
+                shorten(&text)
+            )),
+        }
+    }
+    Some(SweepSpec {
+        axis,
+        values: list,
+        restarts: count,
+    })
+}
+
+fn join(values: &[f32]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A number out of range is moved to the nearest allowed value ("n = 100000 is above the maximum 1000;
@@ -330,6 +464,7 @@ mod tests {
 
     fn sample() -> Link {
         Link {
+            sweep: None,
             config: Config {
                 model: ModelKind::ReluHidden,
                 hidden_bias: true,
@@ -369,6 +504,33 @@ mod tests {
             ..Link::default()
         };
         assert_eq!(Link::parse(&listed.to_fragment()), (listed, vec![]));
+    }
+
+    #[test]
+    fn a_sweep_link_reads_back_and_its_bad_parts_are_reported() {
+        let link = Link {
+            sweep: Some(SweepSpec {
+                axis: Axis::Density,
+                values: vec![1.0, 0.1, 0.01],
+                restarts: 3,
+            }),
+            ..sample()
+        };
+        let text = link.to_fragment();
+        assert!(
+            text.contains("&sweep=density&values=1,0.1,0.01&restarts=3&step="),
+            "{text}"
+        );
+        assert_eq!(Link::parse(&text), (link, vec![]));
+        let (link, notices) = Link::parse("v=1&sweep=importance&values=0.9,7,x,0.5&restarts=1000");
+        let sweep = link.sweep.unwrap();
+        assert_eq!(sweep.values, vec![0.9, 0.5]);
+        assert_eq!(sweep.restarts, 32, "at most 64 runs");
+        assert_eq!(notices.len(), 3, "{notices:?}");
+        let (link, notices) = Link::parse("v=1&sweep=colour");
+        assert!(link.sweep.is_none() && notices[0].contains("'colour' is not a sweep"));
+        let (link, notices) = Link::parse("v=1&values=1,2");
+        assert!(link.sweep.is_none() && notices[0].contains("no sweep="));
     }
 
     #[test]

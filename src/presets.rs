@@ -159,6 +159,71 @@ pub fn all() -> Vec<Preset> {
     out
 }
 
+/// The paper's sweeps, as share links: one click runs the whole figure.
+pub fn sweeps() -> Vec<(&'static str, &'static str, &'static str, crate::link::Link)> {
+    use crate::link::{Link, SweepSpec};
+    use crate::sweep::Axis;
+    let link = |config: Config, values: Vec<f32>, restarts: u32, view: View| Link {
+        step: config.steps,
+        sweep: Some(SweepSpec {
+            axis: Axis::Density,
+            values,
+            restarts,
+        }),
+        config,
+        view,
+    };
+    let geometry: Vec<f32> = (0..7)
+        .map(|k| libm::powf(20.0, -(k as f32) / 6.0))
+        .collect();
+    vec![
+        (
+            "sweep-basic",
+            "Basic results: relu-output n = 20, m = 5, seven densities",
+            "features pile into superposition as 1−S falls: 5, then antipodal pairs, then more",
+            link(
+                config(ModelKind::ReluOutput, 20, 5, 0.7, 1.0),
+                PAPER_DENSITIES.to_vec(),
+                1,
+                View::Bars,
+            ),
+        ),
+        (
+            "sweep-privileged",
+            "Privileged basis: relu-hidden n = 10, m = 5, best of 4 restarts",
+            "neurons go from monosemantic to polysemantic as features get sparse",
+            link(
+                config(ModelKind::ReluHidden, 10, 5, 0.75, 1.0),
+                vec![0.75, 0.35, 0.15, 0.12, 0.06, 0.04],
+                4,
+                View::Stack,
+            ),
+        ),
+        (
+            "sweep-abs",
+            "Abs sparsity: abs n = 100, m = 40, seven densities",
+            "polysemantic neurons appear for the less important features, then everywhere",
+            link(
+                config(ModelKind::Abs, 100, 40, 0.8, 1.0),
+                PAPER_DENSITIES.to_vec(),
+                1,
+                View::Stack,
+            ),
+        ),
+        (
+            "sweep-geometry",
+            "Geometry: relu-output n = 200, m = 20, I = 1, 1−S = 20^−t",
+            "the dimensionality figure: D* sticks at 1 then 1/2; D_i clusters at 1/2, 2/5, 3/8",
+            link(
+                config(ModelKind::ReluOutput, 200, 20, 1.0, 1.0),
+                geometry,
+                1,
+                View::Bars,
+            ),
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +241,7 @@ mod tests {
             assert!(!p.look_for.is_empty());
             // A preset's settings survive the share link unchanged.
             let link = crate::link::Link {
+                sweep: None,
                 config: p.config.clone(),
                 step: 0,
                 view: p.view,
@@ -185,6 +251,13 @@ mod tests {
                 (link, vec![]),
                 "{}",
                 p.id
+            );
+        }
+        for (id, _, _, link) in sweeps() {
+            assert_eq!(
+                crate::link::Link::parse(&link.to_fragment()),
+                (link, vec![]),
+                "{id}"
             );
         }
         for (model, n, m) in [

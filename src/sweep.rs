@@ -11,44 +11,103 @@ pub const EVAL_ROWS: usize = 8192;
 /// A restart "agrees" with the best when its evaluation loss is within this factor of the best one.
 pub const AGREE: f32 = 1.05;
 
+/// What a sweep varies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Axis {
+    /// The feature probability 1 − S (one value for every feature).
+    Density,
+    /// The importance decay r (I_i = r^i).
+    Importance,
+}
+
+impl Axis {
+    pub fn id(self) -> &'static str {
+        match self {
+            Axis::Density => "density",
+            Axis::Importance => "importance",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Axis> {
+        [Axis::Density, Axis::Importance]
+            .into_iter()
+            .find(|a| a.id() == id)
+    }
+
+    /// The setting with this value, on top of `base`.
+    pub fn apply(self, base: &Config, value: f32) -> Config {
+        match self {
+            Axis::Density => Config {
+                density: vec![value],
+                ..base.clone()
+            },
+            Axis::Importance => Config {
+                importance: value,
+                ..base.clone()
+            },
+        }
+    }
+
+    /// How a panel is labelled ("1−S = 0.01", "r = 0.8").
+    pub fn label(self, value: f32) -> String {
+        match self {
+            Axis::Density => format!("1−S = {value}"),
+            Axis::Importance => format!("I = {value}^i"),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sweep {
-    /// Everything but the density (and the seed of each restart).
+    /// Everything but the swept setting (and the seed of each restart).
     pub base: Config,
-    pub densities: Vec<f32>,
-    /// Restarts per density; restart k uses seed `base.seed + k`.
+    pub axis: Axis,
+    pub values: Vec<f32>,
+    /// Restarts per value; restart k uses seed `base.seed + k`.
     pub restarts: u32,
+    /// Each run is trained to this step (the budget, or a link's step).
+    pub until: u64,
 }
 
 impl Sweep {
-    /// One run per (density, restart), densities outer.
+    /// A density sweep trained to the step budget.
+    pub fn densities(base: Config, densities: Vec<f32>, restarts: u32) -> Sweep {
+        Sweep {
+            until: base.steps,
+            base,
+            axis: Axis::Density,
+            values: densities,
+            restarts,
+        }
+    }
+
+    /// One run per (value, restart), values outer.
     pub fn jobs(&self) -> Vec<Config> {
         let mut jobs = vec![];
-        for &p in &self.densities {
+        for &v in &self.values {
             for k in 0..self.restarts.max(1) {
                 jobs.push(Config {
-                    density: vec![p],
                     seed: self.base.seed.wrapping_add(k),
-                    ..self.base.clone()
+                    ..self.axis.apply(&self.base, v)
                 });
             }
         }
         jobs
     }
 
-    /// The evaluation batch for one density: the same for every restart, drawn from the base seed.
-    pub fn eval_batch(&self, density: f32) -> Batch {
-        let config = Config {
-            density: vec![density],
-            ..self.base.clone()
-        };
-        eval_batch(&config, EVAL_ROWS, self.base.seed)
+    /// The evaluation batch for one value: the same for every restart, drawn from the base seed.
+    pub fn eval_batch(&self, value: f32) -> Batch {
+        eval_batch(
+            &self.axis.apply(&self.base, value),
+            EVAL_ROWS,
+            self.base.seed,
+        )
     }
 }
 
-/// One density's outcome: the best restart, trained to the step budget.
+/// One value's outcome: the best restart.
 pub struct Point {
-    pub density: f32,
+    pub value: f32,
     pub best: Trainer,
     /// Evaluation loss of each restart, in seed order.
     pub eval_losses: Vec<f32>,
@@ -74,9 +133,14 @@ impl Point {
 
 /// Trains one job to its step budget, calling `progress(steps)` as it goes; returns the trainer and its
 /// loss on `eval`.
-pub fn train_job(config: &Config, eval: &Batch, mut progress: impl FnMut(u64)) -> (Trainer, f32) {
+pub fn train_job(
+    config: &Config,
+    until: u64,
+    eval: &Batch,
+    mut progress: impl FnMut(u64),
+) -> (Trainer, f32) {
     let mut trainer = Trainer::new(config.clone()).expect("sweep jobs come from a checked config");
-    let mut left = config.steps;
+    let mut left = until;
     while left > 0 {
         let k = left.min(250);
         trainer.step(k);
@@ -93,11 +157,7 @@ pub fn run(sweep: &Sweep, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Ve
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let jobs = sweep.jobs();
-    let evals: Vec<Batch> = sweep
-        .densities
-        .iter()
-        .map(|&p| sweep.eval_batch(p))
-        .collect();
+    let evals: Vec<Batch> = sweep.values.iter().map(|&v| sweep.eval_batch(v)).collect();
     let per_density = sweep.restarts.max(1) as usize;
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<Option<(Trainer, f32)>>> =
@@ -109,16 +169,16 @@ pub fn run(sweep: &Sweep, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Ve
                 if k >= jobs.len() {
                     break;
                 }
-                let result = train_job(&jobs[k], &evals[k / per_density], progress);
+                let result = train_job(&jobs[k], sweep.until, &evals[k / per_density], progress);
                 done.lock().unwrap()[k] = Some(result);
             });
         }
     });
     let mut results = done.into_inner().unwrap().into_iter();
     sweep
-        .densities
+        .values
         .iter()
-        .map(|&density| {
+        .map(|&value| {
             let runs: Vec<(Trainer, f32)> = (0..per_density)
                 .map(|_| results.next().unwrap().unwrap())
                 .collect();
@@ -129,7 +189,7 @@ pub fn run(sweep: &Sweep, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Ve
                 .unwrap();
             let best = runs.into_iter().nth(best_k).unwrap().0;
             Point {
-                density,
+                value,
                 best,
                 eval_losses,
             }
@@ -144,8 +204,8 @@ mod tests {
 
     #[test]
     fn a_sweep_keeps_the_best_restart_and_ignores_the_thread_count() {
-        let sweep = Sweep {
-            base: Config {
+        let sweep = Sweep::densities(
+            Config {
                 model: ModelKind::ReluOutput,
                 n: 5,
                 m: 2,
@@ -154,9 +214,9 @@ mod tests {
                 seed: 10,
                 ..Config::default()
             },
-            densities: vec![1.0, 0.1],
-            restarts: 3,
-        };
+            vec![1.0, 0.1],
+            3,
+        );
         let one = run(&sweep, 1, &|_| {});
         let two = run(&sweep, 2, &|_| {});
         assert_eq!(one.len(), 2);

@@ -4,11 +4,13 @@
 use tms_explorer::config::{
     Config, ModelKind, Schedule, BATCH_MAX, DENSITY_MIN, LR_MAX, M_MAX, N_MAX, SETTINGS, STEPS_MAX,
 };
-use tms_explorer::link::{decode, Link, MAX_LENGTH, MAX_WORK_PER_STEP, MAX_WORK_TO_STEP};
+use tms_explorer::link::{
+    decode, Link, MAX_LENGTH, MAX_SWEEP_RUNS, MAX_SWEEP_VALUES, MAX_WORK_PER_STEP, MAX_WORK_TO_STEP,
+};
 use tms_explorer::rng::{Rng, Stream};
 use tms_explorer::views::View;
 
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 20] = [
     "v",
     "model",
     "hidden-bias",
@@ -26,6 +28,9 @@ const KEYS: [&str; 17] = [
     "view",
     "colour",
     "",
+    "sweep",
+    "values",
+    "restarts",
 ];
 
 fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
@@ -150,6 +155,7 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
     let step = step.min(MAX_WORK_TO_STEP / (config.n * config.m * config.batch) as u64);
     (
         Link {
+            sweep: None,
             config,
             step,
             view: View::ALL[(rng.next_u64() % 6) as usize],
@@ -164,6 +170,15 @@ fn accepted(key: &str, value: &str, link: &Link) -> bool {
         "v" => value == "1",
         "step" => value.parse::<u64>().is_ok_and(|s| s == link.step),
         "view" => View::from_id(value).is_some(),
+        "sweep" => link.sweep.as_ref().is_some_and(|s| s.axis.id() == value),
+        "restarts" => link
+            .sweep
+            .as_ref()
+            .is_some_and(|s| value.parse::<u32>() == Ok(s.restarts)),
+        "values" => link
+            .sweep
+            .as_ref()
+            .is_some_and(|s| s.values.len() == value.split(',').count()),
         k if SETTINGS.iter().any(|s| s.key == k) => Config::default().set(k, value).is_ok(),
         _ => false,
     }
@@ -188,6 +203,14 @@ fn check_caps(link: &Link, input: &str) {
     let work = (c.n * c.m * c.batch) as u64;
     assert!(work <= MAX_WORK_PER_STEP, "work {work} for {input:.200}");
     assert!(link.step.saturating_mul(work) <= MAX_WORK_TO_STEP);
+    if let Some(s) = &link.sweep {
+        assert!(!s.values.is_empty() && s.values.len() <= MAX_SWEEP_VALUES);
+        assert!(s.restarts >= 1 && s.values.len() * s.restarts as usize <= MAX_SWEEP_RUNS);
+        assert!(s
+            .values
+            .iter()
+            .all(|v| v.is_finite() && *v > 0.0 && *v <= 1.0));
+    }
 }
 
 #[test]

@@ -2,6 +2,7 @@
 // ranges, the share link and all drawing. Untrusted text (links, notices) only ever goes to textContent.
 import init, { Run, last_panic, parse_embed, parse_link, presets, settings_schema } from './pkg/tms_explorer.js';
 import { startEmbed } from './embed.js';
+import { SweepRunner } from './sweep.js';
 
 const $ = (id) => document.getElementById(id);
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
@@ -153,7 +154,10 @@ function control(setting) {
 function buildControls() {
   const form = $('settings');
   form.replaceChildren(...schema.map(control));
-  form.addEventListener('change', () => applySettings(readControls()));
+  form.addEventListener('change', () => {
+    leaveSweep();
+    applySettings(readControls());
+  });
   form.addEventListener('submit', (e) => e.preventDefault());
 }
 
@@ -393,7 +397,7 @@ function writeLink() {
   emit('state');
   if (embed) return; // an embed never touches the host's history
   try {
-    history.replaceState(null, '', `#${run.fragment(mainView)}`);
+    history.replaceState(null, '', `#${sweep ? sweepFragment : run.fragment(mainView)}`);
   } catch {
     // A sandboxed or opaque-origin page may not touch history; the Copy link button still works.
   }
@@ -406,7 +410,7 @@ function currentUrl() {
   } catch {
     base = '';
   }
-  return `${base}#${run.fragment(mainView)}`;
+  return `${base}#${sweep ? sweepFragment : run.fragment(mainView)}`;
 }
 
 async function copyLink() {
@@ -474,7 +478,100 @@ function openLink(fragment) {
   const link = JSON.parse(parse_link(fragment));
   mainView = link.view;
   notify(link.notices.map((n) => `Link: ${n}.`), link.notices.length ? 'warning' : 'info');
-  applySettings(link.settings, { step: link.step, keepNotices: true });
+  if (link.sweep) {
+    applySettings(link.settings, { keepNotices: true });
+    startSweep(link);
+  } else {
+    leaveSweep();
+    applySettings(link.settings, { step: link.step, keepNotices: true });
+  }
+}
+
+// ---- sweeps ----------------------------------------------------------------------------------------
+
+let sweep = null;
+let sweepFragment = '';
+
+function startSweep(link) {
+  stop();
+  sweep?.free();
+  sweepFragment = link.fragment;
+  $('sweep-axis').value = link.sweep.axis;
+  $('sweep-values').value = link.sweep.values.join(',');
+  $('sweep-restarts').value = String(link.sweep.restarts);
+  if (['stack', 'bars', 'matrix', 'hidden'].includes(link.view)) $('sweep-view').value = link.view;
+  $('views').hidden = true;
+  document.querySelector('.main-view').hidden = true;
+  $('sweep').hidden = false;
+  $('sweep-pause').textContent = 'Pause';
+  document.body.dataset.sweep = 'running';
+  sweep = new SweepRunner(sweepFragment, {
+    panels: $('sweep-panels'),
+    dimensionality: $('sweep-dimensionality'),
+    list: $('sweep-list'),
+    overall: $('sweep-overall'),
+    theme,
+    view: () => $('sweep-view').value,
+    onChange: (s) => { document.body.dataset.sweep = s.finished ? 'done' : 'running'; },
+  });
+  window.tmsSweep = sweep;
+  scheduleLink();
+}
+
+function leaveSweep() {
+  if (!sweep) return;
+  sweep.free();
+  sweep = null;
+  window.tmsSweep = null;
+  delete document.body.dataset.sweep;
+  $('sweep').hidden = true;
+  $('views').hidden = false;
+  document.querySelector('.main-view').hidden = false;
+}
+
+// A sweep around the current settings, through the link parser (which reports any bad value).
+function sweepFromControls() {
+  const base = run.fragment(mainView).replace(/&step=\d+/, `&step=${budget()}`);
+  const values = encodeURIComponent($('sweep-values').value.trim()).replace(/%2C/gi, ',');
+  const restarts = encodeURIComponent($('sweep-restarts').value.trim());
+  openLink(`${base}&sweep=${$('sweep-axis').value}&values=${values}&restarts=${restarts}`);
+}
+
+function wireSweep() {
+  $('sweep-start').addEventListener('click', sweepFromControls);
+  $('sweep-view').addEventListener('change', () => sweep?.draw());
+  $('sweep-pause').addEventListener('click', () => {
+    if (!sweep || sweep.finished) return;
+    if (sweep.paused) sweep.resume();
+    else sweep.pause();
+    $('sweep-pause').textContent = sweep.paused ? 'Resume' : 'Pause';
+  });
+  $('sweep-cancel').addEventListener('click', () => sweep?.cancel());
+  $('sweep-export').addEventListener('click', () => {
+    if (sweep) download(new Blob([JSON.stringify(sweep.exportJson())], { type: 'application/json' }), 'tms-sweep.json');
+  });
+  $('sweep-leave').addEventListener('click', () => { leaveSweep(); refresh(); scheduleLink(); });
+  const panels = $('sweep-panels');
+  const box = () => panels.getBoundingClientRect();
+  panels.addEventListener('pointermove', (e) => {
+    if (!sweep) return;
+    const b = box();
+    $('sweep-panels-hover').textContent = sweep.panels.pick($('sweep-view').value, b.width, b.height, e.clientX - b.left, e.clientY - b.top);
+  });
+  // Clicking a panel opens that run, at the same step, in the single-run view.
+  panels.addEventListener('click', (e) => {
+    if (!sweep) return;
+    const b = box();
+    const k = sweep.panels.panel_at($('sweep-view').value, b.width, b.height, e.clientX - b.left, e.clientY - b.top);
+    const job = k >= 0 ? sweep.shown(sweep.groups[k]) : null;
+    if (job) openLink(`v=1&${job.settings}&step=${job.state === 'done' ? sweep.plan.until : job.step}&view=${$('sweep-view').value}`);
+  });
+  const dim = $('sweep-dimensionality');
+  dim.addEventListener('pointermove', (e) => {
+    if (!sweep) return;
+    const b = dim.getBoundingClientRect();
+    $('sweep-dim-hover').textContent = sweep.panels.pick('dimensionality', b.width, b.height, e.clientX - b.left, e.clientY - b.top);
+  });
 }
 
 // ---- presets ---------------------------------------------------------------------------------------
@@ -490,16 +587,24 @@ function buildPresets() {
       select.append(group);
     }
     const option = new Option(`${p.group.split(':')[0]}: ${p.label}`, p.id);
-    option.dataset.settings = p.settings;
-    option.dataset.view = p.view;
+    if (p.fragment) option.dataset.fragment = p.fragment;
+    else {
+      option.dataset.settings = p.settings;
+      option.dataset.view = p.view;
+    }
     option.dataset.lookFor = p.look_for;
     groups.get(p.group).append(option);
   }
   select.addEventListener('change', () => {
     const option = select.selectedOptions[0];
-    if (!option?.dataset.settings) return;
-    mainView = option.dataset.view;
+    if (!option?.dataset.lookFor) return;
     $('look-for').textContent = `Look for: ${option.dataset.lookFor}.`;
+    if (option.dataset.fragment) {
+      openLink(option.dataset.fragment);
+      return;
+    }
+    leaveSweep();
+    mainView = option.dataset.view;
     applySettings(option.dataset.settings);
   });
 }
@@ -520,6 +625,7 @@ function wire() {
     scheduleLink();
   });
   $('copy-link').addEventListener('click', copyLink);
+  wireSweep();
   $('copy-embed').addEventListener('click', copyEmbed);
   $('export-json').addEventListener('click', () => {
     download(new Blob([run.export_json()], { type: 'application/json' }), `${fileStem()}.json`);

@@ -1,0 +1,81 @@
+// Sweeps in the page: trained in Web Workers, panels filled, the same weights as `tms sweep`, and a
+// worker that fails is reported on its panel while the rest finish.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './server.mjs';
+import { launch, openPage } from './browser.mjs';
+
+const tmsBin = process.env.TMS_BIN ?? fileURLToPath(new URL('../../target/release/tms', import.meta.url));
+let server;
+let browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+const SMALL = 'v=1&model=relu-hidden&n=10&m=5&importance=0.75&batch=256&steps=300&seed=4&sweep=density&values=0.75,0.15,0.04&restarts=2&step=300&view=stack';
+
+test('a small sweep runs in workers, fills every panel, and matches tms sweep bit for bit', async () => {
+  const { page, problems } = await openPage(browser, `${server.url}#${SMALL}`);
+  await page.waitForSelector('body[data-sweep="done"]', { timeout: 60000 });
+  assert.equal(await page.isVisible('#sweep'), true);
+  assert.equal(await page.$$eval('#sweep-list li', (ls) => ls.length), 3);
+  for (const status of await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent))) {
+    assert.match(status, /^best of 2: seed \d, eval loss .*; \d of 2 agree$/);
+  }
+  const colours = await page.$eval('#sweep-panels', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let k = 0; k < d.length; k += 28) seen.add((d[k] << 16) | (d[k + 1] << 8) | d[k + 2]);
+    return seen.size;
+  });
+  assert.ok(colours > 8, 'the panels are drawn');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-export')]);
+  const mine = JSON.parse(await readFile(await download.path(), 'utf8'));
+
+  const out = join(mkdtempSync(join(tmpdir(), 'tms-sweep-')), 'sweep.json');
+  execFileSync(tmsBin, ['sweep', '--link', SMALL, '--json', out], { stdio: 'ignore' });
+  const native = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(mine.length, native.length);
+  for (let k = 0; k < native.length; k++) {
+    assert.equal(mine[k].fingerprint, native[k].fingerprint, `panel ${k}`);
+    assert.deepEqual(mine[k].params, native[k].params);
+    // (f32 values: the page's JSON writes them as doubles, tms in their shortest f32 form.)
+    assert.deepEqual(mine[k].eval_losses.map(Math.fround), native[k].eval_losses.map(Math.fround));
+  }
+  // Clicking a panel opens that run in the single-run view at the same step.
+  const box = await (await page.$('#sweep-panels')).boundingBox();
+  await page.mouse.click(box.x + 40, box.y + 60);
+  await page.waitForFunction(() => document.getElementById('step-count').textContent === '300'
+    && document.getElementById('progress').hidden);
+  assert.equal(await page.isVisible('#sweep'), false);
+  assert.equal(await page.textContent('#fingerprint'), native[0].fingerprint);
+  assert.deepEqual(problems, []);
+});
+
+test('a worker that fails is reported on its panel while the others finish', async () => {
+  const link = 'v=1&model=abs&n=40&m=10&importance=0.9&batch=512&steps=6000&seed=1&sweep=density&values=1,0.3,0.1,0.03&restarts=1&step=6000&view=stack';
+  const { page } = await openPage(browser, `${server.url}#${link}`);
+  await page.waitForFunction(() => window.tmsSweep?.workers[0]?.job?.step > 0);
+  await page.evaluate(() => window.tmsSweep.crash(0));
+  await page.waitForSelector('body[data-sweep="done"]', { timeout: 90000 });
+  const statuses = await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent));
+  const failed = statuses.filter((s) => s.startsWith('failed: the worker stopped'));
+  assert.equal(failed.length, 1, statuses.join('\n'));
+  assert.equal(statuses.filter((s) => s.startsWith('best of 1')).length, 3, statuses.join('\n'));
+  assert.equal(await page.evaluate(() => window.tmsSweep.workers.length), 0, 'every worker is freed at the end');
+});
+
+test('cancel frees every worker', async () => {
+  const link = 'v=1&model=abs&n=100&m=40&importance=0.8&steps=10000&sweep=density&values=1,0.1,0.01&step=10000&view=stack';
+  const { page, problems } = await openPage(browser, `${server.url}#${link}`);
+  await page.waitForFunction(() => window.tmsSweep && window.tmsSweep.jobs.some((j) => j.step > 0));
+  await page.click('#sweep-cancel');
+  assert.equal(await page.evaluate(() => window.tmsSweep.workers.length), 0);
+  assert.match((await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent))).join(), /cancelled/);
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,217 @@
+// Sweeps in the page: every (value, restart) of a sweep link is an independent run, trained in a pool of
+// Web Workers (one wasm instance each) and drawn here as small multiples and the dimensionality figure.
+// A worker that throws or dies is reported on its panel; the rest of the sweep carries on.
+import { Panels, snapshot_of, sweep_plan } from './pkg/tms_explorer.js';
+
+const AGREE = 1.05; // restarts within 5% of the best evaluation loss "agree" (as `tms sweep` counts)
+
+export class SweepRunner {
+  constructor(fragment, ui) {
+    this.plan = JSON.parse(sweep_plan(fragment));
+    this.ui = ui; // { panels, dimensionality, list, overall, theme(), view(), onChange() }
+    this.jobs = this.plan.jobs.map((job, id) => ({ ...job, id, step: 0, state: 'waiting', snapshot: null }));
+    this.groups = [...new Set(this.jobs.map((j) => j.group))];
+    this.queue = [...this.jobs];
+    this.workers = [];
+    this.paused = false;
+    this.finished = false;
+    this.drawPending = false;
+    this.panels = new Panels();
+    const size = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1, this.jobs.length));
+    for (let k = 0; k < size; k++) this.spawn();
+    this.buildList();
+    this.update();
+  }
+
+  spawn() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const slot = { worker, job: null };
+    worker.onmessage = (event) => this.receive(slot, event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.fail(slot, `the worker stopped: ${event.message || 'an error in the worker'}`);
+    };
+    worker.onmessageerror = () => this.fail(slot, 'the worker sent a message that could not be read');
+    this.workers.push(slot);
+    this.next(slot);
+  }
+
+  next(slot) {
+    if (this.paused || this.finished) return;
+    const job = this.queue.shift();
+    slot.job = job ?? null;
+    if (!job) {
+      this.checkDone();
+      return;
+    }
+    job.state = 'running';
+    slot.worker.postMessage({ type: 'job', id: job.id, settings: job.settings, until: this.plan.until, evalSeed: this.plan.eval_seed });
+  }
+
+  receive(slot, m) {
+    if (m.type === 'failed') {
+      this.fail(slot, `the worker stopped: ${m.message}`);
+      return;
+    }
+    const job = this.jobs[m.id];
+    if (!job || job.state === 'failed') return;
+    job.step = m.step;
+    try {
+      job.snapshot?.free();
+      job.snapshot = snapshot_of(job.settings, m.params, m.step, m.losses);
+    } catch (e) {
+      this.fail(slot, `its weights could not be read: ${e.message ?? e}`);
+      return;
+    }
+    if (m.type === 'done') {
+      job.state = 'done';
+      job.evalLoss = m.evalLoss;
+      job.json = JSON.parse(m.json);
+      job.diverged = m.diverged;
+      this.next(slot);
+    }
+    this.update();
+  }
+
+  // The job on this worker failed: say so on its panel, replace the worker, carry on.
+  fail(slot, message) {
+    const job = slot.job;
+    slot.worker.terminate();
+    this.workers = this.workers.filter((s) => s !== slot);
+    if (job && job.state !== 'done') {
+      job.state = 'failed';
+      job.message = message;
+    }
+    slot.job = null;
+    if (!this.finished && this.queue.length > 0) this.spawn();
+    this.update();
+    this.checkDone();
+  }
+
+  checkDone() {
+    if (this.jobs.every((j) => j.state === 'done' || j.state === 'failed' || j.state === 'cancelled')) {
+      this.finished = true;
+      for (const slot of this.workers) slot.worker.terminate();
+      this.workers = [];
+      this.update();
+    }
+  }
+
+  pause() {
+    this.paused = true;
+    for (const slot of this.workers) slot.worker.postMessage({ type: 'pause' });
+    this.update();
+  }
+
+  resume() {
+    this.paused = false;
+    for (const slot of this.workers) {
+      if (slot.job) slot.worker.postMessage({ type: 'resume' });
+      else this.next(slot);
+    }
+    this.update();
+  }
+
+  // Frees every worker; unfinished runs are marked cancelled.
+  cancel() {
+    for (const slot of this.workers) slot.worker.terminate();
+    this.workers = [];
+    for (const job of this.jobs) if (job.state === 'waiting' || job.state === 'running') job.state = 'cancelled';
+    this.queue = [];
+    this.finished = true;
+    this.update();
+  }
+
+  // Tests and the curious: make worker k fail the way a bug in the trainer would (a wasm panic).
+  crash(k = 0) {
+    this.workers[k]?.worker.postMessage({ type: 'crash' });
+  }
+
+  // The run a group's panel shows: the best finished restart, or the furthest one still training.
+  shown(group) {
+    const runs = this.jobs.filter((j) => j.group === group);
+    const done = runs.filter((j) => j.state === 'done').sort((a, b) => a.evalLoss - b.evalLoss || a.restart - b.restart);
+    if (done.length) return done[0];
+    return runs.filter((j) => j.snapshot).sort((a, b) => b.step - a.step)[0] ?? null;
+  }
+
+  summary(group) {
+    const runs = this.jobs.filter((j) => j.group === group);
+    const failed = runs.filter((j) => j.state === 'failed');
+    const done = runs.filter((j) => j.state === 'done');
+    const steps = runs.reduce((s, j) => s + (j.state === 'done' ? this.plan.until : j.step), 0);
+    let text;
+    if (failed.length) text = `failed: ${failed[0].message}`;
+    else if (runs.some((j) => j.state === 'cancelled')) text = 'cancelled';
+    else if (done.length === runs.length) {
+      const best = Math.min(...done.map((j) => j.evalLoss));
+      const agree = done.filter((j) => j.evalLoss <= best * AGREE).length;
+      text = `best of ${runs.length}: seed ${this.shown(group).json.config.seed}, eval loss ${best.toExponential(3)}; ${agree} of ${runs.length} agree`;
+    } else text = this.paused ? 'paused' : 'training…';
+    return { steps, total: this.plan.until * runs.length, text, failed: failed.length > 0 };
+  }
+
+  buildList() {
+    this.rows = this.groups.map((group) => {
+      const row = document.createElement('li');
+      const label = document.createElement('span');
+      label.className = 'sweep-label';
+      label.textContent = this.jobs.find((j) => j.group === group).label;
+      const bar = document.createElement('progress');
+      bar.max = 1;
+      const status = document.createElement('span');
+      status.className = 'sweep-status';
+      row.append(label, bar, status);
+      return { row, bar, status };
+    });
+    this.ui.list.replaceChildren(...this.rows.map((r) => r.row));
+  }
+
+  update() {
+    let steps = 0;
+    let total = 0;
+    this.groups.forEach((group, k) => {
+      const s = this.summary(group);
+      steps += s.steps;
+      total += s.total;
+      this.rows[k].bar.value = s.total ? s.steps / s.total : 1;
+      this.rows[k].status.textContent = s.text;
+      this.rows[k].row.classList.toggle('failed', s.failed);
+    });
+    this.ui.overall.value = total ? steps / total : 1;
+    if (!this.drawPending) {
+      this.drawPending = true;
+      requestAnimationFrame(() => {
+        this.drawPending = false;
+        this.draw();
+      });
+    }
+    this.ui.onChange(this);
+  }
+
+  draw() {
+    if (this.freed) return;
+    const shown = this.groups.map((g) => this.shown(g));
+    if (shown.some((j) => !j)) return; // every panel needs weights first
+    shown.forEach((job, k) => this.panels.set(k, job.snapshot));
+    const dpr = window.devicePixelRatio || 1;
+    this.panels.draw(this.ui.panels, this.ui.view(), this.ui.theme(), dpr);
+    this.panels.draw(this.ui.dimensionality, 'dimensionality', this.ui.theme(), dpr);
+  }
+
+  // The sweep's result as `tms sweep --json` writes it: the kept run of each value.
+  exportJson() {
+    return this.groups.map((group) => {
+      const best = this.shown(group);
+      const losses = this.jobs.filter((j) => j.group === group).map((j) => j.evalLoss ?? null);
+      return best?.json ? { ...best.json, eval_losses: losses } : { failed: this.summary(group).text };
+    });
+  }
+
+  free() {
+    this.freed = true;
+    this.cancel();
+    for (const job of this.jobs) job.snapshot?.free();
+    this.panels.free();
+  }
+}
