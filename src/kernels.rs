@@ -18,14 +18,11 @@ fn reduce4(acc: [F32x4; 4]) -> f32 {
     (v[0] + v[2]) + (v[1] + v[3])
 }
 
-/// Σ a_k b_k, with 16 lane partial sums (four independent vector additions in flight).
-#[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let len = a.len().min(b.len());
-    let mut acc = [F32x4::splat(0.0); 4];
-    let step = |acc: &mut F32x4, k: usize| {
-        *acc = acc.add(F32x4::load(&a[k..]).mul(F32x4::load(&b[k..])));
-    };
+/// Runs `step(accumulator, offset)` over `len` in blocks of 16 lanes (four independent vector sums in
+/// flight, accumulator q taking offsets 16b + 4q), then over what is left in blocks of 4, one per
+/// accumulator in order. Returns where the scalar tail starts. Every reduction below sums in this order.
+#[inline(always)]
+fn blocks(len: usize, acc: &mut [F32x4; 4], mut step: impl FnMut(&mut F32x4, usize)) -> usize {
     let mut k = 0;
     while k + LANES <= len {
         for (q, acc) in acc.iter_mut().enumerate() {
@@ -39,6 +36,18 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
             k += 4;
         }
     }
+    k
+}
+
+/// Σ a_k b_k, with 16 lane partial sums (four independent vector additions in flight).
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let len = a.len().min(b.len());
+    let mut acc = [F32x4::splat(0.0); 4];
+    let step = |acc: &mut F32x4, k: usize| {
+        *acc = acc.add(F32x4::load(&a[k..]).mul(F32x4::load(&b[k..])));
+    };
+    let mut k = blocks(len, &mut acc, step);
     let mut sum = reduce4(acc);
     while k < len {
         sum += a[k] * b[k];
@@ -79,24 +88,12 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
     let len = a.len().min(g.len()).min(y.len());
     let vh = F32x4::splat(h);
     let mut acc = [F32x4::splat(0.0); 4];
-    let mut step = |acc: &mut F32x4, k: usize| {
+    let step = |acc: &mut F32x4, k: usize| {
         let vg = F32x4::load(&g[k..]);
         *acc = acc.add(F32x4::load(&a[k..]).mul(vg));
         F32x4::load(&y[k..]).add(vh.mul(vg)).store(&mut y[k..]);
     };
-    let mut k = 0;
-    while k + LANES <= len {
-        for (q, acc) in acc.iter_mut().enumerate() {
-            step(acc, k + 4 * q);
-        }
-        k += LANES;
-    }
-    for acc in acc.iter_mut() {
-        if k + 4 <= len {
-            step(acc, k);
-            k += 4;
-        }
-    }
+    let mut k = blocks(len, &mut acc, step);
     let mut sum = reduce4(acc);
     while k < len {
         sum += a[k] * g[k];
@@ -165,7 +162,7 @@ pub fn output_error(
 ) -> f32 {
     let n = out.len();
     let mut acc = [F32x4::splat(0.0); 4];
-    let mut step = |acc: &mut F32x4, k: usize| {
+    let step = |acc: &mut F32x4, k: usize| {
         let o = F32x4::load(&out[k..]);
         let o = if relu { o.where_positive(o) } else { o };
         o.store(&mut out[k..]);
@@ -175,19 +172,7 @@ pub fn output_error(
         let gk = if relu { gk.where_positive(o) } else { gk };
         gk.store(&mut g[k..]);
     };
-    let mut k = 0;
-    while k + LANES <= n {
-        for (q, acc) in acc.iter_mut().enumerate() {
-            step(acc, k + 4 * q);
-        }
-        k += LANES;
-    }
-    for acc in acc.iter_mut() {
-        if k + 4 <= n {
-            step(acc, k);
-            k += 4;
-        }
-    }
+    let mut k = blocks(n, &mut acc, step);
     let mut loss = reduce4(acc);
     while k < n {
         let o = if !relu || out[k] > 0.0 { out[k] } else { 0.0 }; // NaN → 0, as in the lanes
