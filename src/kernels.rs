@@ -56,6 +56,39 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     sum
 }
 
+/// The dot products of four consecutive n-vectors `rows[0..4n]` with `x`: each row keeps 8 lane partial
+/// sums, and every chunk of x is loaded once for all four (a dense row's z = W x, four neurons at a time).
+#[inline]
+pub fn dot4(rows: &[f32], n: usize, x: &[f32]) -> [f32; 4] {
+    let (rows, x) = (&rows[..4 * n], &x[..n]);
+    let mut acc = [[F32x4::splat(0.0); 2]; 4];
+    let mut k = 0;
+    while k + 8 <= n {
+        let (x0, x1) = (F32x4::load(&x[k..]), F32x4::load(&x[k + 4..]));
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let row = &rows[r * n + k..r * n + k + 8];
+            acc[0] = acc[0].add(F32x4::load(row).mul(x0));
+            acc[1] = acc[1].add(F32x4::load(&row[4..]).mul(x1));
+        }
+        k += 8;
+    }
+    if k + 4 <= n {
+        let x0 = F32x4::load(&x[k..]);
+        for (r, acc) in acc.iter_mut().enumerate() {
+            acc[0] = acc[0].add(F32x4::load(&rows[r * n + k..]).mul(x0));
+        }
+        k += 4;
+    }
+    core::array::from_fn(|r| {
+        let v = acc[r][0].add(acc[r][1]).to_array();
+        let mut sum = (v[0] + v[2]) + (v[1] + v[3]);
+        for i in k..n {
+            sum += rows[r * n + i] * x[i];
+        }
+        sum
+    })
+}
+
 /// Sums lane partials written as a plain array (for scalar loops that keep LANES partial sums).
 #[inline]
 pub fn reduce(acc: [f32; LANES]) -> f32 {
@@ -250,6 +283,19 @@ mod tests {
         axpy(&mut expect, 2.0, &e[0..n]);
         axpy(&mut expect, 0.5, &e[2 * n..3 * n]);
         assert_eq!(out, expect, "the same bits as axpys in row order");
+    }
+
+    #[test]
+    fn dot4_is_four_dots() {
+        for n in [1, 3, 4, 7, 8, 13, 40, 100] {
+            let rows: Vec<f32> = (0..4 * n).map(|k| (k as f32 * 0.31).sin()).collect();
+            let x: Vec<f32> = (0..n).map(|k| (k as f32 * 0.17).cos()).collect();
+            let four = dot4(&rows, n, &x);
+            for r in 0..4 {
+                let plain: f64 = (0..n).map(|i| rows[r * n + i] as f64 * x[i] as f64).sum();
+                assert!((four[r] as f64 - plain).abs() < 1e-5, "n {n} row {r}");
+            }
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@
 
 use crate::config::{Config, ModelKind};
 use crate::data::Batch;
-use crate::kernels::{axpy, bias_plus_rows, dot, dot_and_axpy, output_error};
+use crate::kernels::{axpy, bias_plus_rows, dot, dot4, dot_and_axpy, output_error};
 use crate::rng::{Rng, Stream};
 
 /// Shapes and constants of one model: everything but the parameter values.
@@ -240,8 +240,15 @@ impl Model {
             for (&i, &v) in features.iter().zip(values) {
                 ws.x[i as usize] = v;
             }
-            for (j, z) in ws.z.iter_mut().enumerate() {
-                *z += dot(&w[j * n..j * n + n], &ws.x);
+            let fours = m / 4 * 4;
+            for j in (0..fours).step_by(4) {
+                let d = dot4(&w[j * n..(j + 4) * n], n, &ws.x);
+                for (z, d) in ws.z[j..j + 4].iter_mut().zip(d) {
+                    *z += d;
+                }
+            }
+            for j in fours..m {
+                ws.z[j] += dot(&w[j * n..j * n + n], &ws.x);
             }
         } else {
             for (&i, &v) in features.iter().zip(values) {
