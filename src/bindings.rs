@@ -11,9 +11,12 @@ use crate::rng::fresh_seed;
 use crate::training::Trainer;
 use crate::views::hidden::Rotation;
 use crate::views::scene::to_svg;
-use crate::views::{dimensionality, hidden, sweep, Highlight, ModelView, Scene, Theme, View};
+use crate::views::{
+    dimensionality, hidden, sweep, Highlight, ModelView, Scene, Shape, Theme, View,
+};
 use plotters_canvas::CanvasBackend;
-use web_sys::HtmlCanvasElement;
+use wasm_bindgen::Clamped;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 #[wasm_bindgen]
 pub struct Run {
@@ -153,11 +156,75 @@ fn paint(
         canvas.set_height(ph);
     }
     let scene = layout(w, h);
+    let context = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
     let mut backend = CanvasBackend::with_canvas_object(canvas)
         .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
+    let mut grids = |shape: &Shape| {
+        context
+            .as_ref()
+            .is_some_and(|ctx| paint_grid(ctx, shape, dpr))
+    };
     scene
-        .draw_on(&mut backend, dpr, background)
+        .draw_on(&mut backend, dpr, background, &mut grids)
         .map_err(|e| JsError::new(&format!("drawing failed: {e}")))
+}
+
+/// Paints a heatmap grid as one image, a pixel per cell, scaled up without smoothing: thousands of
+/// cells cost one draw instead of one fill each. False (draw it cell by cell) if anything is missing.
+fn paint_grid(ctx: &CanvasRenderingContext2d, shape: &Shape, scale: f64) -> bool {
+    let Shape::Grid {
+        x0,
+        y0,
+        x1,
+        y1,
+        cols,
+        rows,
+        colours,
+    } = shape
+    else {
+        return false;
+    };
+    let rgba: Vec<u8> = colours
+        .iter()
+        .flat_map(|c| [c.r, c.g, c.b, (c.a * 255.0).round() as u8])
+        .collect();
+    let Ok(image) =
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), *cols as u32, *rows as u32)
+    else {
+        return false;
+    };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    let Some(cells) = document
+        .create_element("canvas")
+        .ok()
+        .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
+    else {
+        return false;
+    };
+    cells.set_width(*cols as u32);
+    cells.set_height(*rows as u32);
+    let Some(cells_ctx) = cells
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return false;
+    };
+    if cells_ctx.put_image_data(&image, 0.0, 0.0).is_err() {
+        return false;
+    }
+    ctx.set_image_smoothing_enabled(false);
+    let (x, y) = ((x0 * scale).round(), (y0 * scale).round());
+    let (w, h) = ((x1 * scale).round() - x, (y1 * scale).round() - y);
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&cells, x, y, w, h)
+        .is_ok()
 }
 
 fn view(id: &str) -> Result<View, JsError> {

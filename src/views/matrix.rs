@@ -132,30 +132,24 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     let mut x = left;
     for panel in &panels {
         let scale = panel.scale();
-        // Each row is drawn as runs of one colour (most of a sparse model's matrix is near zero), sorted
-        // by colour (cells never overlap, and a canvas is much faster when the colour rarely changes);
-        // every cell is also an invisible shape that answers hovering.
-        let mut runs: Vec<(super::Rgba, [f64; 4])> = vec![];
-        for r in 0..panel.rows {
-            let y0 = top + r as f64 * cell_h;
-            let mut run: Option<(usize, super::Rgba)> = None;
-            for c in 0..=panel.cols {
-                let colour = (c < panel.cols).then(|| theme.weight((panel.at)(r, c), scale));
-                match run {
-                    Some((start, run_colour)) if colour != Some(run_colour) => {
-                        let (x0, x1) = (x + start as f64 * cell_w, x + c as f64 * cell_w);
-                        runs.push((run_colour, [x0, y0, x1, y0 + cell_h]));
-                        run = colour.map(|k| (c, k));
-                    }
-                    None => run = colour.map(|k| (c, k)),
-                    _ => {}
-                }
-            }
-        }
-        runs.sort_by_key(|(k, _)| (k.r, k.g, k.b));
-        for (colour, [x0, y0, x1, y1]) in runs {
-            scene.rect(x0, y0, x1, y1, colour, None);
-        }
+        // The cells as one grid (the page paints it as a single scaled image); every cell is also an
+        // invisible shape that answers hovering.
+        let colours = (0..panel.rows * panel.cols)
+            .map(|k| theme.weight((panel.at)(k / panel.cols, k % panel.cols), scale))
+            .collect();
+        scene.push(
+            super::Shape::Grid {
+                x0: x,
+                y0: top,
+                x1: x + panel.cols as f64 * cell_w,
+                y1: top + grid_h,
+                cols: panel.cols,
+                rows: panel.rows,
+                colours,
+            },
+            theme.text,
+            None,
+        );
         for r in 0..panel.rows {
             let y0 = top + r as f64 * cell_h;
             for c in 0..panel.cols {
@@ -354,13 +348,18 @@ mod tests {
             scene.pick((x0 + x1) / 2.0, (y0 + y1) / 2.0)[0],
             hit.tag.as_ref().unwrap()
         );
-        // What is drawn there has that cell's colour: a visible run covering the cell.
+        // What is drawn there has that cell's colour: W₂'s grid, row 2, column 1.
         let hit_colour = hit.color.alpha(1.0);
-        let drawn = scene.items.iter().find(|it| {
-            it.tag.is_none()
-                && it.color == hit_colour
-                && matches!(it.shape, super::super::Shape::Rect { x0: a, y0: b, x1: cc, y1: d } if a <= x0 && cc >= x1 && b <= y0 && d >= y1)
-        });
+        let grids: Vec<&Vec<super::super::Rgba>> = scene
+            .items
+            .iter()
+            .filter_map(|it| match &it.shape {
+                super::super::Shape::Grid { colours, .. } => Some(colours),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(grids.len(), 2);
+        let drawn = (grids[1][2 * 3 + 1] == hit_colour).then_some(());
         assert!(drawn.is_some(), "the cell is painted in its colour");
         let svg = to_svg(&scene, theme.background);
         assert!(svg.contains(&c.hex()));

@@ -43,6 +43,16 @@ pub enum Shape {
     Polygon {
         points: Vec<(f64, f64)>,
     },
+    /// A heatmap: `rows` × `cols` equal cells filling the box, colours row by row.
+    Grid {
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+        cols: usize,
+        rows: usize,
+        colours: Vec<Rgba>,
+    },
     Text {
         x: f64,
         y: f64,
@@ -293,7 +303,8 @@ impl Scene {
             match &mut item.shape {
                 Shape::Rect { x0, y0, x1, y1 }
                 | Shape::Frame { x0, y0, x1, y1 }
-                | Shape::Line { x0, y0, x1, y1, .. } => {
+                | Shape::Line { x0, y0, x1, y1, .. }
+                | Shape::Grid { x0, y0, x1, y1, .. } => {
                     mv(x0, y0);
                     mv(x1, y1);
                 }
@@ -349,7 +360,7 @@ impl Scene {
                         hits.push((d + order, tag));
                     }
                 }
-                Shape::Text { .. } => {}
+                Shape::Text { .. } | Shape::Grid { .. } => {}
             }
         }
         hits.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -362,11 +373,53 @@ impl Scene {
         backend: &mut DB,
         scale: f64,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+        self.draw_with(backend, scale, &mut |_| false)
+    }
+
+    /// Draws the scene; `grids` may draw a heatmap itself faster than cell by cell (the page's canvas
+    /// paints it as one scaled image) and returns whether it did.
+    pub fn draw_with<DB: DrawingBackend>(
+        &self,
+        backend: &mut DB,
+        scale: f64,
+        grids: &mut dyn FnMut(&Shape) -> bool,
+    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
         let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
         for item in &self.items {
             let c = item.color;
             let color = RGBAColor(c.r, c.g, c.b, c.a);
             match &item.shape {
+                grid @ Shape::Grid {
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    cols,
+                    rows,
+                    colours,
+                } => {
+                    if grids(grid) || *cols == 0 || *rows == 0 {
+                        continue;
+                    }
+                    let (w, h) = ((x1 - x0) / *cols as f64, (y1 - y0) / *rows as f64);
+                    for r in 0..*rows {
+                        for c in 0..*cols {
+                            let k = colours[r * cols + c];
+                            let (a, b) = (
+                                p(x0 + c as f64 * w, y0 + r as f64 * h),
+                                p(x0 + (c + 1) as f64 * w, y0 + (r + 1) as f64 * h),
+                            );
+                            if b.0 > a.0 && b.1 > a.1 {
+                                backend.draw_rect(
+                                    a,
+                                    b,
+                                    &RGBAColor(k.r, k.g, k.b, k.a).filled(),
+                                    true,
+                                )?;
+                            }
+                        }
+                    }
+                }
                 Shape::Rect { x0, y0, x1, y1 } => {
                     // Exclusive of the bottom-right corner on canvas and SVG, so neighbours meet.
                     let (a, b) = (p(*x0, *y0), p(*x1, *y1));
@@ -443,6 +496,7 @@ impl Scene {
         backend: &mut DB,
         scale: f64,
         background: Rgba,
+        grids: &mut dyn FnMut(&Shape) -> bool,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
         let size = (
             (self.width * scale).ceil() as i32,
@@ -450,7 +504,7 @@ impl Scene {
         );
         let bg = RGBAColor(background.r, background.g, background.b, background.a);
         backend.draw_rect((0, 0), size, &bg.filled(), true)?;
-        self.draw(backend, scale)
+        self.draw_with(backend, scale, grids)
     }
 }
 
@@ -486,7 +540,7 @@ pub fn write_png(
     );
     let mut backend = BitMapBackend::new(path, size);
     scene
-        .draw_on(&mut backend, scale, background)
+        .draw_on(&mut backend, scale, background, &mut |_| false)
         .and_then(|_| backend.present())
         .map_err(|e| format!("cannot write '{}': {e}", path.display()))
 }
@@ -500,7 +554,7 @@ pub fn to_svg(scene: &Scene, background: Rgba) -> String {
             (scene.width.ceil() as u32, scene.height.ceil() as u32),
         );
         // Writing to a String cannot fail.
-        let _ = scene.draw_on(&mut backend, 1.0, background);
+        let _ = scene.draw_on(&mut backend, 1.0, background, &mut |_| false);
         let _ = backend.present();
     }
     out
