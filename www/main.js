@@ -265,7 +265,7 @@ function frame() {
   const sinceDraw = performance.now() - lastDraw;
   const cheap = drawCost < 8;
   const drawNow = reducedMotion.matches ? sinceDraw > 250 : cheap || sinceDraw > 90;
-  trainFor(drawNow ? Math.max(3, 14 - drawCost) : 14, speed, budget());
+  trainFor(drawNow ? Math.max(2, 11 - drawCost) : 11, speed, budget());
   if (checkDivergence()) return;
   emit('progress');
   if (drawNow) refresh();
