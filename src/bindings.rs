@@ -244,6 +244,11 @@ pub struct Snapshot {
 
 #[wasm_bindgen]
 impl Snapshot {
+    /// Names this model's panel in a sweep's small multiples ("I = 0.9^i").
+    pub fn set_label(&mut self, label: &str) {
+        self.model.label = Some(label.chars().take(60).collect());
+    }
+
     /// Marks feature or neuron `index` in every view drawn from this snapshot (`kind` "feature" or
     /// "neuron"; anything else clears the mark). Indices past the model's size mark nothing.
     pub fn set_highlight(&mut self, kind: &str, index: u32) {

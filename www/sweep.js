@@ -59,6 +59,7 @@ export class SweepRunner {
     try {
       job.snapshot?.free();
       job.snapshot = snapshot_of(job.settings, m.params, m.step, m.losses);
+      job.snapshot.set_label(job.label);
     } catch (e) {
       this.fail(slot, `its weights could not be read: ${e.message ?? e}`);
       return;

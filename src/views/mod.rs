@@ -43,6 +43,8 @@ pub struct ModelView {
     pub loss: Vec<(u64, f32)>,
     /// A feature or neuron to mark in every view (the embed API's `highlight`).
     pub highlight: Option<Highlight>,
+    /// How a sweep's panel names this model (default "1−S = density").
+    pub label: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +98,7 @@ impl ModelView {
             step: 0,
             loss: vec![],
             highlight: None,
+            label: None,
         }
     }
 

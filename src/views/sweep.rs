@@ -34,7 +34,10 @@ pub fn scene(models: &[ModelView], view: View, width: f64, height: f64, theme: &
         scene.text(
             x0 + pw / 2.0,
             y0 + 2.0,
-            format!("1−S = {}", model.density),
+            model
+                .label
+                .clone()
+                .unwrap_or_else(|| format!("1−S = {}", model.density)),
             LABEL + 1.0,
             HAlign::Center,
             VAlign::Top,
@@ -84,6 +87,20 @@ mod tests {
         assert_eq!(panels, vec![1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]);
         let labels = scene.items.iter().filter(|it| matches!(&it.shape, crate::views::Shape::Text { text, .. } if text.starts_with("1−S = "))).count();
         assert_eq!(labels, 7);
+        // An importance sweep names its panels by importance.
+        let mut relabelled = views.clone();
+        relabelled[2].label = Some("I = 0.9^i".into());
+        let named = super::scene(&relabelled, View::Bars, 900.0, 500.0, &Theme::LIGHT);
+        let texts: Vec<&str> = named
+            .items
+            .iter()
+            .filter_map(|it| match &it.shape {
+                crate::views::Shape::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(texts.contains(&"I = 0.9^i"));
+        assert_eq!(texts.iter().filter(|t| t.starts_with("1−S = ")).count(), 6);
         // A weight inside the fourth panel reports itself first, then its panel.
         let piece = scene
             .items
