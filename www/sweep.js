@@ -17,6 +17,10 @@ export class SweepRunner {
     this.finished = false;
     this.drawPending = false;
     this.panels = new Panels();
+    // A worker that dies without a word (killed, out of memory) goes silent: training workers report
+    // every quarter second, so this much silence means it is gone.
+    this.silence = 20000;
+    this.watchdog = setInterval(() => this.checkSilence(), 500);
     const size = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1, this.jobs.length));
     for (let k = 0; k < size; k++) this.spawn();
     this.buildList();
@@ -25,8 +29,11 @@ export class SweepRunner {
 
   spawn() {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    const slot = { worker, job: null };
-    worker.onmessage = (event) => this.receive(slot, event.data);
+    const slot = { worker, job: null, lastSeen: performance.now() };
+    worker.onmessage = (event) => {
+      slot.lastSeen = performance.now();
+      this.receive(slot, event.data);
+    };
     worker.onerror = (event) => {
       event.preventDefault();
       this.fail(slot, `the worker stopped: ${event.message || 'an error in the worker'}`);
@@ -45,6 +52,7 @@ export class SweepRunner {
       return;
     }
     job.state = 'running';
+    slot.lastSeen = performance.now();
     slot.worker.postMessage({ type: 'job', id: job.id, settings: job.settings, until: this.plan.until, evalSeed: this.plan.eval_seed });
   }
 
@@ -89,9 +97,18 @@ export class SweepRunner {
     this.checkDone();
   }
 
+  checkSilence() {
+    if (this.paused || this.finished) return;
+    const now = performance.now();
+    for (const slot of [...this.workers]) {
+      if (slot.job && now - slot.lastSeen > this.silence) this.fail(slot, `the worker stopped responding (silent for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
+    }
+  }
+
   checkDone() {
     if (this.jobs.every((j) => j.state === 'done' || j.state === 'failed' || j.state === 'cancelled')) {
       this.finished = true;
+      clearInterval(this.watchdog);
       for (const slot of this.workers) slot.worker.terminate();
       this.workers = [];
       this.update();
@@ -106,6 +123,7 @@ export class SweepRunner {
 
   resume() {
     this.paused = false;
+    for (const slot of this.workers) slot.lastSeen = performance.now();
     for (const slot of this.workers) {
       if (slot.job) slot.worker.postMessage({ type: 'resume' });
       else this.next(slot);
@@ -115,6 +133,7 @@ export class SweepRunner {
 
   // Frees every worker; unfinished runs are marked cancelled.
   cancel() {
+    clearInterval(this.watchdog);
     for (const slot of this.workers) slot.worker.terminate();
     this.workers = [];
     for (const job of this.jobs) if (job.state === 'waiting' || job.state === 'running') job.state = 'cancelled';

@@ -79,3 +79,18 @@ test('cancel frees every worker', async () => {
   assert.match((await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent))).join(), /cancelled/);
   assert.deepEqual(problems, []);
 });
+
+test('a worker that dies without a word is noticed and reported on its panel', async () => {
+  const link = 'v=1&model=abs&n=40&m=10&importance=0.9&batch=512&steps=6000&seed=2&sweep=density&values=1,0.1,0.01&restarts=1&step=6000&view=stack';
+  const { page, problems } = await openPage(browser, `${server.url}#${link}`);
+  await page.waitForFunction(() => window.tmsSweep?.workers[0]?.job?.step > 0);
+  await page.evaluate(() => {
+    window.tmsSweep.silence = 1500; // the test need not wait the default 20 s
+    window.tmsSweep.workers[0].worker.terminate();
+  });
+  await page.waitForSelector('body[data-sweep="done"]', { timeout: 90000 });
+  const statuses = await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent));
+  assert.equal(statuses.filter((s) => s.startsWith('failed: the worker stopped responding')).length, 1, statuses.join('\n'));
+  assert.equal(statuses.filter((s) => s.startsWith('best of 1')).length, 2, statuses.join('\n'));
+  assert.deepEqual(problems, []);
+});
