@@ -18,6 +18,24 @@ fn reduce4(acc: [F32x4; 4]) -> f32 {
     (v[0] + v[2]) + (v[1] + v[3])
 }
 
+/// Four lanes of `s` from `k`, without a bounds check.
+/// # Safety
+/// `k + 4 <= s.len()` (every offset [`blocks`] passes to its step satisfies it for slices of `len`).
+#[inline(always)]
+unsafe fn at(s: &[f32], k: usize) -> F32x4 {
+    debug_assert!(k + 4 <= s.len());
+    F32x4::load_ptr(s.as_ptr().add(k))
+}
+
+/// Writes four lanes into `s` from `k`, without a bounds check.
+/// # Safety
+/// As for [`at`].
+#[inline(always)]
+unsafe fn put(v: F32x4, s: &mut [f32], k: usize) {
+    debug_assert!(k + 4 <= s.len());
+    v.store_ptr(s.as_mut_ptr().add(k))
+}
+
 /// Runs `step(accumulator, offset)` over `len` in blocks of 16 lanes (four independent vector sums in
 /// flight, accumulator q taking offsets 16b + 4q), then over what is left in blocks of 4, one per
 /// accumulator in order. Returns where the scalar tail starts. Every reduction below sums in this order.
@@ -44,8 +62,9 @@ fn blocks(len: usize, acc: &mut [F32x4; 4], mut step: impl FnMut(&mut F32x4, usi
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let len = a.len().min(b.len());
     let mut acc = [F32x4::splat(0.0); 4];
-    let step = |acc: &mut F32x4, k: usize| {
-        *acc = acc.add(F32x4::load(&a[k..]).mul(F32x4::load(&b[k..])));
+    // SAFETY: blocks() passes offsets with k + 4 <= len <= a.len(), b.len().
+    let step = |acc: &mut F32x4, k: usize| unsafe {
+        *acc = acc.add(at(a, k).mul(at(b, k)));
     };
     let mut k = blocks(len, &mut acc, step);
     let mut sum = reduce4(acc);
@@ -100,17 +119,16 @@ pub fn reduce(acc: [f32; LANES]) -> f32 {
 #[inline]
 pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     let len = y.len().min(x.len());
+    let (y, x) = (&mut y[..len], &x[..len]);
     let va = F32x4::splat(a);
-    let mut k = 0;
-    while k + 4 <= len {
-        F32x4::load(&y[k..])
-            .add(va.mul(F32x4::load(&x[k..])))
-            .store(&mut y[k..]);
-        k += 4;
+    // Whole chunks of four (no bounds check per chunk), then the rest one by one.
+    let mut ys = y.chunks_exact_mut(4);
+    let mut xs = x.chunks_exact(4);
+    for (yc, xc) in (&mut ys).zip(&mut xs) {
+        F32x4::load(yc).add(va.mul(F32x4::load(xc))).store(yc);
     }
-    while k < len {
-        y[k] += a * x[k];
-        k += 1;
+    for (y, x) in ys.into_remainder().iter_mut().zip(xs.remainder()) {
+        *y += a * *x;
     }
 }
 
@@ -121,10 +139,11 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
     let len = a.len().min(g.len()).min(y.len());
     let vh = F32x4::splat(h);
     let mut acc = [F32x4::splat(0.0); 4];
-    let step = |acc: &mut F32x4, k: usize| {
-        let vg = F32x4::load(&g[k..]);
-        *acc = acc.add(F32x4::load(&a[k..]).mul(vg));
-        F32x4::load(&y[k..]).add(vh.mul(vg)).store(&mut y[k..]);
+    // SAFETY: blocks() passes offsets with k + 4 <= len <= a.len(), g.len(), y.len().
+    let step = |acc: &mut F32x4, k: usize| unsafe {
+        let vg = at(g, k);
+        *acc = acc.add(at(a, k).mul(vg));
+        put(at(y, k).add(vh.mul(vg)), y, k);
     };
     let mut k = blocks(len, &mut acc, step);
     let mut sum = reduce4(acc);
@@ -195,15 +214,17 @@ pub fn output_error(
 ) -> f32 {
     let n = out.len();
     let mut acc = [F32x4::splat(0.0); 4];
-    let step = |acc: &mut F32x4, k: usize| {
-        let o = F32x4::load(&out[k..]);
+    assert!(target.len() >= n && importance.len() >= n && g_scale.len() >= n && g.len() >= n);
+    // SAFETY: blocks() passes offsets with k + 4 <= n, and every slice holds n values (asserted).
+    let step = |acc: &mut F32x4, k: usize| unsafe {
+        let o = at(out, k);
         let o = if relu { o.where_positive(o) } else { o };
-        o.store(&mut out[k..]);
-        let e = o.sub(F32x4::load(&target[k..]));
-        *acc = acc.add(F32x4::load(&importance[k..]).mul(e).mul(e));
-        let gk = F32x4::load(&g_scale[k..]).mul(e);
+        put(o, out, k);
+        let e = o.sub(at(target, k));
+        *acc = acc.add(at(importance, k).mul(e).mul(e));
+        let gk = at(g_scale, k).mul(e);
         let gk = if relu { gk.where_positive(o) } else { gk };
-        gk.store(&mut g[k..]);
+        put(gk, g, k);
     };
     let mut k = blocks(n, &mut acc, step);
     let mut loss = reduce4(acc);

@@ -32,6 +32,12 @@ mod imp {
         pub unsafe fn load_ptr(p: *const f32) -> F32x4 {
             F32x4(_mm_loadu_ps(p))
         }
+        /// # Safety
+        /// `p..p + 4` must be writable.
+        #[inline(always)]
+        pub unsafe fn store_ptr(self, p: *mut f32) {
+            _mm_storeu_ps(p, self.0)
+        }
         #[inline(always)]
         pub fn store(self, s: &mut [f32]) {
             assert!(s.len() >= 4);
@@ -88,6 +94,12 @@ mod imp {
         pub unsafe fn load_ptr(p: *const f32) -> F32x4 {
             F32x4(v128_load(p as *const v128))
         }
+        /// # Safety
+        /// `p..p + 4` must be writable.
+        #[inline(always)]
+        pub unsafe fn store_ptr(self, p: *mut f32) {
+            v128_store(p as *mut v128, self.0)
+        }
         #[inline(always)]
         pub fn store(self, s: &mut [f32]) {
             assert!(s.len() >= 4);
@@ -142,6 +154,14 @@ mod imp {
         #[inline(always)]
         pub unsafe fn load_ptr(p: *const f32) -> F32x4 {
             F32x4([*p, *p.add(1), *p.add(2), *p.add(3)])
+        }
+        /// # Safety
+        /// `p..p + 4` must be writable.
+        #[inline(always)]
+        pub unsafe fn store_ptr(self, p: *mut f32) {
+            for k in 0..4 {
+                *p.add(k) = self.0[k];
+            }
         }
         #[inline(always)]
         pub fn store(self, s: &mut [f32]) {
