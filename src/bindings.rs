@@ -65,6 +65,12 @@ impl Run {
         self.trainer.step_count() as f64
     }
 
+    /// The last step's loss (NaN before any step): cheaper than copying the history every frame.
+    #[wasm_bindgen(getter)]
+    pub fn last_loss(&self) -> f32 {
+        self.trainer.last_loss()
+    }
+
     /// The step at which training diverged (non-finite loss or weights), or −1.
     #[wasm_bindgen(getter)]
     pub fn diverged(&self) -> f64 {

@@ -65,8 +65,8 @@ export function startEmbed(options, page) {
     if (now - lastProgress < 250) return;
     lastProgress = now;
     const run = page.run();
-    const history = run.loss_history();
-    send({ type: 'progress', step: run.step_count, loss: history.length ? history[history.length - 1] : null });
+    const loss = run.last_loss;
+    send({ type: 'progress', step: run.step_count, loss: Number.isNaN(loss) ? null : loss });
   });
   page.on('fatal', (message) => send({ type: 'error', message: `the explorer stopped: ${message}` }));
 

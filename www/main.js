@@ -368,8 +368,8 @@ function drawFigure(figure) {
 function showNumbers() {
   $('step-count').textContent = String(run.step_count);
   $('budget').textContent = String(budget());
-  const history = run.loss_history();
-  $('loss').textContent = history.length ? history[history.length - 1].toExponential(4) : '–';
+  const loss = run.last_loss;
+  $('loss').textContent = Number.isNaN(loss) ? '–' : loss.toExponential(4);
   $('fingerprint').textContent = run.fingerprint();
 }
 
