@@ -373,14 +373,11 @@ impl Panels {
         y: f64,
     ) -> Result<i32, JsError> {
         let scene = self.layout(view_id, &Theme::LIGHT)?(width, height);
-        Ok(scene
-            .pick(x, y)
-            .iter()
-            .find_map(|t| match t {
-                crate::views::Tag::Panel { index, .. } => Some(*index as i32),
-                _ => None,
-            })
-            .unwrap_or(-1))
+        let panel = scene.pick(x, y).into_iter().find_map(|t| match t {
+            crate::views::Tag::Panel { index, .. } => Some(*index as i32),
+            _ => None,
+        });
+        Ok(panel.unwrap_or(-1))
     }
 
     /// Replaces panel `index` (or appends it) so a sweep can update its panels as workers report.

@@ -413,19 +413,24 @@ function currentUrl() {
   return `${base}#${sweep ? sweepFragment : run.fragment(mainView)}`;
 }
 
-async function copyLink() {
-  const url = currentUrl();
+// Shows `text` in the box under the share buttons and copies it; where the browser does not allow
+// copying, the box's text is selected for the reader to copy.
+async function offerCopy(text, copied, what) {
   const field = $('link');
-  field.value = url;
+  field.value = text;
   field.hidden = false;
-  writeLink();
   try {
-    await navigator.clipboard.writeText(url);
-    notify(['Link copied: it opens this run at this step, on any machine.']);
+    await navigator.clipboard.writeText(text);
+    notify([copied]);
   } catch {
     field.select();
-    notify(['The browser did not allow copying; the link is selected in the box above.']);
+    notify([`The browser did not allow copying; the ${what} is selected in the box above.`]);
   }
+}
+
+function copyLink() {
+  writeLink();
+  return offerCopy(currentUrl(), 'Link copied: it opens this run at this step, on any machine.', 'link');
 }
 
 // An <iframe> snippet for this run and these views, for an article.
@@ -444,18 +449,12 @@ function embedCode() {
   return `<iframe src="${attr(src)}" title="${attr(title)}" loading="lazy" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox" style="width: 100%; aspect-ratio: 16 / 10; border: 0;"></iframe>`;
 }
 
-async function copyEmbed() {
-  const code = embedCode();
-  const field = $('link');
-  field.value = code;
-  field.hidden = false;
-  try {
-    await navigator.clipboard.writeText(code);
-    notify(['Embed code copied: paste it into an article; the embed pauses when scrolled away and takes commands over postMessage (see README).']);
-  } catch {
-    field.select();
-    notify(['The browser did not allow copying; the embed code is selected in the box above.']);
-  }
+function copyEmbed() {
+  return offerCopy(
+    embedCode(),
+    'Embed code copied: paste it into an article; the embed pauses when scrolled away and takes commands over postMessage (see README).',
+    'embed code',
+  );
 }
 
 function fileStem() {
