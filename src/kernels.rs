@@ -75,39 +75,6 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     sum
 }
 
-/// The dot products of four consecutive n-vectors `rows[0..4n]` with `x`: each row keeps 8 lane partial
-/// sums, and every chunk of x is loaded once for all four (a dense row's z = W x, four neurons at a time).
-#[inline]
-pub fn dot4(rows: &[f32], n: usize, x: &[f32]) -> [f32; 4] {
-    let (rows, x) = (&rows[..4 * n], &x[..n]);
-    let mut acc = [[F32x4::splat(0.0); 2]; 4];
-    let mut k = 0;
-    while k + 8 <= n {
-        let (x0, x1) = (F32x4::load(&x[k..]), F32x4::load(&x[k + 4..]));
-        for (r, acc) in acc.iter_mut().enumerate() {
-            let row = &rows[r * n + k..r * n + k + 8];
-            acc[0] = acc[0].add(F32x4::load(row).mul(x0));
-            acc[1] = acc[1].add(F32x4::load(&row[4..]).mul(x1));
-        }
-        k += 8;
-    }
-    if k + 4 <= n {
-        let x0 = F32x4::load(&x[k..]);
-        for (r, acc) in acc.iter_mut().enumerate() {
-            acc[0] = acc[0].add(F32x4::load(&rows[r * n + k..]).mul(x0));
-        }
-        k += 4;
-    }
-    core::array::from_fn(|r| {
-        let v = acc[r][0].add(acc[r][1]).to_array();
-        let mut sum = (v[0] + v[2]) + (v[1] + v[3]);
-        for i in k..n {
-            sum += rows[r * n + i] * x[i];
-        }
-        sum
-    })
-}
-
 /// Sums lane partials written as a plain array (for scalar loops that keep LANES partial sums).
 #[inline]
 pub fn reduce(acc: [f32; LANES]) -> f32 {
@@ -155,48 +122,70 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
     sum
 }
 
-/// out = b + Σ_{j in rows} h_j E_j, where E_j is the n-vector at `e[j n..]`: 32 outputs at a time are
-/// summed in registers over the rows, in row order (the same sums as a sequence of axpys).
+/// out = b + Σ_k c_k E_{rows_k}, where E_j is the n-vector at `e[j n..]` and c_k pairs with rows_k: 32
+/// outputs at a time are summed in registers over the rows, in list order (the same sums as a sequence of
+/// axpys). Used for the hidden layer (z = b_h + Σ_i x_i W_i over the present features, W stored feature
+/// by feature) and the output (o = b + Σ_j h_j E_j over the active neurons).
 #[inline]
-pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], h: &[f32], out: &mut [f32]) {
-    const CHUNK: usize = 32;
-    assert!(b.len() >= n && out.len() >= n);
-    assert!(rows
-        .iter()
-        .all(|&j| (j as usize + 1) * n <= e.len() && (j as usize) < h.len()));
-    let mut c = 0;
-    while c + CHUNK <= n {
-        let mut acc: [F32x4; 8] = core::array::from_fn(|q| F32x4::load(&b[c + 4 * q..]));
-        for &j in rows {
-            let j = j as usize;
-            // SAFETY: j < h.len() and (j + 1) n ≤ e.len() (asserted above), c + CHUNK ≤ n.
-            let (hj, row) =
-                unsafe { (F32x4::splat(*h.get_unchecked(j)), e.as_ptr().add(j * n + c)) };
-            for (q, acc) in acc.iter_mut().enumerate() {
-                *acc = acc.add(hj.mul(unsafe { F32x4::load_ptr(row.add(4 * q)) }));
+pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], c: &[f32], out: &mut [f32]) {
+    assert!(b.len() >= n && out.len() >= n && c.len() >= rows.len());
+    assert!(rows.iter().all(|&j| (j as usize + 1) * n <= e.len()));
+    // Passes of 32, 16, 8 and 4 outputs, so that every pass keeps several independent sums in flight.
+    let mut at = 0;
+    while at + 32 <= n {
+        rows_pass::<8>(b, e, n, rows, c, out, at);
+        at += 32;
+    }
+    for v in [4, 2, 1] {
+        if at + 4 * v <= n {
+            match v {
+                4 => rows_pass::<4>(b, e, n, rows, c, out, at),
+                2 => rows_pass::<2>(b, e, n, rows, c, out, at),
+                _ => rows_pass::<1>(b, e, n, rows, c, out, at),
             }
+            at += 4 * v;
         }
-        for (q, acc) in acc.iter().enumerate() {
-            acc.store(&mut out[c + 4 * q..]);
-        }
-        c += CHUNK;
     }
-    while c + 4 <= n {
-        let mut acc = F32x4::load(&b[c..]);
-        for &j in rows {
-            let j = j as usize;
-            // SAFETY: as above, c + 4 ≤ n.
-            let (hj, row) =
-                unsafe { (F32x4::splat(*h.get_unchecked(j)), e.as_ptr().add(j * n + c)) };
-            acc = acc.add(hj.mul(unsafe { F32x4::load_ptr(row) }));
-        }
-        acc.store(&mut out[c..]);
-        c += 4;
-    }
-    out[c..n].copy_from_slice(&b[c..n]);
-    for &j in rows {
+    out[at..n].copy_from_slice(&b[at..n]);
+    for (&j, &cj) in rows.iter().zip(c) {
         let j = j as usize;
-        axpy(&mut out[c..n], h[j], &e[j * n + c..j * n + n]);
+        axpy(&mut out[at..n], cj, &e[j * n + at..j * n + n]);
+    }
+}
+
+/// One pass of [`bias_plus_rows`] over outputs `at..at + 4V`, summed in V vector registers.
+#[inline(always)]
+fn rows_pass<const V: usize>(
+    b: &[f32],
+    e: &[f32],
+    n: usize,
+    rows: &[u32],
+    c: &[f32],
+    out: &mut [f32],
+    at: usize,
+) {
+    assert!(at + 4 * V <= n);
+    let mut acc: [F32x4; V] = core::array::from_fn(|q| F32x4::load(&b[at + 4 * q..]));
+    for (&j, &cj) in rows.iter().zip(c) {
+        let cj = F32x4::splat(cj);
+        // SAFETY: the caller checked (j + 1) n ≤ e.len(), and at + 4V ≤ n.
+        let row = unsafe { e.as_ptr().add(j as usize * n + at) };
+        for (q, acc) in acc.iter_mut().enumerate() {
+            *acc = acc.add(cj.mul(unsafe { F32x4::load_ptr(row.add(4 * q)) }));
+        }
+    }
+    for (q, acc) in acc.iter().enumerate() {
+        acc.store(&mut out[at + 4 * q..]);
+    }
+}
+
+/// The transpose of the rows × cols matrix `a` into `t` (cols × rows).
+pub fn transpose(a: &[f32], rows: usize, cols: usize, t: &mut [f32]) {
+    assert!(a.len() >= rows * cols && t.len() >= rows * cols);
+    for (r, row) in a.chunks_exact(cols).take(rows).enumerate() {
+        for (k, &v) in row.iter().enumerate() {
+            t[k * rows + r] = v;
+        }
     }
 }
 
@@ -297,26 +286,13 @@ mod tests {
         let n = 37;
         let e: Vec<f32> = (0..3 * n).map(|k| (k as f32 * 0.7).sin()).collect();
         let b: Vec<f32> = (0..n).map(|k| k as f32 * 0.01).collect();
-        let h = [2.0, -1.0, 0.5];
+        let c = [2.0, 0.5];
         let mut out = vec![0.0; n];
-        bias_plus_rows(&b, &e, n, &[0, 2], &h, &mut out);
+        bias_plus_rows(&b, &e, n, &[0, 2], &c, &mut out);
         let mut expect = b.clone();
         axpy(&mut expect, 2.0, &e[0..n]);
         axpy(&mut expect, 0.5, &e[2 * n..3 * n]);
         assert_eq!(out, expect, "the same bits as axpys in row order");
-    }
-
-    #[test]
-    fn dot4_is_four_dots() {
-        for n in [1, 3, 4, 7, 8, 13, 40, 100] {
-            let rows: Vec<f32> = (0..4 * n).map(|k| (k as f32 * 0.31).sin()).collect();
-            let x: Vec<f32> = (0..n).map(|k| (k as f32 * 0.17).cos()).collect();
-            let four = dot4(&rows, n, &x);
-            for r in 0..4 {
-                let plain: f64 = (0..n).map(|i| rows[r * n + i] as f64 * x[i] as f64).sum();
-                assert!((four[r] as f64 - plain).abs() < 1e-5, "n {n} row {r}");
-            }
-        }
     }
 
     #[test]

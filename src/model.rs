@@ -14,12 +14,15 @@
 //! the n features: W (and W₁) as the paper writes them, and W₂ (n × m) transposed. The heavy loops then
 //! run along contiguous n-vectors: o = b + Σ_j h_j E_j over the active neurons (E = W for tied models,
 //! W₂ᵀ for `abs`), ∂/∂h_j = E_j · g, ∂/∂E_j += h_j g. A neuron a ReLU switched off costs nothing.
+//! The hidden layer reads a feature-major copy of W made once per batch (row i = W_i, an m-vector), so
+//! z = b_h + Σ_i x_i W_i costs one contiguous m-vector per present feature, and sparse rows add their
+//! ∂/∂W_i = x_i ∂/∂z into a feature-major gradient folded back once per batch.
 //! All parameters live in one flat vector (`[W or W₁ | W₂ᵀ | b | b_h]`), so the optimizer, snapshots and
 //! fingerprints see one slice.
 
 use crate::config::{Config, ModelKind};
 use crate::data::Batch;
-use crate::kernels::{axpy, bias_plus_rows, dot, dot4, dot_and_axpy, output_error};
+use crate::kernels::{axpy, bias_plus_rows, dot_and_axpy, output_error, transpose};
 use crate::rng::{Rng, Stream};
 
 /// Shapes and constants of one model: everything but the parameter values.
@@ -61,6 +64,11 @@ pub struct Workspace {
     /// The current row as a dense n-vector (dense rows only; zero otherwise).
     x: Vec<f32>,
     dense: bool,
+    /// W feature-major (n × m: row i is W_i), and ∂loss/∂W of the sparse rows in the same layout.
+    w_t: Vec<f32>,
+    w_t_grad: Vec<f32>,
+    /// b_h, or zeros.
+    b_h: Vec<f32>,
     z: Vec<f32>,
     h: Vec<f32>,
     /// Neurons with h_j ≠ 0 (every neuron when the hidden layer has no ReLU).
@@ -72,7 +80,7 @@ pub struct Workspace {
     g: Vec<f32>,
     /// Outputs with g_i ≠ 0.
     live: Vec<u32>,
-    /// h_j and ∂/∂z_j of the active neurons, in `active` order (sparse backward path).
+    /// h_j of the active neurons, in `active` order, and their ∂/∂z_j (sparse backward path).
     h_active: Vec<f32>,
     dz_active: Vec<f32>,
     dz: Vec<f32>,
@@ -129,7 +137,7 @@ impl Model {
     pub fn forward(&self, params: &[f32], x: &[f32]) -> Vec<f32> {
         let batch = Batch::from_dense(x, 1, self.n);
         let mut ws = Workspace::default();
-        self.prepare(&mut ws);
+        self.prepare(params, &mut ws);
         let (f, v) = batch.row(0);
         self.forward_row(params, f, v, &mut ws);
         ws.out.clone()
@@ -152,7 +160,18 @@ impl Model {
         self.run(params, batch, Some(grad), ws)
     }
 
-    fn prepare(&self, ws: &mut Workspace) {
+    fn prepare(&self, params: &[f32], ws: &mut Workspace) {
+        let (n, m, l) = (self.n, self.m, self.layout());
+        ws.w_t.resize(n * m, 0.0);
+        transpose(&params[l.w.0..l.w.1], m, n, &mut ws.w_t);
+        ws.w_t_grad.clear();
+        ws.w_t_grad.resize(n * m, 0.0);
+        ws.b_h.clear();
+        if self.hidden_bias {
+            ws.b_h.extend_from_slice(&params[l.b_h.0..l.b_h.1]);
+        } else {
+            ws.b_h.resize(m, 0.0);
+        }
         ws.z.resize(self.m, 0.0);
         ws.h.resize(self.m, 0.0);
         ws.dz.resize(self.m, 0.0);
@@ -176,7 +195,7 @@ impl Model {
         mut grad: Option<&mut [f32]>,
         ws: &mut Workspace,
     ) -> f32 {
-        self.prepare(ws);
+        self.prepare(params, ws);
         let scale = 2.0 / (batch.rows * self.n) as f32;
         self.set_g_scale(ws, scale);
         let mut total = 0.0f64;
@@ -200,8 +219,17 @@ impl Model {
             let k = empty_rows as f32;
             self.set_g_scale(ws, k * scale);
             total += k as f64 * self.forward_row(params, &[], &[], ws) as f64;
-            if let Some(grad) = grad {
+            if let Some(grad) = grad.as_deref_mut() {
                 self.backward_row(params, &[], &[], grad, ws);
+            }
+        }
+        if let Some(grad) = grad {
+            // Fold the sparse rows' feature-major ∂/∂W into W's layout.
+            let (n, m, l) = (self.n, self.m, self.layout());
+            for (j, row) in grad[l.w.0..l.w.1].chunks_exact_mut(n).enumerate() {
+                for (i, g) in row.iter_mut().enumerate() {
+                    *g += ws.w_t_grad[i * m + j];
+                }
             }
         }
         (total / (batch.rows * self.n) as f64) as f32
@@ -224,38 +252,16 @@ impl Model {
     ) -> f32 {
         let (n, m) = (self.n, self.m);
         let l = self.layout();
-        let w = &params[l.w.0..l.w.1];
         let out_w = &params[l.out().0..l.out().1];
         let b = &params[l.b.0..l.b.1];
 
-        // z = W x (+ b_h). A dense row is a dot product per neuron; a sparse one gathers the present
-        // features' columns.
-        if self.hidden_bias {
-            ws.z.copy_from_slice(&params[l.b_h.0..l.b_h.1]);
-        } else {
-            ws.z.fill(0.0);
-        }
+        // z = b_h + Σ_i x_i W_i over the present features. A dense row is also kept as an n-vector for
+        // its ∂/∂W.
+        bias_plus_rows(&ws.b_h, &ws.w_t, m, features, values, &mut ws.z);
         ws.dense = features.len() * DENSE_ROW > n;
         if ws.dense {
             for (&i, &v) in features.iter().zip(values) {
                 ws.x[i as usize] = v;
-            }
-            let fours = m / 4 * 4;
-            for j in (0..fours).step_by(4) {
-                let d = dot4(&w[j * n..(j + 4) * n], n, &ws.x);
-                for (z, d) in ws.z[j..j + 4].iter_mut().zip(d) {
-                    *z += d;
-                }
-            }
-            for j in fours..m {
-                ws.z[j] += dot(&w[j * n..j * n + n], &ws.x);
-            }
-        } else {
-            for (&i, &v) in features.iter().zip(values) {
-                let i = i as usize;
-                for (z, row) in ws.z.iter_mut().zip(w.chunks_exact(n)) {
-                    *z += v * row[i];
-                }
             }
         }
         // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
@@ -271,6 +277,8 @@ impl Model {
             active += on as usize;
         }
         ws.active.truncate(active);
+        ws.h_active.clear();
+        ws.h_active.extend(ws.active.iter().map(|&j| ws.h[j as usize]));
         // The target: x, or |x| for abs.
         for (&i, &v) in features.iter().zip(values) {
             ws.target[i as usize] = if self.kind.signed_inputs() {
@@ -280,7 +288,7 @@ impl Model {
             };
         }
         // o = b + Σ_{active j} h_j E_j, then out = act(o) and the weighted squared error.
-        bias_plus_rows(b, out_w, n, &ws.active, &ws.h, &mut ws.out);
+        bias_plus_rows(b, out_w, n, &ws.active, &ws.h_active, &mut ws.out);
         // out = act(o), the weighted squared error, and g = ∂loss/∂o.
         output_error(
             &mut ws.out,
@@ -324,9 +332,6 @@ impl Model {
             if live * SPARSE_OUTPUTS < n {
                 // Output-major, so the active neurons' sums are independent of each other; each
                 // dz_j still adds its terms in output order, as the dense path's lanes do not.
-                ws.h_active.clear();
-                ws.h_active
-                    .extend(ws.active.iter().map(|&j| ws.h[j as usize]));
                 ws.dz_active.clear();
                 ws.dz_active.resize(ws.active.len(), 0.0);
                 for &i in &ws.live[..live] {
@@ -367,12 +372,10 @@ impl Model {
                 axpy(&mut w_grad[j * n..j * n + n], ws.dz[j], &ws.x);
             }
         } else {
+            let m = self.m;
             for (&i, &v) in features.iter().zip(values) {
                 let i = i as usize;
-                for &j in &ws.active {
-                    let j = j as usize;
-                    w_grad[j * n + i] += v * ws.dz[j];
-                }
+                axpy(&mut ws.w_t_grad[i * m..i * m + m], v, &ws.dz);
             }
         }
     }
