@@ -179,6 +179,23 @@ fn rows_pass<const V: usize>(
     }
 }
 
+/// v_k = v_k where gate_k > 0, else 0 (so NaN gates give 0): ReLU is `keep_where_positive(h, z)` on h = z,
+/// and ReLU' masks a gradient the same way. A bit mask rather than a branch or a float select, which a
+/// wasm engine may compile to a branch that mispredicts on every other neuron.
+#[inline]
+pub fn keep_where_positive(v: &mut [f32], gate: &[f32]) {
+    let len = v.len().min(gate.len());
+    let (v, gate) = (&mut v[..len], &gate[..len]);
+    let mut vs = v.chunks_exact_mut(4);
+    let mut gs = gate.chunks_exact(4);
+    for (vc, gc) in (&mut vs).zip(&mut gs) {
+        F32x4::load(vc).where_positive(F32x4::load(gc)).store(vc);
+    }
+    for (v, &g) in vs.into_remainder().iter_mut().zip(gs.remainder()) {
+        *v = f32::from_bits(v.to_bits() & 0u32.wrapping_sub((g > 0.0) as u32));
+    }
+}
+
 /// The transpose of the rows × cols matrix `a` into `t` (cols × rows).
 pub fn transpose(a: &[f32], rows: usize, cols: usize, t: &mut [f32]) {
     assert!(a.len() >= rows * cols && t.len() >= rows * cols);
@@ -293,6 +310,21 @@ mod tests {
         axpy(&mut expect, 2.0, &e[0..n]);
         axpy(&mut expect, 0.5, &e[2 * n..3 * n]);
         assert_eq!(out, expect, "the same bits as axpys in row order");
+    }
+
+    #[test]
+    fn keep_where_positive_is_relu() {
+        for len in [0, 3, 4, 9] {
+            let gate: Vec<f32> = (0..len)
+                .map(|k| [1.5, -2.0, 0.0, f32::NAN][k % 4])
+                .collect();
+            let mut v: Vec<f32> = (0..len).map(|k| k as f32 + 1.0).collect();
+            keep_where_positive(&mut v, &gate);
+            for k in 0..len {
+                let want = if k % 4 == 0 { k as f32 + 1.0 } else { 0.0 };
+                assert_eq!(v[k].to_bits(), want.to_bits(), "len {len} k {k}");
+            }
+        }
     }
 
     #[test]

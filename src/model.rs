@@ -22,7 +22,9 @@
 
 use crate::config::{Config, ModelKind};
 use crate::data::Batch;
-use crate::kernels::{axpy, bias_plus_rows, dot_and_axpy, output_error, transpose};
+use crate::kernels::{
+    axpy, bias_plus_rows, dot_and_axpy, keep_where_positive, output_error, transpose,
+};
 use crate::rng::{Rng, Stream};
 
 /// Shapes and constants of one model: everything but the parameter values.
@@ -67,6 +69,13 @@ pub struct Workspace {
     /// W feature-major (n × m: row i is W_i), and ∂loss/∂W of the sparse rows in the same layout.
     w_t: Vec<f32>,
     w_t_grad: Vec<f32>,
+    /// `abs` only: W₂ output-major (n × m: row i is output i's weights), and the part of ∂loss/∂W₂
+    /// summed output by output. (For tied models E = W, and these are `w_t` and `w_t_grad`.)
+    e_t: Vec<f32>,
+    e_t_grad: Vec<f32>,
+    /// The outputs with g_i ≠ 0 (`live`) and their g_i, and m zeros.
+    g_live: Vec<f32>,
+    zeros: Vec<f32>,
     /// b_h, or zeros.
     b_h: Vec<f32>,
     z: Vec<f32>,
@@ -80,9 +89,8 @@ pub struct Workspace {
     g: Vec<f32>,
     /// Outputs with g_i ≠ 0.
     live: Vec<u32>,
-    /// h_j of the active neurons, in `active` order, and their ∂/∂z_j (sparse backward path).
+    /// h_j of the active neurons, in `active` order.
     h_active: Vec<f32>,
-    dz_active: Vec<f32>,
     dz: Vec<f32>,
 }
 
@@ -166,6 +174,14 @@ impl Model {
         transpose(&params[l.w.0..l.w.1], m, n, &mut ws.w_t);
         ws.w_t_grad.clear();
         ws.w_t_grad.resize(n * m, 0.0);
+        if !self.kind.tied() {
+            ws.e_t.resize(n * m, 0.0);
+            transpose(&params[l.w2.0..l.w2.1], m, n, &mut ws.e_t);
+            ws.e_t_grad.clear();
+            ws.e_t_grad.resize(n * m, 0.0);
+        }
+        ws.zeros.clear();
+        ws.zeros.resize(m, 0.0);
         ws.b_h.clear();
         if self.hidden_bias {
             ws.b_h.extend_from_slice(&params[l.b_h.0..l.b_h.1]);
@@ -224,12 +240,19 @@ impl Model {
             }
         }
         if let Some(grad) = grad {
-            // Fold the sparse rows' feature-major ∂/∂W into W's layout.
+            // Fold the parts summed feature by feature (or output by output) into the neuron-major
+            // layout.
             let (n, m, l) = (self.n, self.m, self.layout());
-            for (j, row) in grad[l.w.0..l.w.1].chunks_exact_mut(n).enumerate() {
-                for (i, g) in row.iter_mut().enumerate() {
-                    *g += ws.w_t_grad[i * m + j];
+            let mut fold = |range: (usize, usize), t: &[f32]| {
+                for (j, row) in grad[range.0..range.1].chunks_exact_mut(n).enumerate() {
+                    for (i, g) in row.iter_mut().enumerate() {
+                        *g += t[i * m + j];
+                    }
                 }
+            };
+            fold(l.w, &ws.w_t_grad);
+            if !self.kind.tied() {
+                fold(l.w2, &ws.e_t_grad);
             }
         }
         (total / (batch.rows * self.n) as f64) as f32
@@ -255,30 +278,34 @@ impl Model {
         let out_w = &params[l.out().0..l.out().1];
         let b = &params[l.b.0..l.b.1];
 
-        // z = b_h + Σ_i x_i W_i over the present features. A dense row is also kept as an n-vector for
-        // its ∂/∂W.
+        // z = b_h + Σ_i x_i W_i over the present features.
         bias_plus_rows(&ws.b_h, &ws.w_t, m, features, values, &mut ws.z);
-        ws.dense = features.len() * DENSE_ROW > n;
+        // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
+        // under ReLU (all of them otherwise). The list is built without branches: whether a neuron
+        // fires is a coin flip to the branch predictor.
+        let relu = self.kind.hidden_relu();
+        ws.h.copy_from_slice(&ws.z);
+        if relu {
+            keep_where_positive(&mut ws.h, &ws.z);
+        }
+        ws.active.resize(m, 0);
+        let mut active = 0;
+        for (j, &h) in ws.h.iter().enumerate() {
+            ws.active[active] = j as u32;
+            active += (!relu || h > 0.0) as usize;
+        }
+        ws.active.truncate(active);
+        ws.h_active.clear();
+        ws.h_active
+            .extend(ws.active.iter().map(|&j| ws.h[j as usize]));
+        // ∂/∂W goes neuron by neuron (active neurons × n) or feature by feature (present features × m),
+        // whichever is less work; the first needs the row as an n-vector.
+        ws.dense = features.len() * m > ws.active.len() * n;
         if ws.dense {
             for (&i, &v) in features.iter().zip(values) {
                 ws.x[i as usize] = v;
             }
         }
-        // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
-        // under ReLU (all of them otherwise). The list is built without branches: whether a neuron
-        // fires is a coin flip to the branch predictor.
-        let relu = self.kind.hidden_relu();
-        ws.active.resize(m, 0);
-        let mut active = 0;
-        for (j, (&z, h)) in ws.z.iter().zip(ws.h.iter_mut()).enumerate() {
-            let on = !relu || z > 0.0;
-            *h = if on { z } else { 0.0 };
-            ws.active[active] = j as u32;
-            active += on as usize;
-        }
-        ws.active.truncate(active);
-        ws.h_active.clear();
-        ws.h_active.extend(ws.active.iter().map(|&j| ws.h[j as usize]));
         // The target: x, or |x| for abs.
         for (&i, &v) in features.iter().zip(values) {
             ws.target[i as usize] = if self.kind.signed_inputs() {
@@ -315,48 +342,45 @@ impl Model {
         for (gb, &g) in grad[l.b.0..l.b.1].iter_mut().zip(&ws.g) {
             *gb += g;
         }
-        // For each active neuron: ∂/∂E_j += h_j g and ∂/∂z_j = ∂/∂h_j = E_j · g (ReLU'(z_j) = 1 there;
-        // an inactive neuron has ∂/∂z_j = 0).
-        // When few outputs have a gradient (a ReLU output is off wherever the model predicts 0, which at
-        // low density is most outputs), only those are visited.
-        ws.dz.fill(0.0);
+        // ∂/∂z_j = ∂/∂h_j = E_j · g for an active neuron (ReLU'(z_j) = 1 there; an inactive one has
+        // ∂/∂z_j = 0), and ∂/∂E_j += h_j g. Two orders, whichever touches fewer weights:
+        // - neuron by neuron over the active neurons' n-vectors;
+        // - output by output over the outputs with g_i ≠ 0 (a ReLU output is off wherever the model
+        //   predicts 0, which at low density is most outputs): ∂/∂h = Σ_i g_i E_{:,i} summed in
+        //   registers, and ∂/∂E_{:,i} += g_i h, on m-vectors.
+        let (m, relu) = (self.m, self.kind.hidden_relu());
         ws.live.resize(n, 0);
         let mut live = 0;
         for (i, &g) in ws.g.iter().enumerate() {
             ws.live[live] = i as u32;
             live += (g != 0.0) as usize;
         }
-        {
+        ws.live.truncate(live);
+        if live * m * OUTPUT_MAJOR_COST < ws.active.len() * n {
+            ws.g_live.clear();
+            ws.g_live.extend(ws.live.iter().map(|&i| ws.g[i as usize]));
+            let tied = self.kind.tied();
+            let (e_t, e_t_grad) = if tied {
+                (&ws.w_t, &mut ws.w_t_grad)
+            } else {
+                (&ws.e_t, &mut ws.e_t_grad)
+            };
+            bias_plus_rows(&ws.zeros, e_t, m, &ws.live, &ws.g_live, &mut ws.dz);
+            if relu {
+                keep_where_positive(&mut ws.dz, &ws.h);
+            }
+            for (&i, &g) in ws.live.iter().zip(&ws.g_live) {
+                let i = i as usize;
+                axpy(&mut e_t_grad[i * m..i * m + m], g, &ws.h);
+            }
+        } else {
+            ws.dz.fill(0.0);
             let out_w = &params[l.out().0..l.out().1];
             let out_grad = &mut grad[l.out().0..l.out().1];
-            if live * SPARSE_OUTPUTS < n {
-                // Output-major, so the active neurons' sums are independent of each other; each
-                // dz_j still adds its terms in output order, as the dense path's lanes do not.
-                ws.dz_active.clear();
-                ws.dz_active.resize(ws.active.len(), 0.0);
-                for &i in &ws.live[..live] {
-                    let (i, g) = (i as usize, ws.g[i as usize]);
-                    for ((&j, &hj), dz) in ws
-                        .active
-                        .iter()
-                        .zip(&ws.h_active)
-                        .zip(ws.dz_active.iter_mut())
-                    {
-                        let at = j as usize * n + i;
-                        *dz += out_w[at] * g;
-                        out_grad[at] += hj * g;
-                    }
-                }
-                for (&j, &dz) in ws.active.iter().zip(&ws.dz_active) {
-                    ws.dz[j as usize] = dz;
-                }
-            } else {
-                for &j in &ws.active {
-                    let j = j as usize;
-                    let row = j * n..j * n + n;
-                    ws.dz[j] =
-                        dot_and_axpy(&out_w[row.clone()], &ws.g, &mut out_grad[row], ws.h[j]);
-                }
+            for &j in &ws.active {
+                let j = j as usize;
+                let row = j * n..j * n + n;
+                ws.dz[j] = dot_and_axpy(&out_w[row.clone()], &ws.g, &mut out_grad[row], ws.h[j]);
             }
         }
         if self.hidden_bias {
@@ -381,10 +405,9 @@ impl Model {
     }
 }
 
-/// A row with more than n / DENSE_ROW present features takes the dense path.
-const DENSE_ROW: usize = 4;
-/// A row with fewer than n / SPARSE_OUTPUTS outputs with a gradient back-propagates through those alone.
-const SPARSE_OUTPUTS: usize = 4;
+/// Back-propagating output by output costs about this many times more per weight than neuron by neuron
+/// (an axpy into memory, against a dot product fused with an axpy).
+const OUTPUT_MAJOR_COST: usize = 2;
 
 /// Read access to one model's parameters by the paper's names and shapes.
 pub struct Weights<'a> {
