@@ -130,21 +130,27 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
 pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], c: &[f32], out: &mut [f32]) {
     assert!(b.len() >= n && out.len() >= n && c.len() >= rows.len());
     assert!(rows.iter().all(|&j| (j as usize + 1) * n <= e.len()));
-    // Passes of 32, 16, 8 and 4 outputs, so that every pass keeps several independent sums in flight.
+    // The whole vectors are split into as few passes of at most MAX_PASS vectors as possible, of
+    // near-equal sizes (40 outputs: one pass of 10; 100: 9 + 8 + 8), so each pass keeps enough
+    // independent sums in flight and all of them fit in registers.
+    let vectors = n / 4;
+    let passes = vectors.div_ceil(MAX_PASS);
     let mut at = 0;
-    while at + 32 <= n {
-        rows_pass::<8>(b, e, n, rows, c, out, at);
-        at += 32;
-    }
-    for v in [4, 2, 1] {
-        if at + 4 * v <= n {
-            match v {
-                4 => rows_pass::<4>(b, e, n, rows, c, out, at),
-                2 => rows_pass::<2>(b, e, n, rows, c, out, at),
-                _ => rows_pass::<1>(b, e, n, rows, c, out, at),
-            }
-            at += 4 * v;
+    for p in 0..passes {
+        let v = vectors / passes + (p < vectors % passes) as usize;
+        match v {
+            10 => rows_pass::<10>(b, e, n, rows, c, out, at),
+            9 => rows_pass::<9>(b, e, n, rows, c, out, at),
+            8 => rows_pass::<8>(b, e, n, rows, c, out, at),
+            7 => rows_pass::<7>(b, e, n, rows, c, out, at),
+            6 => rows_pass::<6>(b, e, n, rows, c, out, at),
+            5 => rows_pass::<5>(b, e, n, rows, c, out, at),
+            4 => rows_pass::<4>(b, e, n, rows, c, out, at),
+            3 => rows_pass::<3>(b, e, n, rows, c, out, at),
+            2 => rows_pass::<2>(b, e, n, rows, c, out, at),
+            _ => rows_pass::<1>(b, e, n, rows, c, out, at),
         }
+        at += 4 * v;
     }
     out[at..n].copy_from_slice(&b[at..n]);
     for (&j, &cj) in rows.iter().zip(c) {
@@ -152,6 +158,10 @@ pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], c: &[f32], o
         axpy(&mut out[at..n], cj, &e[j * n + at..j * n + n]);
     }
 }
+
+/// The most vector sums one pass of [`bias_plus_rows`] keeps in registers (x86-64 has 16 vector
+/// registers, and a wasm engine keeps one or two for itself).
+const MAX_PASS: usize = 10;
 
 /// One pass of [`bias_plus_rows`] over outputs `at..at + 4V`, summed in V vector registers.
 #[inline(always)]
@@ -300,16 +310,18 @@ mod tests {
 
     #[test]
     fn bias_plus_rows_sums_the_chosen_rows() {
-        let n = 37;
-        let e: Vec<f32> = (0..3 * n).map(|k| (k as f32 * 0.7).sin()).collect();
-        let b: Vec<f32> = (0..n).map(|k| k as f32 * 0.01).collect();
-        let c = [2.0, 0.5];
-        let mut out = vec![0.0; n];
-        bias_plus_rows(&b, &e, n, &[0, 2], &c, &mut out);
-        let mut expect = b.clone();
-        axpy(&mut expect, 2.0, &e[0..n]);
-        axpy(&mut expect, 0.5, &e[2 * n..3 * n]);
-        assert_eq!(out, expect, "the same bits as axpys in row order");
+        // Lengths with one pass, several passes of unequal size, and a scalar tail.
+        for n in [3, 4, 37, 40, 100, 129] {
+            let e: Vec<f32> = (0..3 * n).map(|k| (k as f32 * 0.7).sin()).collect();
+            let b: Vec<f32> = (0..n).map(|k| k as f32 * 0.01).collect();
+            let c = [2.0, 0.5];
+            let mut out = vec![0.0; n];
+            bias_plus_rows(&b, &e, n, &[0, 2], &c, &mut out);
+            let mut expect = b.clone();
+            axpy(&mut expect, 2.0, &e[0..n]);
+            axpy(&mut expect, 0.5, &e[2 * n..3 * n]);
+            assert_eq!(out, expect, "n = {n}: the same bits as axpys in row order");
+        }
     }
 
     #[test]
