@@ -160,14 +160,38 @@ impl Sampler {
     }
 
     /// One draw per feature and row, in row order: the high 32 bits decide presence (below p_i 2³²,
-    /// which every draw is when p_i = 1), the low 32 bits give the value. Entries are appended in place; every
-    /// feature present is the common case, so the slots are written without a branch.
+    /// which every draw is when p_i = 1), the low 32 bits give the value. Entries are appended in place;
+    /// every feature present is the common case, so the slots are written without a branch.
+    /// When every feature is always present, no presence bits are needed and one draw gives two values.
     fn sample_row_by_row(&self, rng: &mut Rng, rows: usize, batch: &mut Batch) {
         let n = self.n;
         batch.row_start.clear();
         batch.row_start.push(0);
         batch.feature.resize(rows * n, 0);
         batch.value.resize(rows * n, 0.0);
+        if self.always.iter().all(|&a| a) {
+            for (b, (features, values)) in batch
+                .feature
+                .chunks_exact_mut(n)
+                .zip(batch.value.chunks_exact_mut(n))
+                .enumerate()
+            {
+                for (i, f) in features.iter_mut().enumerate() {
+                    *f = i as u32;
+                }
+                let mut pairs = values.chunks_exact_mut(2);
+                for pair in &mut pairs {
+                    let r = rng.next_u64();
+                    pair[0] = self.value_of(r as u32);
+                    pair[1] = self.value_of((r >> 32) as u32);
+                }
+                for v in pairs.into_remainder() {
+                    *v = self.value_of(rng.next_u64() as u32);
+                }
+                batch.row_start.push(((b + 1) * n) as u32);
+            }
+            return;
+        }
         let mut at = 0usize;
         for _ in 0..rows {
             for (i, &threshold) in self.threshold.iter().enumerate() {
@@ -211,12 +235,13 @@ mod tests {
 
     #[test]
     fn presence_follows_each_features_density_and_values_their_range() {
-        // Drawn row by row (mean density 0.32), and by geometric gaps (mean 0.024, with one feature
-        // always present).
+        // Drawn row by row (mean density 0.32), by geometric gaps (mean 0.024, with one feature
+        // always present), and with every feature present (two values per draw).
         let row_by_row = vec![1.0f32, 0.5, 0.1, 0.01, 0.001];
         let mut gaps = vec![1.0f32, 0.05, 0.01, 0.001, 0.0];
         gaps.resize(45, 0.0);
-        for (densities, by_rows) in [(row_by_row, true), (gaps, false)] {
+        let all_present = vec![1.0f32; 5];
+        for (densities, by_rows) in [(row_by_row, true), (gaps, false), (all_present, true)] {
             for signed in [false, true] {
                 let sampler = Sampler::new(&densities, signed);
                 assert_eq!(sampler.row_by_row, by_rows);
