@@ -217,12 +217,13 @@ pub fn transpose(a: &[f32], rows: usize, cols: usize, t: &mut [f32]) {
 }
 
 /// The loss and its gradient at the outputs, for one row. On entry `out` holds o = Eᵀh + b; on return
-/// out = act(o) (ReLU when `relu`), g_i = g_scale_i (out_i − target_i) act'(o_i), and the result is
-/// Σ_i I_i (out_i − target_i)².
+/// out = act(o) (ReLU when `relu`), g_i = g_scale_i (out_i − t_i) act'(o_i), and the result is
+/// Σ_i I_i (out_i − t_i)², where t = x, or |x| when `abs_target`.
 #[inline]
 pub fn output_error(
     out: &mut [f32],
-    target: &[f32],
+    x: &[f32],
+    abs_target: bool,
     importance: &[f32],
     g_scale: &[f32],
     g: &mut [f32],
@@ -230,13 +231,14 @@ pub fn output_error(
 ) -> f32 {
     let n = out.len();
     let mut acc = [F32x4::splat(0.0); 4];
-    assert!(target.len() >= n && importance.len() >= n && g_scale.len() >= n && g.len() >= n);
+    assert!(x.len() >= n && importance.len() >= n && g_scale.len() >= n && g.len() >= n);
     // SAFETY: blocks() passes offsets with k + 4 <= n, and every slice holds n values (asserted).
     let step = |acc: &mut F32x4, k: usize| unsafe {
         let o = at(out, k);
         let o = if relu { o.where_positive(o) } else { o };
         put(o, out, k);
-        let e = o.sub(at(target, k));
+        let t = if abs_target { at(x, k).abs() } else { at(x, k) };
+        let e = o.sub(t);
         *acc = acc.add(at(importance, k).mul(e).mul(e));
         let gk = at(g_scale, k).mul(e);
         let gk = if relu { gk.where_positive(o) } else { gk };
@@ -247,7 +249,7 @@ pub fn output_error(
     while k < n {
         let o = if !relu || out[k] > 0.0 { out[k] } else { 0.0 }; // NaN → 0, as in the lanes
         out[k] = o;
-        let e = o - target[k];
+        let e = o - if abs_target { x[k].abs() } else { x[k] };
         loss += importance[k] * e * e;
         g[k] = if !relu || o > 0.0 {
             g_scale[k] * e

@@ -63,7 +63,8 @@ impl Layout {
 /// Scratch vectors for one row, kept between steps to avoid allocation.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
-    /// The current row as a dense n-vector (dense rows only; zero otherwise).
+    /// The current row as a dense n-vector (zero between rows; a row with every feature present is
+    /// read from the batch instead).
     x: Vec<f32>,
     dense: bool,
     /// W feature-major (n × m: row i is W_i), and ∂loss/∂W of the sparse rows in the same layout.
@@ -83,7 +84,6 @@ pub struct Workspace {
     /// Neurons with h_j ≠ 0 (every neuron when the hidden layer has no ReLU).
     active: Vec<u32>,
     out: Vec<f32>,
-    target: Vec<f32>,
     /// scale · I_i, where scale = 2 / (batch · n) times the row's multiplicity.
     g_scale: Vec<f32>,
     g: Vec<f32>,
@@ -196,8 +196,6 @@ impl Model {
         ws.out.resize(self.n, 0.0);
         ws.g.resize(self.n, 0.0);
         ws.g_scale.resize(self.n, 0.0);
-        ws.target.clear();
-        ws.target.resize(self.n, 0.0);
     }
 
     /// Rows are processed one at a time, in order, so each row's hidden and output vectors stay in cache
@@ -226,9 +224,10 @@ impl Model {
             if let Some(grad) = grad.as_deref_mut() {
                 self.backward_row(params, features, values, grad, ws);
             }
-            for &i in features {
-                ws.target[i as usize] = 0.0;
-                ws.x[i as usize] = 0.0;
+            if features.len() < self.n {
+                for &i in features {
+                    ws.x[i as usize] = 0.0;
+                }
             }
         }
         if empty_rows > 0 {
@@ -301,25 +300,21 @@ impl Model {
         // ∂/∂W goes neuron by neuron (active neurons × n) or feature by feature (present features × m),
         // whichever is less work; the first needs the row as an n-vector.
         ws.dense = features.len() * m > ws.active.len() * n;
-        if ws.dense {
+        // The row as an n-vector, unless every feature is present (then it is `values`).
+        let full = features.len() == n;
+        if !full {
             for (&i, &v) in features.iter().zip(values) {
                 ws.x[i as usize] = v;
             }
         }
-        // The target: x, or |x| for abs.
-        for (&i, &v) in features.iter().zip(values) {
-            ws.target[i as usize] = if self.kind.signed_inputs() {
-                v.abs()
-            } else {
-                v
-            };
-        }
         // o = b + Σ_{active j} h_j E_j, then out = act(o) and the weighted squared error.
         bias_plus_rows(b, out_w, n, &ws.active, &ws.h_active, &mut ws.out);
         // out = act(o), the weighted squared error, and g = ∂loss/∂o.
+        // The target is x, or |x| for abs.
         output_error(
             &mut ws.out,
-            &ws.target,
+            if full { values } else { &ws.x },
+            self.kind.signed_inputs(),
             &self.importance,
             &ws.g_scale,
             &mut ws.g,
@@ -393,7 +388,8 @@ impl Model {
         if ws.dense {
             for &j in &ws.active {
                 let j = j as usize;
-                axpy(&mut w_grad[j * n..j * n + n], ws.dz[j], &ws.x);
+                let x = if features.len() == n { values } else { &ws.x };
+                axpy(&mut w_grad[j * n..j * n + n], ws.dz[j], x);
             }
         } else {
             let m = self.m;
@@ -560,7 +556,12 @@ mod tests {
     /// independent f64 loss, for every parameter of every model.
     #[test]
     fn gradients_match_finite_differences() {
-        for config in models() {
+        // Half the features present (sparse and dense rows, a few empty ones), and all of them (rows
+        // read straight from the batch).
+        for (config, density) in models()
+            .into_iter()
+            .flat_map(|c| [(c.clone(), 0.5), (c, 1.0)])
+        {
             let model = Model::new(&config);
             let mut params = model.init(5);
             let l = model.layout();
@@ -568,7 +569,7 @@ mod tests {
             for (k, v) in params[l.b.0..l.len].iter_mut().enumerate() {
                 *v = 0.1 * ((k % 7) as f32 - 3.0) + 0.05;
             }
-            let sampler = Sampler::new(&[0.5; 6], config.model.signed_inputs());
+            let sampler = Sampler::new(&[density; 6], config.model.signed_inputs());
             let mut batch = Batch::default();
             sampler.sample(&mut Rng::new(2, Stream::Data), 32, &mut batch);
             let x = batch.to_dense();
@@ -590,7 +591,7 @@ mod tests {
             }
             assert!(
                 worst < 1e-3,
-                "{:?} hidden_bias={}: worst relative error {worst}",
+                "{:?} hidden_bias={} density {density}: worst relative error {worst}",
                 config.model,
                 config.hidden_bias
             );

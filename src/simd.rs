@@ -56,6 +56,11 @@ mod imp {
         pub fn mul(self, o: F32x4) -> F32x4 {
             F32x4(unsafe { _mm_mul_ps(self.0, o.0) })
         }
+        /// |lanes|: the sign bit cleared.
+        #[inline(always)]
+        pub fn abs(self) -> F32x4 {
+            F32x4(unsafe { _mm_andnot_ps(_mm_set1_ps(-0.0), self.0) })
+        }
         /// Lanes of `self` where `gate > 0`, +0 elsewhere.
         #[inline(always)]
         pub fn where_positive(self, gate: F32x4) -> F32x4 {
@@ -117,6 +122,10 @@ mod imp {
         #[inline(always)]
         pub fn mul(self, o: F32x4) -> F32x4 {
             F32x4(f32x4_mul(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn abs(self) -> F32x4 {
+            F32x4(f32x4_abs(self.0))
         }
         /// Lanes of `self` where `gate > 0`, +0 elsewhere.
         #[inline(always)]
@@ -180,6 +189,10 @@ mod imp {
             F32x4(core::array::from_fn(|k| self.0[k] * o.0[k]))
         }
         #[inline(always)]
+        pub fn abs(self) -> F32x4 {
+            F32x4(self.0.map(f32::abs))
+        }
+        #[inline(always)]
         pub fn where_positive(self, gate: F32x4) -> F32x4 {
             F32x4(core::array::from_fn(|k| {
                 if gate.0[k] > 0.0 {
@@ -212,6 +225,11 @@ mod tests {
         assert_eq!(bits(va.add(vb).to_array()), bits(expect(|x, y| x + y)));
         assert_eq!(bits(va.sub(vb).to_array()), bits(expect(|x, y| x - y)));
         assert_eq!(bits(va.mul(vb).to_array()), bits(expect(|x, y| x * y)));
+        let signed = F32x4::load(&[-1.5, 2.0, -0.0, f32::NEG_INFINITY]);
+        assert_eq!(
+            bits(signed.abs().to_array()),
+            bits([1.5, 2.0, 0.0, f32::INFINITY])
+        );
         let gate = F32x4::load(&[1.0, -1.0, 0.0, f32::NAN]);
         assert_eq!(
             bits(va.where_positive(gate).to_array()),
