@@ -206,6 +206,23 @@ pub fn keep_where_positive(v: &mut [f32], gate: &[f32]) {
     }
 }
 
+/// The indices k with v_k > 0 (`positive`) or v_k ≠ 0, in order, into `out`. Without branches: every
+/// index is written and the count advances by the comparison, since whether a neuron fires or an output
+/// has a gradient is a coin flip to a branch predictor. The output is a local slice, so the compiler
+/// knows the stores cannot move the vector it is filling.
+#[inline]
+pub fn indices_where(v: &[f32], positive: bool, out: &mut Vec<u32>) {
+    out.clear();
+    out.resize(v.len(), 0);
+    let buf = &mut out[..];
+    let mut count = 0;
+    for (k, &x) in v.iter().enumerate() {
+        buf[count] = k as u32;
+        count += if positive { x > 0.0 } else { x != 0.0 } as usize;
+    }
+    out.truncate(count);
+}
+
 /// The transpose of the rows × cols matrix `a` into `t` (cols × rows).
 pub fn transpose(a: &[f32], rows: usize, cols: usize, t: &mut [f32]) {
     assert!(a.len() >= rows * cols && t.len() >= rows * cols);
@@ -339,6 +356,16 @@ mod tests {
                 assert_eq!(v[k].to_bits(), want.to_bits(), "len {len} k {k}");
             }
         }
+    }
+
+    #[test]
+    fn indices_where_lists_positive_or_nonzero_entries() {
+        let v = [0.0, 2.0, -1.0, f32::NAN, 0.0, 0.0, 0.0, 0.0, 3.0, -0.0, 5.0];
+        let mut out = vec![7];
+        indices_where(&v, true, &mut out);
+        assert_eq!(out, [1, 8, 10]);
+        indices_where(&v, false, &mut out);
+        assert_eq!(out, [1, 2, 3, 8, 10]);
     }
 
     #[test]

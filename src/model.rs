@@ -23,7 +23,7 @@
 use crate::config::{Config, ModelKind};
 use crate::data::Batch;
 use crate::kernels::{
-    axpy, bias_plus_rows, dot_and_axpy, keep_where_positive, output_error, transpose,
+    axpy, bias_plus_rows, dot_and_axpy, indices_where, keep_where_positive, output_error, transpose,
 };
 use crate::rng::{Rng, Stream};
 
@@ -280,20 +280,18 @@ impl Model {
         // z = b_h + Σ_i x_i W_i over the present features.
         bias_plus_rows(&ws.b_h, &ws.w_t, m, features, values, &mut ws.z);
         // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
-        // under ReLU (all of them otherwise). The list is built without branches: whether a neuron
-        // fires is a coin flip to the branch predictor.
+        // under ReLU (all of them otherwise).
         let relu = self.kind.hidden_relu();
         ws.h.copy_from_slice(&ws.z);
         if relu {
             keep_where_positive(&mut ws.h, &ws.z);
         }
-        ws.active.resize(m, 0);
-        let mut active = 0;
-        for (j, &h) in ws.h.iter().enumerate() {
-            ws.active[active] = j as u32;
-            active += (!relu || h > 0.0) as usize;
+        if relu {
+            indices_where(&ws.h, true, &mut ws.active);
+        } else {
+            ws.active.clear();
+            ws.active.extend(0..m as u32);
         }
-        ws.active.truncate(active);
         ws.h_active.clear();
         ws.h_active
             .extend(ws.active.iter().map(|&j| ws.h[j as usize]));
@@ -344,13 +342,8 @@ impl Model {
         //   predicts 0, which at low density is most outputs): ∂/∂h = Σ_i g_i E_{:,i} summed in
         //   registers, and ∂/∂E_{:,i} += g_i h, on m-vectors.
         let (m, relu) = (self.m, self.kind.hidden_relu());
-        ws.live.resize(n, 0);
-        let mut live = 0;
-        for (i, &g) in ws.g.iter().enumerate() {
-            ws.live[live] = i as u32;
-            live += (g != 0.0) as usize;
-        }
-        ws.live.truncate(live);
+        indices_where(&ws.g, false, &mut ws.live);
+        let live = ws.live.len();
         if live * m * OUTPUT_MAJOR_COST < ws.active.len() * n {
             ws.g_live.clear();
             ws.g_live.extend(ws.live.iter().map(|&i| ws.g[i as usize]));
