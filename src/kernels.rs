@@ -131,7 +131,7 @@ pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], c: &[f32], o
     assert!(b.len() >= n && out.len() >= n && c.len() >= rows.len());
     assert!(rows.iter().all(|&j| (j as usize + 1) * n <= e.len()));
     // The whole vectors are split into as few passes of at most MAX_PASS vectors as possible, of
-    // near-equal sizes (40 outputs: one pass of 10; 100: 9 + 8 + 8), so each pass keeps enough
+    // near-equal sizes (40 outputs: two passes of 5; 100: five of 5), so each pass keeps enough
     // independent sums in flight and all of them fit in registers.
     let vectors = n / 4;
     let passes = vectors.div_ceil(MAX_PASS);
@@ -159,9 +159,10 @@ pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], c: &[f32], o
     }
 }
 
-/// The most vector sums one pass of [`bias_plus_rows`] keeps in registers (x86-64 has 16 vector
-/// registers, and a wasm engine keeps one or two for itself).
-const MAX_PASS: usize = 10;
+/// The most vector sums one pass of [`bias_plus_rows`] keeps in registers. More would fit x86-64's 16
+/// vector registers natively, but V8 then spills some of them to the stack inside the loop; 6 measured
+/// best in wasm (abs n=100 m=40: 10 or 8 were 3–6% slower).
+const MAX_PASS: usize = 6;
 
 /// One pass of [`bias_plus_rows`] over outputs `at..at + 4V`, summed in V vector registers.
 #[inline(always)]
