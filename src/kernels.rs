@@ -207,22 +207,54 @@ pub fn keep_where_positive(v: &mut [f32], gate: &[f32]) {
     }
 }
 
-/// The indices k with v_k > 0 (`positive`) or v_k ≠ 0, in order, into `out`. Without branches: every
-/// index is written and the count advances by the comparison, since whether a neuron fires or an output
-/// has a gradient is a coin flip to a branch predictor. The output is a local slice, so the compiler
-/// knows the stores cannot move the vector it is filling.
+/// The indices k with v_k > 0 (`positive`) or v_k ≠ 0, in order, into `out`. Without branches, since
+/// whether a neuron fires or an output has a gradient is a coin flip to a branch predictor: four lanes
+/// are compared at once, and the positions of the set bits (from a table of the 16 patterns) are written
+/// as one block of four, of which the count keeps as many as there were bits.
 #[inline]
 pub fn indices_where(v: &[f32], positive: bool, out: &mut Vec<u32>) {
     out.clear();
-    out.resize(v.len(), 0);
+    out.resize(v.len() + 4, 0);
     let buf = &mut out[..];
     let mut count = 0;
-    for (k, &x) in v.iter().enumerate() {
-        buf[count] = k as u32;
+    let mut chunks = v.chunks_exact(4);
+    for (c, chunk) in (&mut chunks).enumerate() {
+        let x = F32x4::load(chunk);
+        let mask = if positive {
+            x.positive_mask()
+        } else {
+            x.nonzero_mask()
+        };
+        let base = 4 * c as u32;
+        let set = SET_BITS[mask as usize & 15];
+        buf[count..count + 4].copy_from_slice(&set.map(|k| base + k));
+        count += mask.count_ones() as usize;
+    }
+    let base = v.len() - chunks.remainder().len();
+    for (k, &x) in chunks.remainder().iter().enumerate() {
+        buf[count] = (base + k) as u32;
         count += if positive { x > 0.0 } else { x != 0.0 } as usize;
     }
     out.truncate(count);
 }
+
+/// For each 4-bit mask, the positions of its set bits in order (padded with 0).
+const SET_BITS: [[u32; 4]; 16] = {
+    let mut table = [[0u32; 4]; 16];
+    let mut mask = 0;
+    while mask < 16 {
+        let (mut k, mut at) = (0, 0);
+        while k < 4 {
+            if mask & (1 << k) != 0 {
+                table[mask][at] = k as u32;
+                at += 1;
+            }
+            k += 1;
+        }
+        mask += 1;
+    }
+    table
+};
 
 /// The transpose of the rows × cols matrix `a` into `t` (cols × rows).
 pub fn transpose(a: &[f32], rows: usize, cols: usize, t: &mut [f32]) {
@@ -363,6 +395,15 @@ mod tests {
     fn indices_where_lists_positive_or_nonzero_entries() {
         let v = [0.0, 2.0, -1.0, f32::NAN, 0.0, 0.0, 0.0, 0.0, 3.0, -0.0, 5.0];
         let mut out = vec![7];
+        // Every pattern of one block of four, against a plain filter.
+        for mask in 0..16u32 {
+            let block: Vec<f32> = (0..4)
+                .map(|k| if mask & (1 << k) != 0 { 1.0 } else { -1.0 })
+                .collect();
+            indices_where(&block, true, &mut out);
+            let want: Vec<u32> = (0..4).filter(|k| mask & (1 << k) != 0).collect();
+            assert_eq!(out, want, "mask {mask:04b}");
+        }
         indices_where(&v, true, &mut out);
         assert_eq!(out, [1, 8, 10]);
         indices_where(&v, false, &mut out);

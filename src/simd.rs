@@ -66,6 +66,16 @@ mod imp {
         pub fn where_positive(self, gate: F32x4) -> F32x4 {
             F32x4(unsafe { _mm_and_ps(self.0, _mm_cmpgt_ps(gate.0, _mm_setzero_ps())) })
         }
+        /// Bit k set where lane k > 0.
+        #[inline(always)]
+        pub fn positive_mask(self) -> u32 {
+            unsafe { _mm_movemask_ps(_mm_cmpgt_ps(self.0, _mm_setzero_ps())) as u32 }
+        }
+        /// Bit k set where lane k ≠ 0 (NaN included).
+        #[inline(always)]
+        pub fn nonzero_mask(self) -> u32 {
+            unsafe { _mm_movemask_ps(_mm_cmpneq_ps(self.0, _mm_setzero_ps())) as u32 }
+        }
         #[inline(always)]
         pub fn to_array(self) -> [f32; 4] {
             let mut a = [0.0; 4];
@@ -131,6 +141,14 @@ mod imp {
         #[inline(always)]
         pub fn where_positive(self, gate: F32x4) -> F32x4 {
             F32x4(v128_and(self.0, f32x4_gt(gate.0, f32x4_splat(0.0))))
+        }
+        #[inline(always)]
+        pub fn positive_mask(self) -> u32 {
+            i32x4_bitmask(f32x4_gt(self.0, f32x4_splat(0.0))) as u32
+        }
+        #[inline(always)]
+        pub fn nonzero_mask(self) -> u32 {
+            i32x4_bitmask(f32x4_ne(self.0, f32x4_splat(0.0))) as u32
         }
         #[inline(always)]
         pub fn to_array(self) -> [f32; 4] {
@@ -203,6 +221,14 @@ mod imp {
             }))
         }
         #[inline(always)]
+        pub fn positive_mask(self) -> u32 {
+            (0..4).map(|k| ((self.0[k] > 0.0) as u32) << k).sum()
+        }
+        #[inline(always)]
+        pub fn nonzero_mask(self) -> u32 {
+            (0..4).map(|k| ((self.0[k] != 0.0) as u32) << k).sum()
+        }
+        #[inline(always)]
         pub fn to_array(self) -> [f32; 4] {
             self.0
         }
@@ -235,5 +261,7 @@ mod tests {
             bits(va.where_positive(gate).to_array()),
             bits([1.5, 0.0, 0.0, 0.0])
         );
+        assert_eq!(gate.positive_mask(), 0b0001);
+        assert_eq!(gate.nonzero_mask(), 0b1011);
     }
 }
