@@ -74,6 +74,10 @@ pub struct Workspace {
     /// summed output by output. (For tied models E = W, and these are `w_t` and `w_t_grad`.)
     e_t: Vec<f32>,
     e_t_grad: Vec<f32>,
+    /// Whether a row of this batch has added to `w_t_grad` / `e_t_grad` yet: they are zeroed on first
+    /// use and folded only if used (a dense batch never uses them).
+    w_t_used: bool,
+    e_t_used: bool,
     /// The outputs with g_i ≠ 0 (`live`) and their g_i, and m zeros.
     g_live: Vec<f32>,
     zeros: Vec<f32>,
@@ -172,13 +176,11 @@ impl Model {
         let (n, m, l) = (self.n, self.m, self.layout());
         ws.w_t.resize(n * m, 0.0);
         transpose(&params[l.w.0..l.w.1], m, n, &mut ws.w_t);
-        ws.w_t_grad.clear();
-        ws.w_t_grad.resize(n * m, 0.0);
+        ws.w_t_used = false;
+        ws.e_t_used = false;
         if !self.kind.tied() {
             ws.e_t.resize(n * m, 0.0);
             transpose(&params[l.w2.0..l.w2.1], m, n, &mut ws.e_t);
-            ws.e_t_grad.clear();
-            ws.e_t_grad.resize(n * m, 0.0);
         }
         ws.zeros.clear();
         ws.zeros.resize(m, 0.0);
@@ -249,8 +251,10 @@ impl Model {
                     }
                 }
             };
-            fold(l.w, &ws.w_t_grad);
-            if !self.kind.tied() {
+            if ws.w_t_used {
+                fold(l.w, &ws.w_t_grad);
+            }
+            if ws.e_t_used {
                 fold(l.w2, &ws.e_t_grad);
             }
         }
@@ -348,6 +352,11 @@ impl Model {
             ws.g_live.clear();
             ws.g_live.extend(ws.live.iter().map(|&i| ws.g[i as usize]));
             let tied = self.kind.tied();
+            if tied {
+                first_use(&mut ws.w_t_grad, &mut ws.w_t_used, n * m);
+            } else {
+                first_use(&mut ws.e_t_grad, &mut ws.e_t_used, n * m);
+            }
             let (e_t, e_t_grad) = if tied {
                 (&ws.w_t, &mut ws.w_t_grad)
             } else {
@@ -386,11 +395,21 @@ impl Model {
             }
         } else {
             let m = self.m;
+            first_use(&mut ws.w_t_grad, &mut ws.w_t_used, n * m);
             for (&i, &v) in features.iter().zip(values) {
                 let i = i as usize;
                 axpy(&mut ws.w_t_grad[i * m..i * m + m], v, &ws.dz);
             }
         }
+    }
+}
+
+/// Zeroes a per-batch accumulator the first time a batch adds to it.
+fn first_use(buf: &mut Vec<f32>, used: &mut bool, len: usize) {
+    if !*used {
+        buf.clear();
+        buf.resize(len, 0.0);
+        *used = true;
     }
 }
 

@@ -48,8 +48,9 @@ impl AdamW {
         }
     }
 
-    /// One update of every parameter with learning rate `lr`.
-    pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f64) {
+    /// One update of every parameter with learning rate `lr`. Returns whether every updated parameter
+    /// is finite (checked in the same pass, for the trainer's divergence guard).
+    pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f64) -> bool {
         self.t += 1;
         let decay = (1.0 - lr * self.weight_decay) as f32;
         let bias_correction1 = 1.0 - libm::pow(BETA1, self.t as f64);
@@ -62,6 +63,7 @@ impl AdamW {
             (1.0 - BETA2) as f32,
             EPS as f32,
         );
+        let mut finite = true;
         for (((p, &g), m), v) in params
             .iter_mut()
             .zip(grad)
@@ -73,7 +75,9 @@ impl AdamW {
             *v = *v * b2 + one_m_b2 * g * g; // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
             let denom = v.sqrt() / bias_correction2_sqrt + eps;
             *p += step_size * *m / denom; // param.addcdiv_(exp_avg, denom, value=-step_size)
+            finite &= p.is_finite();
         }
+        finite
     }
 }
 
@@ -95,7 +99,7 @@ mod tests {
         let mut m = [0.0f64; 2];
         let mut v = [0.0f64; 2];
         for (t, g) in grads.iter().enumerate() {
-            opt.step(&mut p, g, lr);
+            assert!(opt.step(&mut p, g, lr), "finite weights are reported finite");
             let t = (t + 1) as i32;
             for k in 0..2 {
                 let g = g[k] as f64;

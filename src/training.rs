@@ -127,10 +127,10 @@ impl Trainer {
             );
             let lr = self.config.lr as f64
                 * lr_factor(self.config.schedule, self.state.step, self.config.steps);
-            self.state.opt.step(&mut self.state.params, &self.grad, lr);
+            let finite = self.state.opt.step(&mut self.state.params, &self.grad, lr);
             self.state.step += 1;
             self.loss_history.push(loss);
-            if !loss.is_finite() || !self.state.params.iter().all(|v| v.is_finite()) {
+            if !loss.is_finite() || !finite {
                 self.diverged = Some(self.state.step);
                 break;
             }
