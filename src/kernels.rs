@@ -122,14 +122,57 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
     sum
 }
 
+/// Which rows of a matrix a sum takes: a list of row numbers, or the first k rows in order.
+pub trait Rows: Copy {
+    fn count(self) -> usize;
+    /// The k-th row (k < count); for a list, unchecked: [`bias_plus_rows`] checks every entry first.
+    fn row(self, k: usize) -> usize;
+    /// Whether every row of `n` values lies within `len` values.
+    fn within(self, n: usize, len: usize) -> bool;
+}
+
+impl Rows for &[u32] {
+    #[inline(always)]
+    fn count(self) -> usize {
+        self.len()
+    }
+    #[inline(always)]
+    fn row(self, k: usize) -> usize {
+        debug_assert!(k < self.len());
+        // SAFETY: callers pass k < count() = len.
+        unsafe { *self.get_unchecked(k) as usize }
+    }
+    fn within(self, n: usize, len: usize) -> bool {
+        self.iter().all(|&j| (j as usize + 1) * n <= len)
+    }
+}
+
+/// Rows 0..k, in order (a row with every feature present).
+#[derive(Clone, Copy)]
+pub struct FirstRows(pub usize);
+
+impl Rows for FirstRows {
+    #[inline(always)]
+    fn count(self) -> usize {
+        self.0
+    }
+    #[inline(always)]
+    fn row(self, k: usize) -> usize {
+        k
+    }
+    fn within(self, n: usize, len: usize) -> bool {
+        self.0 * n <= len
+    }
+}
+
 /// out = b + Σ_k c_k E_{rows_k}, where E_j is the n-vector at `e[j n..]` and c_k pairs with rows_k: 32
 /// outputs at a time are summed in registers over the rows, in list order (the same sums as a sequence of
 /// axpys). Used for the hidden layer (z = b_h + Σ_i x_i W_i over the present features, W stored feature
 /// by feature) and the output (o = b + Σ_j h_j E_j over the active neurons).
 #[inline]
-pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], c: &[f32], out: &mut [f32]) {
-    assert!(b.len() >= n && out.len() >= n && c.len() >= rows.len());
-    assert!(rows.iter().all(|&j| (j as usize + 1) * n <= e.len()));
+pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: impl Rows, c: &[f32], out: &mut [f32]) {
+    assert!(b.len() >= n && out.len() >= n && c.len() >= rows.count());
+    assert!(rows.within(n, e.len()));
     // The whole vectors are split into as few passes of at most MAX_PASS vectors as possible, of
     // near-equal sizes (40 outputs: two passes of 5; 100: five of 5), so each pass keeps enough
     // independent sums in flight and all of them fit in registers.
@@ -153,8 +196,8 @@ pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: &[u32], c: &[f32], o
         at += 4 * v;
     }
     out[at..n].copy_from_slice(&b[at..n]);
-    for (&j, &cj) in rows.iter().zip(c) {
-        let j = j as usize;
+    for (k, &cj) in c[..rows.count()].iter().enumerate() {
+        let j = rows.row(k);
         axpy(&mut out[at..n], cj, &e[j * n + at..j * n + n]);
     }
 }
@@ -170,17 +213,17 @@ fn rows_pass<const V: usize>(
     b: &[f32],
     e: &[f32],
     n: usize,
-    rows: &[u32],
+    rows: impl Rows,
     c: &[f32],
     out: &mut [f32],
     at: usize,
 ) {
     assert!(at + 4 * V <= n);
     let mut acc: [F32x4; V] = core::array::from_fn(|q| F32x4::load(&b[at + 4 * q..]));
-    for (&j, &cj) in rows.iter().zip(c) {
+    for (k, &cj) in c[..rows.count()].iter().enumerate() {
         let cj = F32x4::splat(cj);
-        // SAFETY: the caller checked (j + 1) n ≤ e.len(), and at + 4V ≤ n.
-        let row = unsafe { e.as_ptr().add(j as usize * n + at) };
+        // SAFETY: the caller checked (j + 1) n ≤ e.len() for every row j, and at + 4V ≤ n.
+        let row = unsafe { e.as_ptr().add(rows.row(k) * n + at) };
         for (q, acc) in acc.iter_mut().enumerate() {
             *acc = acc.add(cj.mul(unsafe { F32x4::load_ptr(row.add(4 * q)) }));
         }
@@ -368,11 +411,16 @@ mod tests {
             let b: Vec<f32> = (0..n).map(|k| k as f32 * 0.01).collect();
             let c = [2.0, 0.5];
             let mut out = vec![0.0; n];
-            bias_plus_rows(&b, &e, n, &[0, 2], &c, &mut out);
+            bias_plus_rows(&b, &e, n, &[0u32, 2][..], &c, &mut out);
             let mut expect = b.clone();
             axpy(&mut expect, 2.0, &e[0..n]);
             axpy(&mut expect, 0.5, &e[2 * n..3 * n]);
             assert_eq!(out, expect, "n = {n}: the same bits as axpys in row order");
+            let mut first = vec![0.0; n];
+            let mut listed = vec![0.0; n];
+            bias_plus_rows(&b, &e, n, FirstRows(3), &[0.5, -1.0, 2.0], &mut first);
+            bias_plus_rows(&b, &e, n, &[0u32, 1, 2][..], &[0.5, -1.0, 2.0], &mut listed);
+            assert_eq!(first, listed, "n = {n}: the first rows are rows 0, 1, 2");
         }
     }
 

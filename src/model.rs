@@ -23,7 +23,8 @@
 use crate::config::{Config, ModelKind};
 use crate::data::Batch;
 use crate::kernels::{
-    axpy, bias_plus_rows, dot_and_axpy, indices_where, keep_where_positive, output_error, transpose,
+    axpy, bias_plus_rows, dot_and_axpy, indices_where, keep_where_positive, output_error,
+    transpose, FirstRows,
 };
 use crate::rng::{Rng, Stream};
 
@@ -281,8 +282,12 @@ impl Model {
         let out_w = &params[l.out().0..l.out().1];
         let b = &params[l.b.0..l.b.1];
 
-        // z = b_h + Σ_i x_i W_i over the present features.
-        bias_plus_rows(&ws.b_h, &ws.w_t, m, features, values, &mut ws.z);
+        // z = b_h + Σ_i x_i W_i over the present features (all of them: the first n rows in order).
+        if features.len() == n {
+            bias_plus_rows(&ws.b_h, &ws.w_t, m, FirstRows(n), values, &mut ws.z);
+        } else {
+            bias_plus_rows(&ws.b_h, &ws.w_t, m, features, values, &mut ws.z);
+        }
         // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
         // under ReLU (all of them otherwise).
         let relu = self.kind.hidden_relu();
@@ -310,7 +315,7 @@ impl Model {
             }
         }
         // o = b + Σ_{active j} h_j E_j, then out = act(o) and the weighted squared error.
-        bias_plus_rows(b, out_w, n, &ws.active, &ws.h_active, &mut ws.out);
+        bias_plus_rows(b, out_w, n, &ws.active[..], &ws.h_active, &mut ws.out);
         // out = act(o), the weighted squared error, and g = ∂loss/∂o.
         // The target is x, or |x| for abs.
         output_error(
@@ -362,7 +367,7 @@ impl Model {
             } else {
                 (&ws.e_t, &mut ws.e_t_grad)
             };
-            bias_plus_rows(&ws.zeros, e_t, m, &ws.live, &ws.g_live, &mut ws.dz);
+            bias_plus_rows(&ws.zeros, e_t, m, &ws.live[..], &ws.g_live, &mut ws.dz);
             if relu {
                 keep_where_positive(&mut ws.dz, &ws.h);
             }

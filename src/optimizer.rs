@@ -99,7 +99,10 @@ mod tests {
         let mut m = [0.0f64; 2];
         let mut v = [0.0f64; 2];
         for (t, g) in grads.iter().enumerate() {
-            assert!(opt.step(&mut p, g, lr), "finite weights are reported finite");
+            assert!(
+                opt.step(&mut p, g, lr),
+                "finite weights are reported finite"
+            );
             let t = (t + 1) as i32;
             for k in 0..2 {
                 let g = g[k] as f64;
