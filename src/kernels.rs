@@ -122,11 +122,13 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
     sum
 }
 
-/// Which rows of a matrix a sum takes: a list of row numbers, or the first k rows in order.
+/// Which rows of a matrix (of rows of n values) a sum takes: a list of row numbers, the first k rows in
+/// order, or a list of where each row starts.
 pub trait Rows: Copy {
     fn count(self) -> usize;
-    /// The k-th row (k < count); for a list, unchecked: [`bias_plus_rows`] checks every entry first.
-    fn row(self, k: usize) -> usize;
+    /// Where the k-th row (k < count) starts; for a list, unchecked: [`bias_plus_rows`] checks every
+    /// entry first.
+    fn start(self, k: usize, n: usize) -> usize;
     /// Whether every row of `n` values lies within `len` values.
     fn within(self, n: usize, len: usize) -> bool;
 }
@@ -137,13 +139,33 @@ impl Rows for &[u32] {
         self.len()
     }
     #[inline(always)]
-    fn row(self, k: usize) -> usize {
+    fn start(self, k: usize, n: usize) -> usize {
         debug_assert!(k < self.len());
         // SAFETY: callers pass k < count() = len.
-        unsafe { *self.get_unchecked(k) as usize }
+        unsafe { *self.get_unchecked(k) as usize * n }
     }
     fn within(self, n: usize, len: usize) -> bool {
         self.iter().all(|&j| (j as usize + 1) * n <= len)
+    }
+}
+
+/// Rows starting at the listed offsets (rows of a batch, which need not be n apart).
+#[derive(Clone, Copy)]
+pub struct Starts<'a>(pub &'a [u32]);
+
+impl Rows for Starts<'_> {
+    #[inline(always)]
+    fn count(self) -> usize {
+        self.0.len()
+    }
+    #[inline(always)]
+    fn start(self, k: usize, _n: usize) -> usize {
+        debug_assert!(k < self.0.len());
+        // SAFETY: callers pass k < count() = len.
+        unsafe { *self.0.get_unchecked(k) as usize }
+    }
+    fn within(self, n: usize, len: usize) -> bool {
+        self.0.iter().all(|&s| s as usize + n <= len)
     }
 }
 
@@ -157,8 +179,8 @@ impl Rows for FirstRows {
         self.0
     }
     #[inline(always)]
-    fn row(self, k: usize) -> usize {
-        k
+    fn start(self, k: usize, n: usize) -> usize {
+        k * n
     }
     fn within(self, n: usize, len: usize) -> bool {
         self.0 * n <= len
@@ -197,8 +219,8 @@ pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: impl Rows, c: &[f32]
     }
     out[at..n].copy_from_slice(&b[at..n]);
     for (k, &cj) in c[..rows.count()].iter().enumerate() {
-        let j = rows.row(k);
-        axpy(&mut out[at..n], cj, &e[j * n + at..j * n + n]);
+        let start = rows.start(k, n);
+        axpy(&mut out[at..n], cj, &e[start + at..start + n]);
     }
 }
 
@@ -223,7 +245,7 @@ fn rows_pass<const V: usize>(
     for (k, &cj) in c[..rows.count()].iter().enumerate() {
         let cj = F32x4::splat(cj);
         // SAFETY: the caller checked (j + 1) n ≤ e.len() for every row j, and at + 4V ≤ n.
-        let row = unsafe { e.as_ptr().add(rows.row(k) * n + at) };
+        let row = unsafe { e.as_ptr().add(rows.start(k, n) + at) };
         for (q, acc) in acc.iter_mut().enumerate() {
             *acc = acc.add(cj.mul(unsafe { F32x4::load_ptr(row.add(4 * q)) }));
         }
@@ -421,6 +443,10 @@ mod tests {
             bias_plus_rows(&b, &e, n, FirstRows(3), &[0.5, -1.0, 2.0], &mut first);
             bias_plus_rows(&b, &e, n, &[0u32, 1, 2][..], &[0.5, -1.0, 2.0], &mut listed);
             assert_eq!(first, listed, "n = {n}: the first rows are rows 0, 1, 2");
+            let mut started = vec![0.0; n];
+            let starts = [0u32, n as u32, 2 * n as u32];
+            bias_plus_rows(&b, &e, n, Starts(&starts), &[0.5, -1.0, 2.0], &mut started);
+            assert_eq!(started, listed, "n = {n}: rows by where they start");
         }
     }
 

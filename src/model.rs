@@ -24,7 +24,7 @@ use crate::config::{Config, ModelKind};
 use crate::data::Batch;
 use crate::kernels::{
     axpy, bias_plus_rows, dot_and_axpy, indices_where, keep_where_positive, output_error,
-    transpose, FirstRows,
+    transpose, FirstRows, Starts,
 };
 use crate::rng::{Rng, Stream};
 
@@ -79,6 +79,12 @@ pub struct Workspace {
     /// use and folded only if used (a dense batch never uses them).
     w_t_used: bool,
     e_t_used: bool,
+    /// Rows with every feature present add ∂/∂W_j = Σ_rows ∂/∂z_j x over the batch at its end, in
+    /// one pass per neuron that keeps the sums in registers (rather than loading and storing W_j's
+    /// gradient once per row): for neuron j, where each such row starts in the batch and its ∂/∂z_j.
+    full_starts: Vec<Vec<u32>>,
+    full_dz: Vec<Vec<f32>>,
+    row_grad: Vec<f32>,
     /// The outputs with g_i ≠ 0 (`live`) and their g_i, and m zeros.
     g_live: Vec<f32>,
     zeros: Vec<f32>,
@@ -179,6 +185,12 @@ impl Model {
         transpose(&params[l.w.0..l.w.1], m, n, &mut ws.w_t);
         ws.w_t_used = false;
         ws.e_t_used = false;
+        ws.full_starts.resize_with(m, Vec::new);
+        ws.full_dz.resize_with(m, Vec::new);
+        for (starts, dz) in ws.full_starts.iter_mut().zip(&mut ws.full_dz) {
+            starts.clear();
+            dz.clear();
+        }
         if !self.kind.tied() {
             ws.e_t.resize(n * m, 0.0);
             transpose(&params[l.w2.0..l.w2.1], m, n, &mut ws.e_t);
@@ -225,7 +237,8 @@ impl Model {
             }
             total += self.forward_row(params, features, values, ws) as f64;
             if let Some(grad) = grad.as_deref_mut() {
-                self.backward_row(params, features, values, grad, ws);
+                let start = batch.row_start[b];
+                self.backward_row(params, features, values, start, grad, ws);
             }
             if features.len() < self.n {
                 for &i in features {
@@ -238,7 +251,7 @@ impl Model {
             self.set_g_scale(ws, k * scale);
             total += k as f64 * self.forward_row(params, &[], &[], ws) as f64;
             if let Some(grad) = grad.as_deref_mut() {
-                self.backward_row(params, &[], &[], grad, ws);
+                self.backward_row(params, &[], &[], 0, grad, ws);
             }
         }
         if let Some(grad) = grad {
@@ -257,6 +270,14 @@ impl Model {
             }
             if ws.e_t_used {
                 fold(l.w2, &ws.e_t_grad);
+            }
+            for (j, row) in grad[l.w.0..l.w.1].chunks_exact_mut(n).enumerate() {
+                let (starts, dz) = (&ws.full_starts[j], &ws.full_dz[j]);
+                if !starts.is_empty() {
+                    ws.row_grad.clear();
+                    ws.row_grad.extend_from_slice(row);
+                    bias_plus_rows(&ws.row_grad, &batch.value, n, Starts(starts), dz, row);
+                }
             }
         }
         (total / (batch.rows * self.n) as f64) as f32
@@ -335,6 +356,7 @@ impl Model {
         params: &[f32],
         features: &[u32],
         values: &[f32],
+        start: u32,
         grad: &mut [f32],
         ws: &mut Workspace,
     ) {
@@ -392,11 +414,17 @@ impl Model {
         }
         // ∂/∂W_ji += ∂/∂z_j x_i
         let w_grad = &mut grad[l.w.0..l.w.1];
-        if ws.dense {
+        if ws.dense && features.len() == n {
+            // Summed over the batch at its end (`run`); `values` starts at `start` in the batch.
             for &j in &ws.active {
                 let j = j as usize;
-                let x = if features.len() == n { values } else { &ws.x };
-                axpy(&mut w_grad[j * n..j * n + n], ws.dz[j], x);
+                ws.full_starts[j].push(start);
+                ws.full_dz[j].push(ws.dz[j]);
+            }
+        } else if ws.dense {
+            for &j in &ws.active {
+                let j = j as usize;
+                axpy(&mut w_grad[j * n..j * n + n], ws.dz[j], &ws.x);
             }
         } else {
             let m = self.m;
