@@ -11,7 +11,9 @@
 //!   logarithm, which is dearer than testing every feature once features are present more than a few
 //!   percent of the time).
 
+use crate::kernels::append_set_bits;
 use crate::rng::Rng;
+use crate::simd::U8x16;
 
 /// One batch in compressed sparse rows: row b's present features are `feature[row_start[b]..row_start[b+1]]`
 /// (ascending) with values `value[..]` alongside. Absent features are exact zeros.
@@ -81,8 +83,14 @@ pub struct Sampler {
     /// Row-by-row presence: feature i is present when a random byte is below t_i = ⌊256 p_i⌋, or equals
     /// it and 32 further random bits are below the remainder (256 p_i − t_i) 2³². That is exactly p_i
     /// (to 2⁻⁴⁰) at the cost of one byte in all but 1 in 256 cases.
-    byte_threshold: Vec<u16>,
     byte_remainder: Vec<u64>,
+    /// The same per block of 16 features, for comparing 16 random bytes at once: the thresholds (0
+    /// for features always present, which `always16` marks, and for the lanes past n), the lanes that
+    /// are features (`valid16`), and those whose ties are refined (`refine16`: valid, not always).
+    threshold16: Vec<[u8; 16]>,
+    always16: Vec<u32>,
+    valid16: Vec<u32>,
+    refine16: Vec<u32>,
     row_by_row: bool,
 }
 
@@ -101,9 +109,38 @@ impl Sampler {
                 .iter()
                 .map(|&p| libm::log(1.0 - p as f64))
                 .collect(),
-            byte_threshold: densities
-                .iter()
-                .map(|&p| libm::floor(p.clamp(0.0, 1.0) as f64 * 256.0) as u16)
+            threshold16: densities
+                .chunks(16)
+                .map(|block| {
+                    let mut t = [0u8; 16];
+                    for (t, &p) in t.iter_mut().zip(block) {
+                        *t = libm::floor(p.clamp(0.0, 1.0) as f64 * 256.0).min(255.0) as u8;
+                        if p >= 1.0 {
+                            *t = 0;
+                        }
+                    }
+                    t
+                })
+                .collect(),
+            always16: densities
+                .chunks(16)
+                .map(|block| {
+                    (0..block.len())
+                        .map(|k| ((block[k] >= 1.0) as u32) << k)
+                        .sum()
+                })
+                .collect(),
+            valid16: densities
+                .chunks(16)
+                .map(|block| (1u32 << block.len()) - 1)
+                .collect(),
+            refine16: densities
+                .chunks(16)
+                .map(|block| {
+                    (0..block.len())
+                        .map(|k| ((block[k] < 1.0) as u32) << k)
+                        .sum()
+                })
                 .collect(),
             byte_remainder: densities
                 .iter()
@@ -169,15 +206,16 @@ impl Sampler {
         }
     }
 
-    /// Row by row: presence from one byte per feature (eight to a draw), appended without a branch on it
-    /// (whether a feature is present is a coin flip to a branch predictor); then the row's present
-    /// features' values, two to a draw. When every feature is always present, no presence is drawn.
+    /// Row by row: presence from one byte per feature, 16 compared at once (two draws), the present
+    /// ones appended without a branch on them (whether a feature is present is a coin flip to a branch
+    /// predictor); then the row's present features' values, two to a draw. When every feature is always
+    /// present, no presence is drawn.
     fn sample_row_by_row(&self, rng: &mut Rng, rows: usize, batch: &mut Batch) {
         let n = self.n;
         batch.row_start.clear();
         batch.row_start.push(0);
-        batch.feature.resize(rows * n, 0);
-        // One slot to spare: values are written in pairs.
+        // Room to spare: indices are written in blocks of four, values in pairs.
+        batch.feature.resize(rows * n + 16, 0);
         batch.value.resize(rows * n + 1, 0.0);
         if self.always.iter().all(|&a| a) {
             for (b, (features, values)) in batch
@@ -200,6 +238,7 @@ impl Sampler {
                 }
                 batch.row_start.push(((b + 1) * n) as u32);
             }
+            batch.feature.truncate(rows * n);
             batch.value.truncate(rows * n);
             return;
         }
@@ -207,18 +246,21 @@ impl Sampler {
         let mut at = 0usize;
         for _ in 0..rows {
             let start = at;
-            for (c, (ts, rs)) in self
-                .byte_threshold
-                .chunks(8)
-                .zip(self.byte_remainder.chunks(8))
-                .enumerate()
-            {
-                let r = rng.next_u64();
-                for (k, (&t, &remainder)) in ts.iter().zip(rs).enumerate() {
-                    let byte = ((r >> (8 * k)) & 0xff) as u16;
-                    let present = (byte < t) | (byte == t && (rng.next_u64() >> 32) < remainder);
-                    feature[at] = (8 * c + k) as u32;
-                    at += present as usize;
+            for (c, t) in self.threshold16.iter().enumerate() {
+                let bytes = U8x16::from_u64s(rng.next_u64(), rng.next_u64());
+                let t = U8x16::load(t);
+                let mut present = (bytes.lt_mask(t) | self.always16[c]) & self.valid16[c];
+                // A byte equal to the threshold (1 in 256) is decided by 32 more bits.
+                let mut ties = bytes.eq_mask(t) & self.refine16[c];
+                while ties != 0 {
+                    let k = ties.trailing_zeros();
+                    if (rng.next_u64() >> 32) < self.byte_remainder[16 * c + k as usize] {
+                        present |= 1 << k;
+                    }
+                    ties &= ties - 1;
+                }
+                for q in 0..4 {
+                    at = append_set_bits(present >> (4 * q), (16 * c + 4 * q) as u32, feature, at);
                 }
             }
             // Pairs over the row's values and the slot after them, which covers an odd count too.
@@ -263,12 +305,20 @@ mod tests {
     #[test]
     fn presence_follows_each_features_density_and_values_their_range() {
         // Drawn row by row (mean density 0.32), by geometric gaps (mean 0.024, with one feature
-        // always present), and with every feature present (two values per draw).
+        // always present), with every feature present (two values per draw), and row by row over
+        // several blocks of 16 features.
         let row_by_row = vec![1.0f32, 0.5, 0.1, 0.01, 0.001];
         let mut gaps = vec![1.0f32, 0.05, 0.01, 0.001, 0.0];
         gaps.resize(45, 0.0);
         let all_present = vec![1.0f32; 5];
-        for (densities, by_rows) in [(row_by_row, true), (gaps, false), (all_present, true)] {
+        // Several blocks of 16 and a partial one.
+        let blocks: Vec<f32> = (0..37).map(|i| [0.9, 0.3, 0.05, 1.0][i % 4]).collect();
+        for (densities, by_rows) in [
+            (row_by_row, true),
+            (gaps, false),
+            (all_present, true),
+            (blocks, true),
+        ] {
             for signed in [false, true] {
                 let sampler = Sampler::new(&densities, signed);
                 assert_eq!(sampler.row_by_row, by_rows);

@@ -290,10 +290,7 @@ pub fn indices_where(v: &[f32], positive: bool, out: &mut Vec<u32>) {
         } else {
             x.nonzero_mask()
         };
-        let base = 4 * c as u32;
-        let set = SET_BITS[mask as usize & 15];
-        buf[count..count + 4].copy_from_slice(&set.map(|k| base + k));
-        count += mask.count_ones() as usize;
+        count = append_set_bits(mask, 4 * c as u32, buf, count);
     }
     let base = v.len() - chunks.remainder().len();
     for (k, &x) in chunks.remainder().iter().enumerate() {
@@ -301,6 +298,16 @@ pub fn indices_where(v: &[f32], positive: bool, out: &mut Vec<u32>) {
         count += if positive { x > 0.0 } else { x != 0.0 } as usize;
     }
     out.truncate(count);
+}
+
+/// Appends base + k for each set bit k of the low 4 bits of `mask`, in order, at `buf[count..]`, and
+/// returns the new count. Always writes a block of four (so `buf` needs 4 entries from `count`): no
+/// branch on the bits.
+#[inline(always)]
+pub fn append_set_bits(mask: u32, base: u32, buf: &mut [u32], count: usize) -> usize {
+    let set = SET_BITS[mask as usize & 15];
+    buf[count..count + 4].copy_from_slice(&set.map(|k| base + k));
+    count + (mask & 15).count_ones() as usize
 }
 
 /// For each 4-bit mask, the positions of its set bits in order (padded with 0).

@@ -83,6 +83,37 @@ mod imp {
             a
         }
     }
+
+    /// Sixteen bytes, for comparing random bytes with per-lane thresholds.
+    #[derive(Clone, Copy)]
+    pub struct U8x16(__m128i);
+
+    impl U8x16 {
+        #[inline(always)]
+        pub fn from_u64s(lo: u64, hi: u64) -> U8x16 {
+            U8x16(unsafe { _mm_set_epi64x(hi as i64, lo as i64) })
+        }
+        #[inline(always)]
+        pub fn load(b: &[u8; 16]) -> U8x16 {
+            // SAFETY: 16 bytes; unaligned load.
+            U8x16(unsafe { _mm_loadu_si128(b.as_ptr() as *const __m128i) })
+        }
+        /// Bit k set where byte k of self < byte k of t (unsigned).
+        #[inline(always)]
+        pub fn lt_mask(self, t: U8x16) -> u32 {
+            unsafe {
+                // SSE2 compares signed bytes: flipping the top bit of both orders them as unsigned.
+                let flip = _mm_set1_epi8(i8::MIN);
+                let lt = _mm_cmplt_epi8(_mm_xor_si128(self.0, flip), _mm_xor_si128(t.0, flip));
+                _mm_movemask_epi8(lt) as u32
+            }
+        }
+        /// Bit k set where byte k of self == byte k of t.
+        #[inline(always)]
+        pub fn eq_mask(self, t: U8x16) -> u32 {
+            unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, t.0)) as u32 }
+        }
+    }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -155,6 +186,29 @@ mod imp {
             let mut a = [0.0; 4];
             self.store(&mut a);
             a
+        }
+    }
+
+    #[derive(Clone, Copy)]
+    pub struct U8x16(v128);
+
+    impl U8x16 {
+        #[inline(always)]
+        pub fn from_u64s(lo: u64, hi: u64) -> U8x16 {
+            U8x16(u64x2(lo, hi))
+        }
+        #[inline(always)]
+        pub fn load(b: &[u8; 16]) -> U8x16 {
+            // SAFETY: 16 bytes; wasm loads may be unaligned.
+            U8x16(unsafe { v128_load(b.as_ptr() as *const v128) })
+        }
+        #[inline(always)]
+        pub fn lt_mask(self, t: U8x16) -> u32 {
+            u8x16_bitmask(u8x16_lt(self.0, t.0)) as u32
+        }
+        #[inline(always)]
+        pub fn eq_mask(self, t: U8x16) -> u32 {
+            u8x16_bitmask(u8x16_eq(self.0, t.0)) as u32
         }
     }
 }
@@ -233,13 +287,60 @@ mod imp {
             self.0
         }
     }
+
+    #[derive(Clone, Copy)]
+    pub struct U8x16([u8; 16]);
+
+    impl U8x16 {
+        #[inline(always)]
+        pub fn from_u64s(lo: u64, hi: u64) -> U8x16 {
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&lo.to_le_bytes());
+            b[8..].copy_from_slice(&hi.to_le_bytes());
+            U8x16(b)
+        }
+        #[inline(always)]
+        pub fn load(b: &[u8; 16]) -> U8x16 {
+            U8x16(*b)
+        }
+        #[inline(always)]
+        pub fn lt_mask(self, t: U8x16) -> u32 {
+            (0..16).map(|k| ((self.0[k] < t.0[k]) as u32) << k).sum()
+        }
+        #[inline(always)]
+        pub fn eq_mask(self, t: U8x16) -> u32 {
+            (0..16).map(|k| ((self.0[k] == t.0[k]) as u32) << k).sum()
+        }
+    }
 }
 
-pub use imp::F32x4;
+pub use imp::{F32x4, U8x16};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_masks_compare_unsigned() {
+        let (lo, hi) = (0x0102_0304_80ff_0000u64, 0xfe7f_8081_0000_0010u64);
+        let t = [
+            0, 1, 0xff, 0x80, 3, 3, 2, 1, 0x10, 0, 0, 0, 0x81, 0x7f, 0x80, 0xfe,
+        ];
+        let mut x = [0u8; 16];
+        x[..8].copy_from_slice(&lo.to_le_bytes());
+        x[8..].copy_from_slice(&hi.to_le_bytes());
+        let mask =
+            |f: fn(u8, u8) -> bool| (0..16).map(|k| (f(x[k], t[k]) as u32) << k).sum::<u32>();
+        let v = U8x16::from_u64s(lo, hi);
+        assert_eq!(v.lt_mask(U8x16::load(&t)), mask(|a, b| a < b));
+        assert_eq!(v.eq_mask(U8x16::load(&t)), mask(|a, b| a == b));
+        assert!(mask(|a, b| a < b) != 0 && mask(|a, b| a == b) != 0 && mask(|a, b| a > b) != 0);
+        // Bytes above 0x7f are large, not negative.
+        assert_eq!(
+            U8x16::from_u64s(0xff, 0).lt_mask(U8x16::load(&[1; 16])),
+            0xfffe
+        );
+    }
 
     #[test]
     fn lanes_are_ieee_single_operations() {
