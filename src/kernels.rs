@@ -106,13 +106,33 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
     let len = a.len().min(g.len()).min(y.len());
     let vh = F32x4::splat(h);
     let mut acc = [F32x4::splat(0.0); 4];
-    // SAFETY: blocks() passes offsets with k + 4 <= len <= a.len(), g.len(), y.len().
-    let step = |acc: &mut F32x4, k: usize| unsafe {
-        let vg = at(g, k);
-        *acc = acc.add(at(a, k).mul(vg));
-        put(at(y, k).add(vh.mul(vg)), y, k);
-    };
-    let mut k = blocks(len, &mut acc, step);
+    // The 16-lane blocks walk three pointers forward, so every load and store is a pointer plus a
+    // constant (which a wasm engine folds into the instruction), in the order of `blocks`.
+    let mut k = 0;
+    // SAFETY: k + 16 <= len <= a.len(), g.len(), y.len() at every block.
+    unsafe {
+        let (mut pa, mut pg, mut py) = (a.as_ptr(), g.as_ptr(), y.as_mut_ptr());
+        while k + LANES <= len {
+            for (q, acc) in acc.iter_mut().enumerate() {
+                let vg = F32x4::load_ptr(pg.add(4 * q));
+                *acc = acc.add(F32x4::load_ptr(pa.add(4 * q)).mul(vg));
+                F32x4::load_ptr(py.add(4 * q)).add(vh.mul(vg)).store_ptr(py.add(4 * q));
+            }
+            pa = pa.add(LANES);
+            pg = pg.add(LANES);
+            py = py.add(LANES);
+            k += LANES;
+        }
+    }
+    for acc in acc.iter_mut() {
+        if k + 4 <= len {
+            let vg = F32x4::load(&g[k..]);
+            *acc = acc.add(F32x4::load(&a[k..]).mul(vg));
+            let yk = &mut y[k..k + 4];
+            F32x4::load(yk).add(vh.mul(vg)).store(yk);
+            k += 4;
+        }
+    }
     let mut sum = reduce4(acc);
     while k < len {
         sum += a[k] * g[k];
