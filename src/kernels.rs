@@ -298,9 +298,10 @@ pub fn keep_where_positive(v: &mut [f32], gate: &[f32]) {
 /// as one block of four, of which the count keeps as many as there were bits.
 #[inline]
 pub fn indices_where(v: &[f32], positive: bool, out: &mut Vec<u32>) {
+    // Written into the vector's spare capacity: zero-filling it first would cost as much as the scan.
     out.clear();
-    out.resize(v.len() + 4, 0);
-    let buf = &mut out[..];
+    out.reserve(v.len() + 4);
+    let buf = &mut out.spare_capacity_mut()[..v.len() + 4];
     let mut count = 0;
     let mut chunks = v.chunks_exact(4);
     for (c, chunk) in (&mut chunks).enumerate() {
@@ -310,14 +311,19 @@ pub fn indices_where(v: &[f32], positive: bool, out: &mut Vec<u32>) {
         } else {
             x.nonzero_mask()
         };
-        count = append_set_bits(mask, 4 * c as u32, buf, count);
+        let set = SET_BITS[mask as usize & 15];
+        for (slot, k) in buf[count..count + 4].iter_mut().zip(set) {
+            slot.write(4 * c as u32 + k);
+        }
+        count += mask.count_ones() as usize;
     }
     let base = v.len() - chunks.remainder().len();
     for (k, &x) in chunks.remainder().iter().enumerate() {
-        buf[count] = (base + k) as u32;
+        buf[count].write((base + k) as u32);
         count += if positive { x > 0.0 } else { x != 0.0 } as usize;
     }
-    out.truncate(count);
+    // SAFETY: entries 0..count were written above (each step writes at `count` before advancing it).
+    unsafe { out.set_len(count) };
 }
 
 /// Appends base + k for each set bit k of the low 4 bits of `mask`, in order, at `buf[count..]`, and
