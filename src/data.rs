@@ -13,7 +13,7 @@
 
 use crate::kernels::append_set_bits;
 use crate::rng::Rng;
-use crate::simd::U8x16;
+use crate::simd::{F32x4, U8x16};
 
 /// One batch in compressed sparse rows: row b's present features are `feature[row_start[b]..row_start[b+1]]`
 /// (ascending) with values `value[..]` alongside. Absent features are exact zeros.
@@ -219,26 +219,13 @@ impl Sampler {
         batch.feature.resize(rows * n + 16, 0);
         batch.value.resize(rows * n + 1, 0.0);
         if self.always.iter().all(|&a| a) {
-            for (b, (features, values)) in batch
-                .feature
-                .chunks_exact_mut(n)
-                .zip(batch.value.chunks_exact_mut(n))
-                .enumerate()
-            {
+            for (b, features) in batch.feature.chunks_exact_mut(n).take(rows).enumerate() {
                 for (i, f) in features.iter_mut().enumerate() {
                     *f = i as u32;
                 }
-                let mut pairs = values.chunks_exact_mut(2);
-                for pair in &mut pairs {
-                    let r = rng.next_u64();
-                    pair[0] = self.value_of(r as u32);
-                    pair[1] = self.value_of((r >> 32) as u32);
-                }
-                for v in pairs.into_remainder() {
-                    *v = self.value_of(rng.next_u64() as u32);
-                }
                 batch.row_start.push(((b + 1) * n) as u32);
             }
+            self.fill_values(rng, &mut batch.value[..rows * n]);
             batch.feature.truncate(rows * n);
             batch.value.truncate(rows * n);
             return;
@@ -274,6 +261,23 @@ impl Sampler {
         }
         batch.feature.truncate(at);
         batch.value.truncate(at);
+    }
+
+    /// Fills `values` with fresh values, four to two draws (each 32-bit half giving one), converted four
+    /// lanes at a time (every feature present: a whole batch of values).
+    #[inline]
+    fn fill_values(&self, rng: &mut Rng, values: &mut [f32]) {
+        let (two, one) = (F32x4::splat(2.0), F32x4::splat(1.0));
+        let mut quads = values.chunks_exact_mut(4);
+        for quad in &mut quads {
+            let u = F32x4::unit_from_bits(rng.next_u64(), rng.next_u64());
+            // 2u − 1, as `value_of` computes it.
+            let v = if self.signed { u.mul(two).sub(one) } else { u };
+            v.store(quad);
+        }
+        for v in quads.into_remainder() {
+            *v = self.value_of(rng.next_u64() as u32);
+        }
     }
 
     /// A value from 32 random bits (the top 24 of them: every value is exactly representable).

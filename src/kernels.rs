@@ -116,7 +116,9 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
             for (q, acc) in acc.iter_mut().enumerate() {
                 let vg = F32x4::load_ptr(pg.add(4 * q));
                 *acc = acc.add(F32x4::load_ptr(pa.add(4 * q)).mul(vg));
-                F32x4::load_ptr(py.add(4 * q)).add(vh.mul(vg)).store_ptr(py.add(4 * q));
+                F32x4::load_ptr(py.add(4 * q))
+                    .add(vh.mul(vg))
+                    .store_ptr(py.add(4 * q));
             }
             pa = pa.add(LANES);
             pg = pg.add(LANES);

@@ -61,6 +61,18 @@ mod imp {
         pub fn abs(self) -> F32x4 {
             F32x4(unsafe { _mm_andnot_ps(_mm_set1_ps(-0.0), self.0) })
         }
+        /// Four uniforms in [0, 1) from the top 24 bits of each 32-bit half of `lo` then `hi` (every
+        /// value exactly representable, so the conversion is exact).
+        #[inline(always)]
+        pub fn unit_from_bits(lo: u64, hi: u64) -> F32x4 {
+            unsafe {
+                let top = _mm_srli_epi32(_mm_set_epi64x(hi as i64, lo as i64), 8);
+                F32x4(_mm_mul_ps(
+                    _mm_cvtepi32_ps(top),
+                    _mm_set1_ps(1.0 / 16_777_216.0),
+                ))
+            }
+        }
         /// Lanes of `self` where `gate > 0`, +0 elsewhere.
         #[inline(always)]
         pub fn where_positive(self, gate: F32x4) -> F32x4 {
@@ -168,6 +180,14 @@ mod imp {
         pub fn abs(self) -> F32x4 {
             F32x4(f32x4_abs(self.0))
         }
+        #[inline(always)]
+        pub fn unit_from_bits(lo: u64, hi: u64) -> F32x4 {
+            let top = u32x4_shr(u64x2(lo, hi), 8);
+            F32x4(f32x4_mul(
+                f32x4_convert_i32x4(top),
+                f32x4_splat(1.0 / 16_777_216.0),
+            ))
+        }
         /// Lanes of `self` where `gate > 0`, +0 elsewhere.
         #[inline(always)]
         pub fn where_positive(self, gate: F32x4) -> F32x4 {
@@ -265,6 +285,11 @@ mod imp {
             F32x4(self.0.map(f32::abs))
         }
         #[inline(always)]
+        pub fn unit_from_bits(lo: u64, hi: u64) -> F32x4 {
+            let halves = [lo as u32, (lo >> 32) as u32, hi as u32, (hi >> 32) as u32];
+            F32x4(halves.map(|b| (b >> 8) as f32 * (1.0 / 16_777_216.0)))
+        }
+        #[inline(always)]
         pub fn where_positive(self, gate: F32x4) -> F32x4 {
             F32x4(core::array::from_fn(|k| {
                 if gate.0[k] > 0.0 {
@@ -352,6 +377,17 @@ mod tests {
         assert_eq!(bits(va.add(vb).to_array()), bits(expect(|x, y| x + y)));
         assert_eq!(bits(va.sub(vb).to_array()), bits(expect(|x, y| x - y)));
         assert_eq!(bits(va.mul(vb).to_array()), bits(expect(|x, y| x * y)));
+        let unit = F32x4::unit_from_bits(0xffff_ffff_0000_0100, 0x8000_0000_7fff_ffff).to_array();
+        let top = |b: u32| (b >> 8) as f32 / 16_777_216.0;
+        assert_eq!(
+            bits(unit),
+            bits([
+                top(0x100),
+                top(0xffff_ffff),
+                top(0x7fff_ffff),
+                top(0x8000_0000)
+            ])
+        );
         let signed = F32x4::load(&[-1.5, 2.0, -0.0, f32::NEG_INFINITY]);
         assert_eq!(
             bits(signed.abs().to_array()),
