@@ -1,7 +1,7 @@
 //! Share links: the URL fragment that describes a run completely, so that opening it anywhere rebuilds
 //! the same run at the same step with bit-identical weights.
 //!
-//! `#v=1&model=abs&hidden-bias=0&n=100&m=40&density=0.01&importance=0.8&lr=0.001&schedule=constant&
+//! `#v=2&model=abs&hidden-bias=0&n=100&m=40&density=0.01&importance=0.8&lr=0.001&schedule=constant&
 //! weight-decay=0.01&batch=1024&steps=10000&seed=0&step=5000&view=stack`
 //!
 //! Every setting is written, defaults included, so a link keeps its meaning if defaults change. Reading
@@ -14,7 +14,12 @@ use crate::sweep::{Axis, Sweep};
 use crate::views::View;
 
 /// The link format this code writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+
+/// Version 1 links name the same settings, but that version drew training batches and summed its
+/// gradients in a different (equally fixed) order, so the same link gave other numbers: read with a
+/// notice saying so.
+const EARLIER_VERSION: &str = "1";
 /// Longer fragments are cut here before reading (with a notice): no real link comes close.
 pub const MAX_LENGTH: usize = 8192;
 /// A link cannot ask for more than this much work per step (n · m · batch multiply-adds, about).
@@ -133,7 +138,11 @@ impl Link {
             match key.as_str() {
                 "v" => {
                     seen_version = true;
-                    if value != VERSION.to_string() {
+                    if value == EARLIER_VERSION {
+                        notices.push(format!(
+                            "this link was made by an earlier version of the explorer (link version 1), which drew training batches differently: the run has the same settings, but its numbers differ from what that version showed"
+                        ));
+                    } else if value != VERSION.to_string() {
                         notices.push(format!(
                             "link version '{}' is not one this explorer knows (it reads version {VERSION}); read as version {VERSION}",
                             shorten(&value)
@@ -489,7 +498,7 @@ mod tests {
         let link = sample();
         let text = link.to_fragment();
         assert!(
-            text.starts_with("v=1&model=relu-hidden&hidden-bias=1&n=10&m=5&density=0.06&"),
+            text.starts_with("v=2&model=relu-hidden&hidden-bias=1&n=10&m=5&density=0.06&"),
             "{text}"
         );
         assert!(text.ends_with("&step=4321&view=stack"), "{text}");
@@ -522,21 +531,21 @@ mod tests {
             "{text}"
         );
         assert_eq!(Link::parse(&text), (link, vec![]));
-        let (link, notices) = Link::parse("v=1&sweep=importance&values=0.9,7,x,0.5&restarts=1000");
+        let (link, notices) = Link::parse("v=2&sweep=importance&values=0.9,7,x,0.5&restarts=1000");
         let sweep = link.sweep.unwrap();
         assert_eq!(sweep.values, vec![0.9, 0.5]);
         assert_eq!(sweep.restarts, 32, "at most 64 runs");
         assert_eq!(notices.len(), 3, "{notices:?}");
-        let (link, notices) = Link::parse("v=1&sweep=colour");
+        let (link, notices) = Link::parse("v=2&sweep=colour");
         assert!(link.sweep.is_none() && notices[0].contains("'colour' is not a sweep"));
-        let (link, notices) = Link::parse("v=1&values=1,2");
+        let (link, notices) = Link::parse("v=2&values=1,2");
         assert!(link.sweep.is_none() && notices[0].contains("no sweep="));
     }
 
     #[test]
     fn what_cannot_be_used_is_reported_with_what_was_used_instead() {
         let (link, notices) =
-            Link::parse("v=1&n=0&model=mlp&colour=red&step=abc&view=pie&lr=nan&oops");
+            Link::parse("v=2&n=0&model=mlp&colour=red&step=abc&view=pie&lr=nan&oops");
         assert_eq!(
             link.config,
             Config {
@@ -558,27 +567,34 @@ mod tests {
         }
         let (_, notices) = Link::parse("v=7&n=4");
         assert!(notices[0].contains("version '7'"), "{notices:?}");
-        let (link, notices) = Link::parse("v=1&steps=100&step=500");
+        // A version 1 link opens on the same settings, saying its numbers differ from that version's.
+        let (old, notices) = Link::parse("v=1&model=abs&n=3&m=6&density=1&seed=4&step=20");
+        let (new, none) = Link::parse("v=2&model=abs&n=3&m=6&density=1&seed=4&step=20");
+        assert!(none.is_empty(), "{none:?}");
+        assert_eq!((old.config, old.step), (new.config, new.step));
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].contains("earlier version"), "{notices:?}");
+        let (link, notices) = Link::parse("v=2&steps=100&step=500");
         assert_eq!(link.step, 100);
         assert!(notices[0].contains("past the step budget"));
-        let (link, notices) = Link::parse("v=1&model=abs&n=1000&m=1000&batch=16384");
+        let (link, notices) = Link::parse("v=2&model=abs&n=1000&m=1000&batch=16384");
         assert!(
             link.config.n as u64 * link.config.m as u64 * link.config.batch as u64
                 <= MAX_WORK_PER_STEP
         );
         assert!(notices[0].starts_with("batch:"), "{notices:?}");
-        let (link, notices) = Link::parse("v=1&n=4&density=0.1,0.2");
+        let (link, notices) = Link::parse("v=2&n=4&density=0.1,0.2");
         assert_eq!(link.config.density, vec![0.1]);
         assert_eq!(notices.len(), 1);
-        let (_, notices) = Link::parse(&format!("v=1&n={}", "9".repeat(20_000)));
+        let (_, notices) = Link::parse(&format!("v=2&n={}", "9".repeat(20_000)));
         assert!(notices.iter().any(|n| n.contains("only the first 8192")));
         assert!(
             notices.iter().all(|n| n.len() < 300),
             "notices stay short: {notices:?}"
         );
-        let (_, notices) = Link::parse("v=1&n=%zz&%ff=1");
+        let (_, notices) = Link::parse("v=2&n=%zz&%ff=1");
         assert_eq!(notices.len(), 2, "{notices:?}");
-        let (link, notices) = Link::parse("v=1&n=1000000000&density=5,0,0.5&m=3");
+        let (link, notices) = Link::parse("v=2&n=1000000000&density=5,0,0.5&m=3");
         assert_eq!(link.config.n, 1000);
         assert_eq!(
             notices[0],

@@ -167,7 +167,7 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
 /// Whether one key=value pair would be used exactly as written.
 fn accepted(key: &str, value: &str, link: &Link) -> bool {
     match key {
-        "v" => value == "1",
+        "v" => value == tms_explorer::link::VERSION.to_string(),
         "step" => value.parse::<u64>().is_ok_and(|s| s == link.step),
         "view" => View::from_id(value).is_some(),
         "sweep" => link.sweep.as_ref().is_some_and(|s| s.axis.id() == value),
@@ -222,7 +222,7 @@ fn random_and_mutated_fragments_give_capped_runs_and_every_change_is_reported() 
             0 => fragment(&mut rng),
             1 => mutated(&mut rng),
             _ => format!(
-                "v=1&n={}",
+                "v=2&n={}",
                 "9".repeat((rng.next_u64() % (2 * MAX_LENGTH as u64)) as usize)
             ),
         };
