@@ -601,11 +601,12 @@ mod tests {
     /// independent f64 loss, for every parameter of every model.
     #[test]
     fn gradients_match_finite_differences() {
-        // Half the features present (sparse and dense rows, a few empty ones), and all of them (rows
-        // read straight from the batch).
-        for (config, density) in models()
+        // Half the features present (sparse and dense rows, a few empty ones), all of them (rows read
+        // straight from the batch), and a sparse batch of many rows (few outputs with a gradient, so
+        // back-propagation output by output).
+        for (config, density, rows) in models()
             .into_iter()
-            .flat_map(|c| [(c.clone(), 0.5), (c, 1.0)])
+            .flat_map(|c| [(c.clone(), 0.5, 32), (c.clone(), 1.0, 32), (c, 0.1, 256)])
         {
             let model = Model::new(&config);
             let mut params = model.init(5);
@@ -616,7 +617,7 @@ mod tests {
             }
             let sampler = Sampler::new(&[density; 6], config.model.signed_inputs());
             let mut batch = Batch::default();
-            sampler.sample(&mut Rng::new(2, Stream::Data), 32, &mut batch);
+            sampler.sample(&mut Rng::new(2, Stream::Data), rows, &mut batch);
             let x = batch.to_dense();
             let mut grad = vec![0.0; l.len];
             model.loss_and_grad(&params, &batch, &mut grad, &mut Workspace::default());
@@ -628,8 +629,8 @@ mod tests {
                 plus[k] += eps;
                 let mut minus = p64.clone();
                 minus[k] -= eps;
-                let numeric = (reference_loss(&model, &plus, &x, 32)
-                    - reference_loss(&model, &minus, &x, 32))
+                let numeric = (reference_loss(&model, &plus, &x, rows)
+                    - reference_loss(&model, &minus, &x, rows))
                     / (2.0 * eps);
                 let err = (grad[k] as f64 - numeric).abs() / (numeric.abs() + 1e-3);
                 worst = worst.max(err);
