@@ -375,7 +375,7 @@ impl Model {
         let (m, relu) = (self.m, self.kind.hidden_relu());
         indices_where(&ws.g, false, &mut ws.live);
         let live = ws.live.len();
-        if live * m * OUTPUT_MAJOR_COST.0 < ws.active.len() * n * OUTPUT_MAJOR_COST.1 {
+        if output_major_is_cheaper(live, ws.active.len(), n, m) {
             ws.g_live.clear();
             ws.g_live.extend(ws.live.iter().map(|&i| ws.g[i as usize]));
             let tied = self.kind.tied();
@@ -393,7 +393,15 @@ impl Model {
             if relu {
                 keep_where_positive(&mut ws.dz, &ws.h);
             }
-            add_to_rows(e_t_grad, m, &ws.live, &ws.g_live, &ws.h);
+            if m >= 16 {
+                add_to_rows(e_t_grad, m, &ws.live, &ws.g_live, &ws.h);
+            } else {
+                // A few lanes per output: plain axpys cost less than passes over h.
+                for (&i, &g) in ws.live.iter().zip(&ws.g_live) {
+                    let i = i as usize;
+                    axpy(&mut e_t_grad[i * m..i * m + m], g, &ws.h);
+                }
+            }
         } else {
             ws.dz.fill(0.0);
             let out_w = &params[l.out().0..l.out().1];
@@ -443,10 +451,18 @@ fn first_use(buf: &mut Vec<f32>, used: &mut bool, len: usize) {
     }
 }
 
-/// Back-propagating output by output costs about this many times (numerator, denominator) more per
-/// weight than neuron by neuron (an m-vector update per output, against a dot product fused with an
-/// axpy): measured in wasm for abs n = 100, m = 40, where 3/2 beat 1 and 2 by 2–8% at p = 0.01 to 0.1.
-const OUTPUT_MAJOR_COST: (usize, usize) = (3, 2);
+/// Whether to back-propagate output by output (live outputs × m weights) rather than neuron by neuron
+/// (active neurons × n). Per weight, the first costs about 1.5 times the second (an m-vector update per
+/// output, against a dot product fused with an axpy) once m fills a few vectors, and about twice for
+/// small m, where per-output overhead dominates: measured in wasm for abs n = 100 m = 40 (1.5 beat 1
+/// and 2 by 2–8% at p = 0.01 to 0.1) and relu-output n = 20 m = 5 (2 beat 1.5 by 3%).
+fn output_major_is_cheaper(live: usize, active: usize, n: usize, m: usize) -> bool {
+    if m >= 16 {
+        2 * live * m < 3 * active * n
+    } else {
+        2 * live * m < active * n
+    }
+}
 
 /// Read access to one model's parameters by the paper's names and shapes.
 pub struct Weights<'a> {
