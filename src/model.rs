@@ -452,16 +452,12 @@ fn first_use(buf: &mut Vec<f32>, used: &mut bool, len: usize) {
 }
 
 /// Whether to back-propagate output by output (live outputs × m weights) rather than neuron by neuron
-/// (active neurons × n). Per weight, the first costs about 1.5 times the second (an m-vector update per
-/// output, against a dot product fused with an axpy) once m fills a few vectors, and about twice for
-/// small m, where per-output overhead dominates: measured in wasm for abs n = 100 m = 40 (1.5 beat 1
-/// and 2 by 2–8% at p = 0.01 to 0.1) and relu-output n = 20 m = 5 (2 beat 1.5 by 3%).
+/// (active neurons × n): per weight the first costs about twice the second (an m-vector update per
+/// output, against a dot product fused with an axpy). Measured in wasm: for abs n = 100 m = 40 a factor
+/// 1.5 was faster at p = 0.01 but 7–15% slower on dense rows and at p = 0.1–0.3 early in training; for
+/// relu-output n = 20 m = 5, 2 beat 1.5 by 3%.
 fn output_major_is_cheaper(live: usize, active: usize, n: usize, m: usize) -> bool {
-    if m >= 16 {
-        2 * live * m < 3 * active * n
-    } else {
-        2 * live * m < active * n
-    }
+    2 * live * m < active * n
 }
 
 /// Read access to one model's parameters by the paper's names and shapes.
