@@ -209,35 +209,25 @@ impl Rows for FirstRows {
     }
 }
 
-/// out = b + Σ_k c_k E_{rows_k}, where E_j is the n-vector at `e[j n..]` and c_k pairs with rows_k: 32
-/// outputs at a time are summed in registers over the rows, in list order (the same sums as a sequence of
-/// axpys). Used for the hidden layer (z = b_h + Σ_i x_i W_i over the present features, W stored feature
+/// out = b + Σ_k c_k E_{rows_k}, where E_j is the n-vector at `e[j n..]` and c_k pairs with rows_k: up
+/// to 4·MAX_PASS outputs at a time are summed in registers over the rows, in list order (the same sums
+/// as a sequence of axpys). Used for the hidden layer (z = b_h + Σ_i x_i W_i over the present features, W stored feature
 /// by feature) and the output (o = b + Σ_j h_j E_j over the active neurons).
 #[inline]
 pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: impl Rows, c: &[f32], out: &mut [f32]) {
     assert!(b.len() >= n && out.len() >= n && c.len() >= rows.count());
     assert!(rows.within(n, e.len()));
-    // The whole vectors are split into as few passes of at most MAX_PASS vectors as possible, of
-    // near-equal sizes (40 outputs: two passes of 5; 100: five of 5), so each pass keeps enough
-    // independent sums in flight and all of them fit in registers.
-    let vectors = n / 4;
-    let passes = vectors.div_ceil(MAX_PASS);
     let mut at = 0;
-    for p in 0..passes {
-        let v = vectors / passes + (p < vectors % passes) as usize;
+    for (start, v) in passes(n) {
+        at = start + 4 * v;
         match v {
-            10 => rows_pass::<10>(b, e, n, rows, c, out, at),
-            9 => rows_pass::<9>(b, e, n, rows, c, out, at),
-            8 => rows_pass::<8>(b, e, n, rows, c, out, at),
-            7 => rows_pass::<7>(b, e, n, rows, c, out, at),
-            6 => rows_pass::<6>(b, e, n, rows, c, out, at),
-            5 => rows_pass::<5>(b, e, n, rows, c, out, at),
-            4 => rows_pass::<4>(b, e, n, rows, c, out, at),
-            3 => rows_pass::<3>(b, e, n, rows, c, out, at),
-            2 => rows_pass::<2>(b, e, n, rows, c, out, at),
-            _ => rows_pass::<1>(b, e, n, rows, c, out, at),
+            6 => rows_pass::<6>(b, e, n, rows, c, out, start),
+            5 => rows_pass::<5>(b, e, n, rows, c, out, start),
+            4 => rows_pass::<4>(b, e, n, rows, c, out, start),
+            3 => rows_pass::<3>(b, e, n, rows, c, out, start),
+            2 => rows_pass::<2>(b, e, n, rows, c, out, start),
+            _ => rows_pass::<1>(b, e, n, rows, c, out, start),
         }
-        at += 4 * v;
     }
     out[at..n].copy_from_slice(&b[at..n]);
     for (k, &cj) in c[..rows.count()].iter().enumerate() {
@@ -254,20 +244,17 @@ pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: impl Rows, c: &[f32]
 pub fn add_to_rows(e: &mut [f32], n: usize, rows: &[u32], c: &[f32], x: &[f32]) {
     assert!(x.len() >= n && c.len() >= rows.len());
     assert!(rows.within(n, e.len()));
-    let vectors = n / 4;
-    let passes = vectors.div_ceil(MAX_PASS);
     let mut at = 0;
-    for p in 0..passes {
-        let v = vectors / passes + (p < vectors % passes) as usize;
+    for (start, v) in passes(n) {
+        at = start + 4 * v;
         match v {
-            6 => add_pass::<6>(e, n, rows, c, x, at),
-            5 => add_pass::<5>(e, n, rows, c, x, at),
-            4 => add_pass::<4>(e, n, rows, c, x, at),
-            3 => add_pass::<3>(e, n, rows, c, x, at),
-            2 => add_pass::<2>(e, n, rows, c, x, at),
-            _ => add_pass::<1>(e, n, rows, c, x, at),
+            6 => add_pass::<6>(e, n, rows, c, x, start),
+            5 => add_pass::<5>(e, n, rows, c, x, start),
+            4 => add_pass::<4>(e, n, rows, c, x, start),
+            3 => add_pass::<3>(e, n, rows, c, x, start),
+            2 => add_pass::<2>(e, n, rows, c, x, start),
+            _ => add_pass::<1>(e, n, rows, c, x, start),
         }
-        at += 4 * v;
     }
     for (&j, &cj) in rows.iter().zip(c) {
         let j = j as usize;
@@ -300,6 +287,20 @@ fn add_pass<const V: usize>(
             }
         }
     }
+}
+
+/// The passes over n outputs, as (first output, vectors): the whole vectors split into as few passes
+/// of at most MAX_PASS vectors as possible, of near-equal sizes (40 outputs: two passes of 5; 100: five
+/// of 5), so each pass keeps enough independent sums in flight and all of them fit in registers.
+fn passes(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    let vectors = n / 4;
+    let count = vectors.div_ceil(MAX_PASS);
+    (0..count).scan(0, move |at, p| {
+        let v = vectors / count + (p < vectors % count) as usize;
+        let start = *at;
+        *at += 4 * v;
+        Some((start, v))
+    })
 }
 
 /// The most vector sums one pass of [`bias_plus_rows`] keeps in registers. More would fit x86-64's 16
