@@ -6,7 +6,7 @@
 //! - sparse data: absent features are skipped with geometric gaps rather than tested one by one, so a
 //!   batch costs about what its present features cost: at p = 0.01 a 1024 × 100 batch is ~1,000 draws,
 //!   not 102,400;
-//! - denser data: row by row, presence from one random byte per feature (eight to a 64-bit draw), then
+//! - denser data: row by row, presence from one random byte per feature (16 compared at once), then
 //!   the present features' values two to a draw, written straight into place (a geometric gap costs a
 //!   logarithm, which is dearer than testing every feature once features are present more than a few
 //!   percent of the time).
@@ -85,12 +85,11 @@ pub struct Sampler {
     /// (to 2⁻⁴⁰) at the cost of one byte in all but 1 in 256 cases.
     byte_remainder: Vec<u64>,
     /// The same per block of 16 features, for comparing 16 random bytes at once: the thresholds (0
-    /// for features always present, which `always16` marks, and for the lanes past n), the lanes that
-    /// are features (`valid16`), and those whose ties are refined (`refine16`: valid, not always).
+    /// for features always present, which `always16` marks, and for the lanes past n), and the lanes
+    /// that are features (`valid16`).
     threshold16: Vec<[u8; 16]>,
     always16: Vec<u32>,
     valid16: Vec<u32>,
-    refine16: Vec<u32>,
     row_by_row: bool,
 }
 
@@ -134,14 +133,6 @@ impl Sampler {
             valid16: densities
                 .chunks(16)
                 .map(|block| (1u32 << block.len()) - 1)
-                .collect(),
-            refine16: densities
-                .chunks(16)
-                .map(|block| {
-                    (0..block.len())
-                        .map(|k| ((block[k] < 1.0) as u32) << k)
-                        .sum()
-                })
                 .collect(),
             byte_remainder: densities
                 .iter()
@@ -238,8 +229,9 @@ impl Sampler {
                 let bytes = U8x16::from_u64s(rng.next_u64(), rng.next_u64());
                 let t = U8x16::load(t);
                 let mut present = (bytes.lt_mask(t) | self.always16[c]) & self.valid16[c];
-                // A byte equal to the threshold (1 in 256) is decided by 32 more bits.
-                let mut ties = bytes.eq_mask(t) & self.refine16[c];
+                // A byte equal to the threshold (1 in 256) is decided by 32 more bits, for the features
+                // not always present.
+                let mut ties = bytes.eq_mask(t) & self.valid16[c] & !self.always16[c];
                 while ties != 0 {
                     let k = ties.trailing_zeros();
                     if (rng.next_u64() >> 32) < self.byte_remainder[16 * c + k as usize] {
