@@ -290,7 +290,8 @@ impl Model {
     }
 
     /// Forward pass of one row given its present features; returns Σ_i I_i (target_i − out_i)² and
-    /// leaves z, h, the active neurons, the target and g = ∂loss/∂o in the workspace.
+    /// leaves z, h, the active neurons, the row as x (unless every feature is present) and g = ∂loss/∂o
+    /// in the workspace.
     fn forward_row(
         &self,
         params: &[f32],
