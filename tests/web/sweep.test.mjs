@@ -85,7 +85,7 @@ test('a worker that dies without a word is noticed and reported on its panel', a
   const { page, problems } = await openPage(browser, `${server.url}#${link}`);
   await page.waitForFunction(() => window.tmsSweep?.workers[0]?.job?.step > 0);
   await page.evaluate(() => {
-    window.tmsSweep.silence = 1500; // the test need not wait the default 20 s
+    window.tmsSweep.silence = 5000; // the test need not wait the default 20 s; a live worker posts every 0.25 s
     window.tmsSweep.workers[0].worker.terminate();
   });
   await page.waitForSelector('body[data-sweep="done"]', { timeout: 90000 });
