@@ -468,6 +468,60 @@ pub fn output_error(
     loss
 }
 
+/// `output_error` for a row whose o is b + a u (one row of a group that shares u, see
+/// `Model::single_feature_rows`), fused with the group's sums: with out and g as `output_error` computes
+/// them, adds g to `g_sum` and a g to `g_scaled`, and returns Σ_i I_i (out_i − t_i)². Neither out nor g
+/// is kept.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn scaled_output_error(
+    b: &[f32],
+    a: f32,
+    u: &[f32],
+    x: &[f32],
+    abs_target: bool,
+    importance: &[f32],
+    g_scale: &[f32],
+    relu: bool,
+    g_sum: &mut [f32],
+    g_scaled: &mut [f32],
+) -> f32 {
+    let n = b.len();
+    let mut acc = [F32x4::splat(0.0); 4];
+    assert!(u.len() >= n && x.len() >= n && importance.len() >= n && g_scale.len() >= n);
+    assert!(g_sum.len() >= n && g_scaled.len() >= n);
+    let av = F32x4::splat(a);
+    // SAFETY: blocks() passes offsets with k + 4 <= n, and every slice holds n values (asserted).
+    let step = |acc: &mut F32x4, k: usize| unsafe {
+        let o = at(b, k).add(av.mul(at(u, k)));
+        let o = if relu { o.where_positive(o) } else { o };
+        let t = if abs_target { at(x, k).abs() } else { at(x, k) };
+        let e = o.sub(t);
+        *acc = acc.add(at(importance, k).mul(e).mul(e));
+        let gk = at(g_scale, k).mul(e);
+        let gk = if relu { gk.where_positive(o) } else { gk };
+        put(at(g_sum, k).add(gk), g_sum, k);
+        put(at(g_scaled, k).add(av.mul(gk)), g_scaled, k);
+    };
+    let mut k = blocks(n, &mut acc, step);
+    let mut loss = reduce4(acc);
+    while k < n {
+        let o = b[k] + a * u[k];
+        let o = if !relu || o > 0.0 { o } else { 0.0 }; // NaN → 0, as in the lanes
+        let e = o - if abs_target { x[k].abs() } else { x[k] };
+        loss += importance[k] * e * e;
+        let g = if !relu || o > 0.0 {
+            g_scale[k] * e
+        } else {
+            0.0
+        };
+        g_sum[k] += g;
+        g_scaled[k] += a * g;
+        k += 1;
+    }
+    loss
+}
+
 /// Σ x_k².
 #[inline]
 pub fn sum_sq(x: &[f32]) -> f32 {
@@ -550,9 +604,9 @@ mod tests {
                 .collect();
             let mut v: Vec<f32> = (0..len).map(|k| k as f32 + 1.0).collect();
             keep_where_positive(&mut v, &gate);
-            for k in 0..len {
+            for (k, got) in v.iter().enumerate() {
                 let want = if k % 4 == 0 { k as f32 + 1.0 } else { 0.0 };
-                assert_eq!(v[k].to_bits(), want.to_bits(), "len {len} k {k}");
+                assert_eq!(got.to_bits(), want.to_bits(), "len {len} k {k}");
             }
         }
     }
@@ -586,6 +640,61 @@ mod tests {
             axpy(&mut want[2 * n..3 * n], 0.5, &x);
             axpy(&mut want[0..n], -3.0, &x);
             assert_eq!(got, want, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn scaled_output_error_is_output_error_of_b_plus_a_u_with_the_sums() {
+        for len in [0, 3, 8, 21, 37] {
+            for (relu, abs_target) in [(true, true), (true, false), (false, false)] {
+                let f = |k: usize, c: f32| (k as f32 * c).sin();
+                let wave = |c: f32| (0..len).map(|k| f(k, c)).collect::<Vec<f32>>();
+                let (b, u, x) = (wave(0.7), wave(1.3), wave(0.4));
+                let importance: Vec<f32> = (0..len).map(|k| 0.9f32.powi(k as i32)).collect();
+                let g_scale: Vec<f32> = importance.iter().map(|i| 0.01 * i).collect();
+                let a = 0.6;
+                let mut out: Vec<f32> = b.iter().zip(&u).map(|(b, u)| b + a * u).collect();
+                let mut g = vec![0.0; len];
+                let loss = output_error(
+                    &mut out,
+                    &x,
+                    abs_target,
+                    &importance,
+                    &g_scale,
+                    &mut g,
+                    relu,
+                );
+                let (mut g_sum, mut g_scaled) = (vec![1.0; len], vec![-2.0; len]);
+                let fused = scaled_output_error(
+                    &b,
+                    a,
+                    &u,
+                    &x,
+                    abs_target,
+                    &importance,
+                    &g_scale,
+                    relu,
+                    &mut g_sum,
+                    &mut g_scaled,
+                );
+                assert_eq!(fused, loss, "len {len}");
+                assert_eq!(
+                    g_sum,
+                    g.iter().map(|g| 1.0 + g).collect::<Vec<_>>(),
+                    "len {len}"
+                );
+                assert_eq!(
+                    g_scaled,
+                    g.iter().map(|g| -2.0 + a * g).collect::<Vec<_>>(),
+                    "len {len}"
+                );
+                if relu && len > 0 {
+                    assert!(
+                        g.contains(&0.0) && g.iter().any(|&g| g != 0.0),
+                        "both sides of the ReLU, len {len}"
+                    );
+                }
+            }
         }
     }
 

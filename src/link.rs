@@ -139,9 +139,9 @@ impl Link {
                 "v" => {
                     seen_version = true;
                     if value == EARLIER_VERSION {
-                        notices.push(format!(
-                            "this link was made by an earlier version of the explorer (link version 1), which drew training batches differently: the run has the same settings, but its numbers differ from what that version showed"
-                        ));
+                        notices.push(
+                            "this link was made by an earlier version of the explorer (link version 1), which drew training batches and summed gradients differently: the run has the same settings, but its numbers differ from what that version showed".to_string()
+                        );
                     } else if value != VERSION.to_string() {
                         notices.push(format!(
                             "link version '{}' is not one this explorer knows (it reads version {VERSION}); read as version {VERSION}",

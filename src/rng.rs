@@ -83,7 +83,7 @@ impl Rng {
     /// Used to skip absent features: the cost of a batch follows the present features, not n × batch.
     #[inline]
     pub fn geometric(&mut self, ln_1m_p: f64) -> u64 {
-        if !(ln_1m_p < 0.0) {
+        if ln_1m_p.is_nan() || ln_1m_p >= 0.0 {
             return u64::MAX; // p = 0: never
         }
         let g = libm::floor(libm::log(self.uniform_open0_f64()) / ln_1m_p);
