@@ -17,6 +17,9 @@
 //! The hidden layer reads a feature-major copy of W made once per batch (row i = W_i, an m-vector), so
 //! z = b_h + Σ_i x_i W_i costs one contiguous m-vector per present feature, and sparse rows add their
 //! ∂/∂W_i = x_i ∂/∂z into a feature-major gradient folded back once per batch.
+//! Rows with one present feature x_i (most non-empty rows at low density) scale the unit row s e_i's
+//! hidden vector by |x_i| when there is no hidden bias, so rows sharing i and s share their matrix work
+//! (`single_feature_rows`).
 //! All parameters live in one flat vector (`[W or W₁ | W₂ᵀ | b | b_h]`), so the optimizer, snapshots and
 //! fingerprints see one slice.
 
