@@ -15,7 +15,7 @@
 //! - [`presets`]: the paper's configurations, one click each
 //! - [`embed`]: embed mode's options (which controls and views an embedded explorer shows)
 //! - [`sweep`]: many independent runs, best of K restarts
-//! - [`bench`]: the benchmark cases
+//! - [`bench`](mod@bench): the benchmark cases
 //! - [`views`]: the paper's figures, drawn from live weights on any plotters backend
 
 pub mod bench;
