@@ -36,9 +36,15 @@ const emit = (kind, ...args) => listeners[kind].forEach((f) => f(...args));
 
 // ---- notices -------------------------------------------------------------------------------------
 
+// Messages about the run (a link's or a field's bad values, divergence, rewinds) show in a strip above
+// the views, where they are seen without scrolling; the strip hides when there is nothing to say.
+function showNotices(items) {
+  $('notices').replaceChildren(...items);
+  $('notice-strip').hidden = items.length === 0;
+}
+
 function notify(lines, kind = 'info') {
-  const list = $('notices');
-  list.replaceChildren(...lines.map((text) => {
+  showNotices(lines.map((text) => {
     const item = document.createElement('li');
     item.textContent = text;
     item.className = kind;
@@ -65,7 +71,7 @@ function checkDivergence() {
     scheduleLink();
   });
   item.append(rewind);
-  $('notices').replaceChildren(item);
+  showNotices([item]);
   refresh();
   return true;
 }
@@ -92,6 +98,7 @@ function fatal(error) {
 }
 window.addEventListener('error', (e) => fatal(e.error ?? e.message));
 $('reload').addEventListener('click', () => window.location.reload());
+$('notices-dismiss').addEventListener('click', () => showNotices([]));
 window.addEventListener('unhandledrejection', (e) => fatal(e.reason));
 
 // ---- settings controls, built from the declared list in Rust --------------------------------------

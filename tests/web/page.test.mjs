@@ -116,9 +116,17 @@ test('bad links and bad settings say what was wrong and what was used, and keep 
   assert.match(notices, /model: 'mlp' is not a model/);
   assert.match(notices, /unknown setting '<b>red<\/b>'|unknown setting 'colour'/);
   assert.equal(await page.$('#notices b'), null, 'link text is never parsed as HTML');
+  // The messages are where a person looks first: above the views, on the first screen.
+  const box = await page.locator('#notices').boundingBox();
+  const viewport = page.viewportSize();
+  assert.ok(box && box.y + box.height <= viewport.height, `notices at ${JSON.stringify(box)} in ${JSON.stringify(viewport)}`);
+  await page.click('#notices-dismiss');
+  assert.equal(await page.isVisible('#notices'), false);
+  assert.equal(await stepCount(page), 5);
   await page.fill('#setting-n', '0');
   await page.press('#setting-n', 'Enter');
   assert.match(await page.textContent('#notices'), /n: '0' is out of range; allowed 1 to 1000\. The current run is kept/);
+  assert.ok(await page.isVisible('#notices'), 'a new message shows the strip again');
   assert.equal(await stepCount(page), 5);
   assert.equal(await page.inputValue('#setting-n'), '1');
   assert.deepEqual(problems, []);
