@@ -337,7 +337,7 @@ impl Model {
         let mut singles = std::mem::take(&mut ws.singles);
         singles.sort_unstable();
         let mut total = 0.0f64;
-        for group in singles.chunk_by(|a, b| a >> 32 == b >> 32) {
+        for group in singles.chunk_by(|p, q| p >> 32 == q >> 32) {
             let key = group[0] >> 32;
             let (i, s) = ((key / 2) as u32, if key & 1 == 1 { -1.0 } else { 1.0 });
             let i_ = i as usize;
