@@ -423,6 +423,62 @@ pub fn transpose(a: &[f32], rows: usize, cols: usize, t: &mut [f32]) {
     }
 }
 
+/// One output's error terms, shared by [`output_error`] and [`scaled_output_error`]: from o (before
+/// the activation) and the target x (|x| when `abs_target`), returns out = act(o), I (out − t)² and
+/// g = g_scale (out − t) act'(o). Written for both four lanes and one value, with the same operations.
+trait ErrorTerms: Copy {
+    fn terms(
+        self,
+        x: Self,
+        abs_target: bool,
+        importance: Self,
+        g_scale: Self,
+        relu: bool,
+    ) -> (Self, Self, Self);
+}
+
+impl ErrorTerms for F32x4 {
+    #[inline(always)]
+    fn terms(
+        self,
+        x: F32x4,
+        abs_target: bool,
+        importance: F32x4,
+        g_scale: F32x4,
+        relu: bool,
+    ) -> (F32x4, F32x4, F32x4) {
+        let o = if relu {
+            self.where_positive(self)
+        } else {
+            self
+        };
+        let e = o.sub(if abs_target { x.abs() } else { x });
+        let g = g_scale.mul(e);
+        (
+            o,
+            importance.mul(e).mul(e),
+            if relu { g.where_positive(o) } else { g },
+        )
+    }
+}
+
+impl ErrorTerms for f32 {
+    #[inline(always)]
+    fn terms(
+        self,
+        x: f32,
+        abs_target: bool,
+        importance: f32,
+        g_scale: f32,
+        relu: bool,
+    ) -> (f32, f32, f32) {
+        let on = !relu || self > 0.0; // NaN → 0, as in the lanes
+        let o = if on { self } else { 0.0 };
+        let e = o - if abs_target { x.abs() } else { x };
+        (o, importance * e * e, if on { g_scale * e } else { 0.0 })
+    }
+}
+
 /// The loss and its gradient at the outputs, for one row. On entry `out` holds o = Eᵀh + b; on return
 /// out = act(o) (ReLU when `relu`), g_i = g_scale_i (out_i − t_i) act'(o_i), and the result is
 /// Σ_i I_i (out_i − t_i)², where t = x, or |x| when `abs_target`.
@@ -441,28 +497,24 @@ pub fn output_error(
     assert!(x.len() >= n && importance.len() >= n && g_scale.len() >= n && g.len() >= n);
     // SAFETY: blocks() passes offsets with k + 4 <= n, and every slice holds n values (asserted).
     let step = |acc: &mut F32x4, k: usize| unsafe {
-        let o = at(out, k);
-        let o = if relu { o.where_positive(o) } else { o };
+        let (o, sq, gk) = at(out, k).terms(
+            at(x, k),
+            abs_target,
+            at(importance, k),
+            at(g_scale, k),
+            relu,
+        );
         put(o, out, k);
-        let t = if abs_target { at(x, k).abs() } else { at(x, k) };
-        let e = o.sub(t);
-        *acc = acc.add(at(importance, k).mul(e).mul(e));
-        let gk = at(g_scale, k).mul(e);
-        let gk = if relu { gk.where_positive(o) } else { gk };
+        *acc = acc.add(sq);
         put(gk, g, k);
     };
     let mut k = blocks(n, &mut acc, step);
     let mut loss = reduce4(acc);
     while k < n {
-        let o = if !relu || out[k] > 0.0 { out[k] } else { 0.0 }; // NaN → 0, as in the lanes
+        let (o, sq, gk) = out[k].terms(x[k], abs_target, importance[k], g_scale[k], relu);
         out[k] = o;
-        let e = o - if abs_target { x[k].abs() } else { x[k] };
-        loss += importance[k] * e * e;
-        g[k] = if !relu || o > 0.0 {
-            g_scale[k] * e
-        } else {
-            0.0
-        };
+        loss += sq;
+        g[k] = gk;
         k += 1;
     }
     loss
@@ -494,29 +546,25 @@ pub fn scaled_output_error(
     // SAFETY: blocks() passes offsets with k + 4 <= n, and every slice holds n values (asserted).
     let step = |acc: &mut F32x4, k: usize| unsafe {
         let o = at(b, k).add(av.mul(at(u, k)));
-        let o = if relu { o.where_positive(o) } else { o };
-        let t = if abs_target { at(x, k).abs() } else { at(x, k) };
-        let e = o.sub(t);
-        *acc = acc.add(at(importance, k).mul(e).mul(e));
-        let gk = at(g_scale, k).mul(e);
-        let gk = if relu { gk.where_positive(o) } else { gk };
+        let (_, sq, gk) = o.terms(
+            at(x, k),
+            abs_target,
+            at(importance, k),
+            at(g_scale, k),
+            relu,
+        );
+        *acc = acc.add(sq);
         put(at(g_sum, k).add(gk), g_sum, k);
         put(at(g_scaled, k).add(av.mul(gk)), g_scaled, k);
     };
     let mut k = blocks(n, &mut acc, step);
     let mut loss = reduce4(acc);
     while k < n {
-        let o = b[k] + a * u[k];
-        let o = if !relu || o > 0.0 { o } else { 0.0 }; // NaN → 0, as in the lanes
-        let e = o - if abs_target { x[k].abs() } else { x[k] };
-        loss += importance[k] * e * e;
-        let g = if !relu || o > 0.0 {
-            g_scale[k] * e
-        } else {
-            0.0
-        };
-        g_sum[k] += g;
-        g_scaled[k] += a * g;
+        let (_, sq, gk) =
+            (b[k] + a * u[k]).terms(x[k], abs_target, importance[k], g_scale[k], relu);
+        loss += sq;
+        g_sum[k] += gk;
+        g_scaled[k] += a * gk;
         k += 1;
     }
     loss

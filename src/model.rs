@@ -404,11 +404,17 @@ impl Model {
         self.hidden(features, values, ws);
         // o = b + Σ_{active j} h_j E_j
         bias_plus_rows(b, out_w, n, &ws.active[..], &ws.h_active, &mut ws.out);
-        if features.len() == n {
-            self.output_of_full_row(values, ws)
-        } else {
-            self.output(ws)
-        }
+        // out = act(o), the weighted squared error, and g = ∂loss/∂o. The target is x (the dense row,
+        // which is `values` when every feature is present), or |x| for abs.
+        output_error(
+            &mut ws.out,
+            if features.len() == n { values } else { &ws.x },
+            self.kind.signed_inputs(),
+            &self.importance,
+            &ws.g_scale,
+            &mut ws.g,
+            self.kind.output_relu(),
+        )
     }
 
     /// The hidden layer of one row: z, h, the active neurons and their h, the row as x (unless every
@@ -447,33 +453,6 @@ impl Model {
                 ws.x[i as usize] = v;
             }
         }
-    }
-
-    /// From o in `ws.out`: out = act(o), g = ∂loss/∂o and the row's weighted squared error, for the row
-    /// held in `ws.x`. The target is x, or |x| for abs.
-    fn output(&self, ws: &mut Workspace) -> f32 {
-        output_error(
-            &mut ws.out,
-            &ws.x,
-            self.kind.signed_inputs(),
-            &self.importance,
-            &ws.g_scale,
-            &mut ws.g,
-            self.kind.output_relu(),
-        )
-    }
-
-    /// `output` for a row with every feature present, whose values are the dense row.
-    fn output_of_full_row(&self, values: &[f32], ws: &mut Workspace) -> f32 {
-        output_error(
-            &mut ws.out,
-            values,
-            self.kind.signed_inputs(),
-            &self.importance,
-            &ws.g_scale,
-            &mut ws.g,
-            self.kind.output_relu(),
-        )
     }
 
     /// Backward pass of the row last passed to `forward_row`, adding its gradient to `grad`, all but
