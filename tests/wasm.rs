@@ -64,3 +64,18 @@ fn bad_settings_are_refused_with_a_message() {
     assert!(Run::new("density=0.1,0.2&n=3").is_err());
     assert!(bench_cases().contains("abs n=100 m=40"));
 }
+
+#[wasm_bindgen_test]
+fn version_2_links_open_on_their_recorded_fingerprints_in_the_browser() {
+    // The same golden list as tests/golden.rs, through the link parser and `Run` the page uses.
+    for line in include_str!("golden/v2.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let (fragment, want) = line.split_once(' ').unwrap();
+        let (link, _) = tms_explorer::link::Link::parse(fragment);
+        let mut run = Run::new(&link.config.to_text()).unwrap();
+        run.step(link.step as u32);
+        assert_eq!(run.fingerprint(), want, "{fragment}");
+    }
+}

@@ -1,0 +1,26 @@
+//! Golden fingerprints: links of earlier versions keep opening on exactly the weights they showed.
+//! `tests/golden/v2.txt` was recorded before link version 3 changed the default initialisation; the
+//! same list is checked in the browser by `tests/wasm.rs`.
+
+use tms_explorer::link::Link;
+use tms_explorer::training::Trainer;
+
+/// (fragment, fingerprint) pairs of a golden file.
+fn golden(text: &str) -> Vec<(&str, &str)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split_once(' ').expect("fragment fingerprint"))
+        .collect()
+}
+
+#[test]
+fn version_2_links_open_on_their_recorded_fingerprints() {
+    let runs = golden(include_str!("golden/v2.txt"));
+    assert!(runs.len() >= 5);
+    for (fragment, want) in runs {
+        let (link, notices) = Link::parse(fragment);
+        let mut t = Trainer::new(link.config).unwrap();
+        t.step(link.step);
+        assert_eq!(t.fingerprint(), want, "{fragment} (notices {notices:?})");
+    }
+}
