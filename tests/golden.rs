@@ -2,8 +2,8 @@
 //! `tests/golden/v2.txt` was recorded before link version 3 changed the default initialisation; the
 //! same list is checked in the browser by `tests/wasm.rs`.
 
-use tms_explorer::link::Link;
-use tms_explorer::training::Trainer;
+use tms_explorer::app::link::Link;
+use tms_explorer::core::training::Trainer;
 
 /// (fragment, fingerprint) pairs of a golden file.
 fn golden(text: &str) -> Vec<(&str, &str)> {

@@ -1,13 +1,13 @@
 //! Share links come from strangers: 100,000 random and mutated fragments never panic the parser, always
 //! give a run within every cap, and every value that was not used as written is reported.
 
-use tms_explorer::config::{
-    Config, ModelKind, Schedule, BATCH_MAX, DENSITY_MIN, LR_MAX, M_MAX, N_MAX, SETTINGS, STEPS_MAX,
-};
-use tms_explorer::link::{
+use tms_explorer::app::link::{
     decode, Link, MAX_LENGTH, MAX_SWEEP_RUNS, MAX_SWEEP_VALUES, MAX_WORK_PER_STEP, MAX_WORK_TO_STEP,
 };
-use tms_explorer::rng::{Rng, Stream};
+use tms_explorer::core::config::{
+    Config, ModelKind, Schedule, BATCH_MAX, DENSITY_MIN, LR_MAX, M_MAX, N_MAX, SETTINGS, STEPS_MAX,
+};
+use tms_explorer::core::rng::{Rng, Stream};
 use tms_explorer::views::View;
 
 const KEYS: [&str; 20] = [
@@ -167,7 +167,7 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
 /// Whether one key=value pair would be used exactly as written.
 fn accepted(key: &str, value: &str, link: &Link) -> bool {
     match key {
-        "v" => value == tms_explorer::link::VERSION.to_string(),
+        "v" => value == tms_explorer::app::link::VERSION.to_string(),
         "step" => value.parse::<u64>().is_ok_and(|s| s == link.step),
         "view" => View::from_id(value).is_some(),
         "sweep" => link.sweep.as_ref().is_some_and(|s| s.axis.id() == value),

@@ -1,8 +1,8 @@
 //! The paper's results, reproduced with the reference recipe (NOTES.md): these fail if the maths is wrong.
 
-use tms_explorer::config::{Config, ModelKind};
-use tms_explorer::metrics::{neurons, summarize, Neuron};
-use tms_explorer::training::Trainer;
+use tms_explorer::core::config::{Config, ModelKind};
+use tms_explorer::core::metrics::{neurons, summarize, Neuron};
+use tms_explorer::core::training::Trainer;
 
 fn train(config: Config) -> Trainer {
     let steps = config.steps;

@@ -2,7 +2,7 @@
 //! the same trainer, through the same `Run` API the page uses.
 #![cfg(target_arch = "wasm32")]
 
-use tms_explorer::bindings::{bench_cases, Run};
+use tms_explorer::web::{bench_cases, Run};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -73,7 +73,7 @@ fn version_2_links_open_on_their_recorded_fingerprints_in_the_browser() {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let (fragment, want) = line.split_once(' ').unwrap();
-        let (link, _) = tms_explorer::link::Link::parse(fragment);
+        let (link, _) = tms_explorer::app::link::Link::parse(fragment);
         let mut run = Run::new(&link.config.to_text()).unwrap();
         run.step(link.step as u32);
         assert_eq!(run.fingerprint(), want, "{fragment}");

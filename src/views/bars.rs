@@ -146,8 +146,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, ModelKind};
-    use crate::model::{Model, Weights};
+    use crate::core::config::{Config, ModelKind};
+    use crate::core::model::{Model, Weights};
 
     #[test]
     fn bars_have_the_norms_height_and_superposition_colour() {

@@ -141,8 +141,8 @@ pub fn scene(models: &[ModelView], width: f64, height: f64, theme: &Theme) -> Sc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, ModelKind};
-    use crate::model::{Model, Weights};
+    use crate::core::config::{Config, ModelKind};
+    use crate::core::model::{Model, Weights};
 
     #[test]
     fn dots_sit_at_their_dimensionality_and_reference_lines_are_labelled() {

@@ -153,8 +153,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, ModelKind};
-    use crate::model::{Model, Weights};
+    use crate::core::config::{Config, ModelKind};
+    use crate::core::model::{Model, Weights};
 
     #[test]
     fn edges_carry_their_weights_width_and_sign() {

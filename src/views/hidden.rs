@@ -202,8 +202,8 @@ pub fn scene(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, ModelKind};
-    use crate::model::{Model, Weights};
+    use crate::core::config::{Config, ModelKind};
+    use crate::core::model::{Model, Weights};
 
     #[test]
     fn a_pentagon_draws_five_arrows_72_degrees_apart() {

@@ -95,8 +95,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, ModelKind};
-    use crate::training::Trainer;
+    use crate::core::config::{Config, ModelKind};
+    use crate::core::training::Trainer;
 
     #[test]
     fn the_curve_falls_on_a_log_axis_and_hover_reads_the_step() {

@@ -267,8 +267,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, ModelKind};
-    use crate::model::{Model, Weights};
+    use crate::core::config::{Config, ModelKind};
+    use crate::core::model::{Model, Weights};
     use crate::views::{palette::Rgba, scene::to_svg};
 
     fn cell_colour(scene: &Scene, panel: &str, row: usize, col: usize) -> (Rgba, f32) {

@@ -14,10 +14,10 @@ pub mod scene;
 pub mod stack;
 pub mod sweep;
 
-use crate::config::ModelKind;
-use crate::metrics::{self, FeatureMetrics, Neuron};
-use crate::model::Weights;
-use crate::training::Trainer;
+use crate::core::config::ModelKind;
+use crate::core::metrics::{self, FeatureMetrics, Neuron};
+use crate::core::model::Weights;
+use crate::core::training::Trainer;
 pub use palette::{Rgba, Theme};
 pub use scene::{HAlign, Scene, Shape, Tag, VAlign};
 
@@ -337,8 +337,8 @@ mod tests {
 #[cfg(test)]
 mod highlight_tests {
     use super::*;
-    use crate::config::{Config, ModelKind};
-    use crate::model::Model;
+    use crate::core::config::{Config, ModelKind};
+    use crate::core::model::Model;
 
     #[test]
     fn a_highlighted_feature_or_neuron_is_outlined_in_every_view() {

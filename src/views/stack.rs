@@ -10,8 +10,8 @@ use super::{
     colour_bar, label_step, nice_ticks, tick_text, title, HAlign, ModelView, Scene, Tag, Theme,
     VAlign, LABEL,
 };
-use crate::config::ModelKind;
-use crate::metrics::{neuron_order, rescale_abs_neurons, CARRIED};
+use crate::core::config::ModelKind;
+use crate::core::metrics::{neuron_order, rescale_abs_neurons, CARRIED};
 
 /// Above this many features the stacks are absolute and coloured by superposition.
 pub const SIGNED_UP_TO: usize = 20;
@@ -240,8 +240,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use crate::training::Trainer;
+    use crate::core::config::Config;
+    use crate::core::training::Trainer;
 
     fn pieces(scene: &Scene) -> Vec<(usize, usize, f32)> {
         scene

@@ -58,8 +58,8 @@ pub fn scene(models: &[ModelView], view: View, width: f64, height: f64, theme: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, ModelKind};
-    use crate::model::{Model, Weights};
+    use crate::core::config::{Config, ModelKind};
+    use crate::core::model::{Model, Weights};
 
     #[test]
     fn one_labelled_panel_per_density_and_hover_reaches_inside() {

@@ -8,8 +8,8 @@
 //!
 //! Neurons (hidden-layer models): neuron j reads the features through row j of W (or W₁).
 
-use crate::kernels::{dot, sum_sq};
-use crate::model::Weights;
+use crate::core::kernels::{dot, sum_sq};
+use crate::core::model::Weights;
 
 /// A feature counts as represented when ‖W_i‖ is at least this (NOTES: ≈1 represented, ≈0 not).
 pub const REPRESENTED_NORM: f32 = 0.5;
@@ -262,8 +262,8 @@ mod tests {
 
     #[test]
     fn abs_rescaling_keeps_the_function_and_sets_each_largest_weight_to_one() {
-        use crate::config::{Config, ModelKind};
-        use crate::model::Model;
+        use crate::core::config::{Config, ModelKind};
+        use crate::core::model::Model;
         let config = Config {
             model: ModelKind::Abs,
             n: 4,

@@ -3,12 +3,12 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::bench;
-use crate::config::{Config, Control, DENSITY_MIN, PAPER_DENSITIES, SETTINGS};
-use crate::export::{run_json, Json};
-use crate::link::Link;
-use crate::rng::fresh_seed;
-use crate::training::Trainer;
+use crate::app::export::{run_json, Json};
+use crate::app::link::Link;
+use crate::core::bench;
+use crate::core::config::{Config, Control, DENSITY_MIN, PAPER_DENSITIES, SETTINGS};
+use crate::core::rng::fresh_seed;
+use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
 use crate::views::scene::to_svg;
 use crate::views::{
@@ -120,8 +120,11 @@ impl Run {
     /// The loss on a sweep's fixed evaluation batch (8,192 rows drawn from `eval_seed`, the sweep's base
     /// seed): how restarts are ranked, as `tms sweep` ranks them.
     pub fn eval_loss(&mut self, eval_seed: u32) -> f32 {
-        let batch =
-            crate::training::eval_batch(self.trainer.config(), crate::sweep::EVAL_ROWS, eval_seed);
+        let batch = crate::core::training::eval_batch(
+            self.trainer.config(),
+            crate::core::sweep::EVAL_ROWS,
+            eval_seed,
+        );
         self.trainer.loss_on(&batch)
     }
 
@@ -527,7 +530,7 @@ pub fn snapshot_of(
     losses: &[f32],
 ) -> Result<Snapshot, JsError> {
     let config = Config::from_text(settings).map_err(|e| JsError::new(&e))?;
-    let model = crate::model::Model::new(&config);
+    let model = crate::core::model::Model::new(&config);
     if params.len() != model.layout().len {
         return Err(JsError::new(&format!(
             "{} parameters given; this model has {}",
@@ -536,7 +539,7 @@ pub fn snapshot_of(
         )));
     }
     let mut view = ModelView::from_weights(
-        &crate::model::Weights::new(&model, params),
+        &crate::core::model::Weights::new(&model, params),
         config.density[0],
     );
     view.step = step.max(0.0) as u64;
@@ -549,7 +552,7 @@ pub fn snapshot_of(
 #[wasm_bindgen]
 pub fn parse_embed(query: &str) -> String {
     let strs = |v: Vec<String>| Json::Arr(v.into_iter().map(Json::Str).collect());
-    match crate::embed::Embed::parse(query) {
+    match crate::app::embed::Embed::parse(query) {
         None => Json::Obj(vec![("embed", Json::Bool(false))]),
         Some((e, notices)) => Json::Obj(vec![
             ("embed", Json::Bool(true)),
@@ -617,7 +620,7 @@ pub fn settings_schema() -> String {
 /// `[{id, group: "Sweeps", label, look_for, fragment}]`.
 #[wasm_bindgen]
 pub fn presets() -> String {
-    let singles = crate::presets::all().into_iter().map(|p| {
+    let singles = crate::app::presets::all().into_iter().map(|p| {
         Json::Obj(vec![
             ("id", Json::Str(p.id)),
             ("group", Json::Str(p.group.into())),
@@ -627,7 +630,7 @@ pub fn presets() -> String {
             ("view", Json::Str(p.view.id().into())),
         ])
     });
-    let sweeps = crate::presets::sweeps()
+    let sweeps = crate::app::presets::sweeps()
         .into_iter()
         .map(|(id, label, look_for, link)| {
             Json::Obj(vec![

@@ -2,9 +2,9 @@
 //! an independent run (NOTES.md: training models together or apart gives the same result), so a sweep is
 //! a list of jobs; natively they run on all cores, in the page on Web Workers.
 
-use crate::config::Config;
-use crate::data::Batch;
-use crate::training::{eval_batch, Trainer};
+use crate::core::config::Config;
+use crate::core::data::Batch;
+use crate::core::training::{eval_batch, Trainer};
 
 /// Rows of the fixed evaluation batch that ranks restarts.
 pub const EVAL_ROWS: usize = 8192;
@@ -200,7 +200,7 @@ pub fn run(sweep: &Sweep, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Ve
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::config::ModelKind;
+    use crate::core::config::ModelKind;
 
     #[test]
     fn a_sweep_keeps_the_best_restart_and_ignores_the_thread_count() {

@@ -5,12 +5,12 @@
 //! exact same batches. Snapshots of the whole state are kept at doubling intervals so that any earlier
 //! step can be reached again exactly (rewinding, a timeline, opening a link at a step).
 
-use crate::config::Config;
-use crate::data::{Batch, Sampler};
-use crate::kernels::fingerprint;
-use crate::model::{Model, Weights, Workspace};
-use crate::optimizer::{lr_factor, AdamW};
-use crate::rng::{Rng, Stream};
+use crate::core::config::Config;
+use crate::core::data::{Batch, Sampler};
+use crate::core::kernels::fingerprint;
+use crate::core::model::{Model, Weights, Workspace};
+use crate::core::optimizer::{lr_factor, AdamW};
+use crate::core::rng::{Rng, Stream};
 
 /// Everything that changes as training goes on: restoring it resumes the run exactly.
 #[derive(Clone, Debug)]
@@ -269,7 +269,7 @@ pub fn eval_batch(config: &Config, rows: usize, eval_seed: u32) -> Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ModelKind;
+    use crate::core::config::ModelKind;
 
     fn small(model: ModelKind) -> Config {
         Config {

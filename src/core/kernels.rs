@@ -6,7 +6,7 @@
 //! a multiply and an add into an FMA on its own, and no kernel here is chosen at run time by CPU
 //! feature, so nothing depends on the machine. (This is why the project does not use a BLAS: matrixmultiply picks FMA kernels by CPU.)
 
-use crate::simd::F32x4;
+use crate::core::simd::F32x4;
 
 /// Lanes of the partial sums in a reduction.
 pub const LANES: usize = 16;

@@ -2,7 +2,7 @@
 //! (`?embed=1&controls=play,step&views=stack,bars&autoplay=1`; the run itself stays in the fragment).
 //! Unknown names are reported, like everything read from outside.
 
-use crate::config::SETTINGS;
+use crate::core::config::SETTINGS;
 use crate::views::View;
 
 /// The transport controls an embed can show.
@@ -25,7 +25,7 @@ impl Embed {
         let mut pairs: Vec<(String, String)> = vec![];
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            if let (Some(k), Some(v)) = (crate::link::decode(k), crate::link::decode(v)) {
+            if let (Some(k), Some(v)) = (crate::app::link::decode(k), crate::app::link::decode(v)) {
                 pairs.push((k, v));
             }
         }

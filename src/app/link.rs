@@ -9,8 +9,8 @@
 //! range) is replaced by the default and reported in a notice that says what was wrong and what was used
 //! instead. The same parser serves the page, the embed API and `tms train --link`.
 
-use crate::config::{Config, Control, DENSITY_MIN, SETTINGS, STEPS_MAX};
-use crate::sweep::{Axis, Sweep};
+use crate::core::config::{Config, Control, DENSITY_MIN, SETTINGS, STEPS_MAX};
+use crate::core::sweep::{Axis, Sweep};
 use crate::views::View;
 
 /// The link format this code writes.
@@ -174,7 +174,7 @@ impl Link {
                             .map(|d| format!("; using {}", shorten(&d)))
                             .unwrap_or_default();
                         notices.push(match e {
-                            crate::config::SettingError::UnknownKey(k) => {
+                            crate::core::config::SettingError::UnknownKey(k) => {
                                 format!("unknown setting '{}' in the link; ignored", shorten(&k))
                             }
                             e => format!("{}{used}", shorten_message(&e.to_string())),
@@ -199,7 +199,7 @@ impl Link {
             ));
             c.density.truncate(1);
         }
-        if c.hidden_bias && c.model != crate::config::ModelKind::ReluHidden {
+        if c.hidden_bias && c.model != crate::core::config::ModelKind::ReluHidden {
             notices.push(format!(
                 "hidden-bias: only relu-hidden has a hidden bias, not {}; using off",
                 c.model.id()
@@ -276,7 +276,7 @@ fn read_sweep(
         },
     };
     let defaults: Vec<f32> = match axis {
-        Axis::Density => crate::config::PAPER_DENSITIES.to_vec(),
+        Axis::Density => crate::core::config::PAPER_DENSITIES.to_vec(),
         Axis::Importance => vec![1.0, 0.9, 0.8, 0.7],
     };
     let mut list = vec![];
@@ -469,7 +469,7 @@ pub fn decode(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ModelKind, Schedule};
+    use crate::core::config::{ModelKind, Schedule};
 
     fn sample() -> Link {
         Link {

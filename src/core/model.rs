@@ -23,13 +23,13 @@
 //! All parameters live in one flat vector (`[W or W₁ | W₂ᵀ | b | b_h]`), so the optimizer, snapshots and
 //! fingerprints see one slice.
 
-use crate::config::{Config, ModelKind};
-use crate::data::Batch;
-use crate::kernels::{
+use crate::core::config::{Config, ModelKind};
+use crate::core::data::Batch;
+use crate::core::kernels::{
     add_to_rows, axpy, bias_plus_rows, dot_and_axpy, indices_where, keep_where_positive,
     output_error, scaled_output_error, transpose, FirstRows, Starts,
 };
-use crate::rng::{Rng, Stream};
+use crate::core::rng::{Rng, Stream};
 
 /// Shapes and constants of one model: everything but the parameter values.
 #[derive(Clone, Debug)]
@@ -616,7 +616,7 @@ impl<'a> Weights<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Sampler;
+    use crate::core::data::Sampler;
 
     /// The loss written straight from NOTES.md in f64 over dense matrices, independent of the
     /// optimised code above: W is m × n here, as in the paper.

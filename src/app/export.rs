@@ -2,9 +2,9 @@
 //! `{config, step, loss, fingerprint, params, metrics}`, with `params` in the paper's shapes
 //! (`W` m × n for tied models; `W1` m × n and `W2` n × m for `abs`; `b` n; `b_h` m when present).
 
-use crate::config::Config;
-use crate::metrics::{summarize, Summary};
-use crate::training::Trainer;
+use crate::core::config::Config;
+use crate::core::metrics::{summarize, Summary};
+use crate::core::training::Trainer;
 
 /// A JSON value; numbers from f32 are written in their shortest exact form, non-finite ones as null.
 #[derive(Clone, Debug, PartialEq)]
@@ -166,7 +166,7 @@ pub fn run_json(trainer: &Trainer) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ModelKind;
+    use crate::core::config::ModelKind;
 
     #[test]
     fn json_is_well_formed_and_exact() {

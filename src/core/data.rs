@@ -11,9 +11,9 @@
 //!   logarithm, which is dearer than testing every feature once features are present more than a few
 //!   percent of the time).
 
-use crate::kernels::append_set_bits;
-use crate::rng::Rng;
-use crate::simd::{F32x4, U8x16};
+use crate::core::kernels::append_set_bits;
+use crate::core::rng::Rng;
+use crate::core::simd::{F32x4, U8x16};
 
 /// One batch in compressed sparse rows: row b's present features are `feature[row_start[b]..row_start[b+1]]`
 /// (ascending) with values `value[..]` alongside. Absent features are exact zeros.
@@ -297,7 +297,7 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Stream;
+    use crate::core::rng::Stream;
 
     #[test]
     fn presence_follows_each_features_density_and_values_their_range() {

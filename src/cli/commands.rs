@@ -5,14 +5,14 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use tms_explorer::bench;
-use tms_explorer::config::PAPER_DENSITIES;
-use tms_explorer::config::{Config, SETTINGS, STEPS_MAX};
-use tms_explorer::export::{run_json, Json};
-use tms_explorer::link::Link;
-use tms_explorer::metrics::{summarize, REPRESENTED_NORM};
-use tms_explorer::sweep::{self, Axis, Sweep};
-use tms_explorer::training::Trainer;
+use tms_explorer::app::export::{run_json, Json};
+use tms_explorer::app::link::Link;
+use tms_explorer::core::bench;
+use tms_explorer::core::config::PAPER_DENSITIES;
+use tms_explorer::core::config::{Config, SETTINGS, STEPS_MAX};
+use tms_explorer::core::metrics::{summarize, REPRESENTED_NORM};
+use tms_explorer::core::sweep::{self, Axis, Sweep};
+use tms_explorer::core::training::Trainer;
 
 const USAGE: &str = "\
 tms: train and inspect the toy models of 'Toy Models of Superposition'

@@ -1,7 +1,7 @@
 //! The benchmark cases of `tms bench`, shared by the native run and the wasm run under Node
 //! (`tests/web/bench.mjs` asks the wasm build for the same list), so both time the same work.
 
-use crate::config::{Config, ModelKind};
+use crate::core::config::{Config, ModelKind};
 
 pub struct Case {
     pub name: &'static str,
@@ -77,7 +77,7 @@ pub fn median(mut values: Vec<f64>) -> f64 {
 /// fresh trainer (so early and late training, whose sparsity differs, are weighed alike every run).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn measure(case: &Case, runs: usize) -> f64 {
-    use crate::training::Trainer;
+    use crate::core::training::Trainer;
     let mut rates = vec![];
     for run in 0..=runs {
         let mut t = Trainer::new(case.config.clone()).expect("bench configs are valid");

@@ -1,7 +1,7 @@
 //! The paper's configurations (NOTES.md, "Configurations of the paper and what they show") as one-click
 //! presets, each with what to look for.
 
-use crate::config::{Config, ModelKind, PAPER_DENSITIES};
+use crate::core::config::{Config, ModelKind, PAPER_DENSITIES};
 use crate::views::View;
 
 pub struct Preset {
@@ -160,9 +160,14 @@ pub fn all() -> Vec<Preset> {
 }
 
 /// The paper's sweeps, as share links: one click runs the whole figure.
-pub fn sweeps() -> Vec<(&'static str, &'static str, &'static str, crate::link::Link)> {
-    use crate::link::{Link, SweepSpec};
-    use crate::sweep::Axis;
+pub fn sweeps() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    crate::app::link::Link,
+)> {
+    use crate::app::link::{Link, SweepSpec};
+    use crate::core::sweep::Axis;
     let link = |config: Config, values: Vec<f32>, restarts: u32, view: View| Link {
         step: config.steps,
         sweep: Some(SweepSpec {
@@ -240,14 +245,14 @@ mod tests {
             p.config.check().unwrap();
             assert!(!p.look_for.is_empty());
             // A preset's settings survive the share link unchanged.
-            let link = crate::link::Link {
+            let link = crate::app::link::Link {
                 sweep: None,
                 config: p.config.clone(),
                 step: 0,
                 view: p.view,
             };
             assert_eq!(
-                crate::link::Link::parse(&link.to_fragment()),
+                crate::app::link::Link::parse(&link.to_fragment()),
                 (link, vec![]),
                 "{}",
                 p.id
@@ -255,7 +260,7 @@ mod tests {
         }
         for (id, _, _, link) in sweeps() {
             assert_eq!(
-                crate::link::Link::parse(&link.to_fragment()),
+                crate::app::link::Link::parse(&link.to_fragment()),
                 (link, vec![]),
                 "{id}"
             );

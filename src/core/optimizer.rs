@@ -2,7 +2,7 @@
 //! defaults: β₁ 0.9, β₂ 0.999, ε 1e-8, decoupled weight decay on every parameter, biases included.
 //! Scalars are formed in f64 as Python does, then applied in f32 in PyTorch's operation order.
 
-use crate::config::Schedule;
+use crate::core::config::Schedule;
 
 pub const BETA1: f64 = 0.9;
 pub const BETA2: f64 = 0.999;
