@@ -5,7 +5,8 @@ use tms_explorer::app::link::{
     decode, Link, MAX_LENGTH, MAX_SWEEP_RUNS, MAX_SWEEP_VALUES, MAX_WORK_PER_STEP, MAX_WORK_TO_STEP,
 };
 use tms_explorer::core::config::{
-    Config, ModelKind, Schedule, BATCH_MAX, DENSITY_MIN, LR_MAX, M_MAX, N_MAX, SETTINGS, STEPS_MAX,
+    Config, Init, ModelKind, Schedule, BATCH_MAX, DENSITY_MIN, LR_MAX, M_MAX, N_MAX, SETTINGS,
+    STEPS_MAX,
 };
 use tms_explorer::core::rng::{Rng, Stream};
 use tms_explorer::views::View;
@@ -147,6 +148,7 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
         lr: 10f32.powf(-5.0 + 4.0 * rng.uniform_f32()),
         schedule: Schedule::ALL[(rng.next_u64() % 3) as usize],
         weight_decay: rng.uniform_f32(),
+        init: Init::ALL[(rng.next_u64() % 2) as usize],
         batch: (1 + (rng.next_u64() % 2048) as usize).min(MAX_WORK_PER_STEP as usize / (n * m)),
         steps: rng.next_u64() % 50_000,
         seed: rng.next_u64() as u32,
@@ -167,7 +169,8 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
 /// Whether one key=value pair would be used exactly as written.
 fn accepted(key: &str, value: &str, link: &Link) -> bool {
     match key {
-        "v" => value == tms_explorer::app::link::VERSION.to_string(),
+        // Version 2 is read as it was (with the per-matrix initialisation), without a notice.
+        "v" => value == tms_explorer::app::link::VERSION.to_string() || value == "2",
         "step" => value.parse::<u64>().is_ok_and(|s| s == link.step),
         "view" => View::from_id(value).is_some(),
         "sweep" => link.sweep.as_ref().is_some_and(|s| s.axis.id() == value),
@@ -222,7 +225,7 @@ fn random_and_mutated_fragments_give_capped_runs_and_every_change_is_reported() 
             0 => fragment(&mut rng),
             1 => mutated(&mut rng),
             _ => format!(
-                "v=2&n={}",
+                "v=3&n={}",
                 "9".repeat((rng.next_u64() % (2 * MAX_LENGTH as u64)) as usize)
             ),
         };

@@ -570,7 +570,7 @@ function wireSweep() {
     const b = box();
     const k = sweep.panels.panel_at($('sweep-view').value, b.width, b.height, e.clientX - b.left, e.clientY - b.top);
     const job = k >= 0 ? sweep.shown(sweep.groups[k]) : null;
-    if (job) openLink(`v=2&${job.settings}&step=${job.state === 'done' ? sweep.plan.until : job.step}&view=${$('sweep-view').value}`);
+    if (job) openLink(`v=3&${job.settings}&step=${job.state === 'done' ? sweep.plan.until : job.step}&view=${$('sweep-view').value}`);
   });
   const dim = $('sweep-dimensionality');
   dim.addEventListener('pointermove', (e) => {

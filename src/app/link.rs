@@ -1,8 +1,8 @@
 //! Share links: the URL fragment that describes a run completely, so that opening it anywhere rebuilds
 //! the same run at the same step with bit-identical weights.
 //!
-//! `#v=2&model=abs&hidden-bias=0&n=100&m=40&density=0.01&importance=0.8&lr=0.001&schedule=constant&
-//! weight-decay=0.01&batch=1024&steps=10000&seed=0&step=5000&view=stack`
+//! `#v=3&model=abs&hidden-bias=0&n=100&m=40&density=0.01&importance=0.8&lr=0.001&schedule=constant&
+//! weight-decay=0.01&init=notebook&batch=1024&steps=10000&seed=0&step=5000&view=stack`
 //!
 //! Every setting is written, defaults included, so a link keeps its meaning if defaults change. Reading
 //! is forgiving but never silent: whatever cannot be used (an unknown key, a bad value, a value out of
@@ -13,9 +13,13 @@ use crate::core::config::{Config, Control, DENSITY_MIN, SETTINGS, STEPS_MAX};
 use crate::core::sweep::{Axis, Sweep};
 use crate::views::View;
 
-/// The link format this code writes.
-pub const VERSION: u32 = 2;
+/// The link format this code writes. Version 3 added the `init` setting, whose default (the notebook's
+/// rule) draws smaller initial weights than versions 1 and 2 did.
+pub const VERSION: u32 = 3;
 
+/// Version 2 links had no `init` key and meant the per-matrix rule: they open with `init=xavier` and
+/// show exactly the weights they showed then (`tests/golden/v2.txt`).
+const PER_MATRIX_INIT_VERSIONS: [&str; 2] = ["1", "2"];
 /// Version 1 links name the same settings, but that version drew training batches and summed its
 /// gradients in a different (equally fixed) order, so the same link gave other numbers: read with a
 /// notice saying so.
@@ -114,6 +118,18 @@ impl Link {
             text = &text[..cut];
         }
         let mut seen_version = false;
+        // An earlier version's initialisation is the starting point its keys are read over (a version 2
+        // link has no `init` key; an explicit one still wins).
+        let version = text
+            .split('&')
+            .find_map(|p| p.strip_prefix("v="))
+            .and_then(decode);
+        if version
+            .as_deref()
+            .is_some_and(|v| PER_MATRIX_INIT_VERSIONS.contains(&v))
+        {
+            link.config.init = crate::core::config::Init::Xavier;
+        }
         let mut seen = std::collections::HashSet::new();
         let mut step_text = None;
         let (mut sweep_text, mut values_text, mut restarts_text) = (None, None, None);
@@ -142,7 +158,9 @@ impl Link {
                         notices.push(
                             "this link was made by an earlier version of the explorer (link version 1), which drew training batches and summed gradients differently: the run has the same settings, but its numbers differ from what that version showed".to_string()
                         );
-                    } else if value != VERSION.to_string() {
+                    } else if value != VERSION.to_string()
+                        && !PER_MATRIX_INIT_VERSIONS.contains(&value.as_str())
+                    {
                         notices.push(format!(
                             "link version '{}' is not one this explorer knows (it reads version {VERSION}); read as version {VERSION}",
                             shorten(&value)
@@ -484,6 +502,7 @@ mod tests {
                 lr: 3e-3,
                 schedule: Schedule::Linear,
                 weight_decay: 0.0,
+                init: crate::core::config::Init::Xavier,
                 batch: 512,
                 steps: 20_000,
                 seed: 123_456,
@@ -498,7 +517,7 @@ mod tests {
         let link = sample();
         let text = link.to_fragment();
         assert!(
-            text.starts_with("v=2&model=relu-hidden&hidden-bias=1&n=10&m=5&density=0.06&"),
+            text.starts_with("v=3&model=relu-hidden&hidden-bias=1&n=10&m=5&density=0.06&"),
             "{text}"
         );
         assert!(text.ends_with("&step=4321&view=stack"), "{text}");
@@ -531,21 +550,21 @@ mod tests {
             "{text}"
         );
         assert_eq!(Link::parse(&text), (link, vec![]));
-        let (link, notices) = Link::parse("v=2&sweep=importance&values=0.9,7,x,0.5&restarts=1000");
+        let (link, notices) = Link::parse("v=3&sweep=importance&values=0.9,7,x,0.5&restarts=1000");
         let sweep = link.sweep.unwrap();
         assert_eq!(sweep.values, vec![0.9, 0.5]);
         assert_eq!(sweep.restarts, 32, "at most 64 runs");
         assert_eq!(notices.len(), 3, "{notices:?}");
-        let (link, notices) = Link::parse("v=2&sweep=colour");
+        let (link, notices) = Link::parse("v=3&sweep=colour");
         assert!(link.sweep.is_none() && notices[0].contains("'colour' is not a sweep"));
-        let (link, notices) = Link::parse("v=2&values=1,2");
+        let (link, notices) = Link::parse("v=3&values=1,2");
         assert!(link.sweep.is_none() && notices[0].contains("no sweep="));
     }
 
     #[test]
     fn what_cannot_be_used_is_reported_with_what_was_used_instead() {
         let (link, notices) =
-            Link::parse("v=2&n=0&model=mlp&colour=red&step=abc&view=pie&lr=nan&oops");
+            Link::parse("v=3&n=0&model=mlp&colour=red&step=abc&view=pie&lr=nan&oops");
         assert_eq!(
             link.config,
             Config {
@@ -571,30 +590,40 @@ mod tests {
         let (old, notices) = Link::parse("v=1&model=abs&n=3&m=6&density=1&seed=4&step=20");
         let (new, none) = Link::parse("v=2&model=abs&n=3&m=6&density=1&seed=4&step=20");
         assert!(none.is_empty(), "{none:?}");
-        assert_eq!((old.config, old.step), (new.config, new.step));
+        assert_eq!((&old.config, old.step), (&new.config, new.step));
+        // Versions 1 and 2 meant the per-matrix initialisation; version 3 defaults to the notebook's.
+        assert_eq!(new.config.init, crate::core::config::Init::Xavier);
+        let (v3, none) = Link::parse("v=3&model=abs&n=3&m=6&density=1&seed=4&step=20");
+        assert!(none.is_empty(), "{none:?}");
+        assert_eq!(v3.config.init, crate::core::config::Init::Notebook);
+        assert_eq!(
+            Link::parse("v=2&init=notebook").0.config.init,
+            crate::core::config::Init::Notebook,
+            "an explicit init wins"
+        );
         assert_eq!(notices.len(), 1);
         assert!(notices[0].contains("earlier version"), "{notices:?}");
-        let (link, notices) = Link::parse("v=2&steps=100&step=500");
+        let (link, notices) = Link::parse("v=3&steps=100&step=500");
         assert_eq!(link.step, 100);
         assert!(notices[0].contains("past the step budget"));
-        let (link, notices) = Link::parse("v=2&model=abs&n=1000&m=1000&batch=16384");
+        let (link, notices) = Link::parse("v=3&model=abs&n=1000&m=1000&batch=16384");
         assert!(
             link.config.n as u64 * link.config.m as u64 * link.config.batch as u64
                 <= MAX_WORK_PER_STEP
         );
         assert!(notices[0].starts_with("batch:"), "{notices:?}");
-        let (link, notices) = Link::parse("v=2&n=4&density=0.1,0.2");
+        let (link, notices) = Link::parse("v=3&n=4&density=0.1,0.2");
         assert_eq!(link.config.density, vec![0.1]);
         assert_eq!(notices.len(), 1);
-        let (_, notices) = Link::parse(&format!("v=2&n={}", "9".repeat(20_000)));
+        let (_, notices) = Link::parse(&format!("v=3&n={}", "9".repeat(20_000)));
         assert!(notices.iter().any(|n| n.contains("only the first 8192")));
         assert!(
             notices.iter().all(|n| n.len() < 300),
             "notices stay short: {notices:?}"
         );
-        let (_, notices) = Link::parse("v=2&n=%zz&%ff=1");
+        let (_, notices) = Link::parse("v=3&n=%zz&%ff=1");
         assert_eq!(notices.len(), 2, "{notices:?}");
-        let (link, notices) = Link::parse("v=2&n=1000000000&density=5,0,0.5&m=3");
+        let (link, notices) = Link::parse("v=3&n=1000000000&density=5,0,0.5&m=3");
         assert_eq!(link.config.n, 1000);
         assert_eq!(
             notices[0],

@@ -85,6 +85,33 @@ impl Schedule {
     }
 }
 
+/// How the initial weights are drawn (docs/science.md, "Initialisation"). Both are Xavier-normal rules
+/// with zero biases; they differ in the fan they divide by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Init {
+    /// The authors' notebook: `xavier_normal_` on its 3-D parameter tensors with one instance, so
+    /// std = sqrt(2 / (m (n + 1))) for W and W₁ (shape [1, n, m]) and sqrt(2 / (n (m + 1))) for W₂
+    /// ([1, m, n]): about 1/sqrt(n) of the per-matrix rule, which reproduces the paper's pictures.
+    Notebook,
+    /// The per-matrix rule std = sqrt(2 / (n + m)), what link version 2 used.
+    Xavier,
+}
+
+impl Init {
+    pub const ALL: [Init; 2] = [Init::Notebook, Init::Xavier];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Init::Notebook => "notebook",
+            Init::Xavier => "xavier",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Init> {
+        Init::ALL.into_iter().find(|i| i.id() == id)
+    }
+}
+
 /// Everything that determines a run: the same `Config` gives the same weights at every step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -103,6 +130,8 @@ pub struct Config {
     pub schedule: Schedule,
     /// Decoupled weight decay of AdamW, applied to every parameter (PyTorch's default 0.01).
     pub weight_decay: f32,
+    /// How the initial weights are drawn.
+    pub init: Init,
     pub batch: usize,
     /// The step budget: where play stops and what the learning-rate schedule decays over.
     pub steps: u64,
@@ -122,6 +151,7 @@ impl Default for Config {
             lr: 1e-3,
             schedule: Schedule::Constant,
             weight_decay: 0.01,
+            init: Init::Notebook,
             batch: 1024,
             steps: 10_000,
             seed: 0,
@@ -451,6 +481,17 @@ pub static SETTINGS: &[Setting] = &[
         show: |c| show_f32(c.weight_decay),
     },
     Setting {
+        key: "init",
+        meaning: "initial weights: the authors' notebook rule, or the per-matrix Xavier rule of link version 2",
+        range: "notebook, xavier",
+        control: Control::Choice(&["notebook", "xavier"]),
+        apply: |c, t| {
+            c.init = Init::from_id(t.trim()).ok_or("is not an initialisation; allowed notebook, xavier")?;
+            Ok(())
+        },
+        show: |c| c.init.id().into(),
+    },
+    Setting {
         key: "batch",
         meaning: "batch size (a fresh batch every step)",
         range: "1 to 16384",
@@ -510,6 +551,7 @@ mod tests {
             lr: 3e-3,
             schedule: Schedule::Cosine,
             weight_decay: 0.0,
+            init: Init::Xavier,
             batch: 256,
             steps: 1234,
             seed: 4_000_000_000,

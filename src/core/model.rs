@@ -23,7 +23,7 @@
 //! All parameters live in one flat vector (`[W or W₁ | W₂ᵀ | b | b_h]`), so the optimizer, snapshots and
 //! fingerprints see one slice.
 
-use crate::core::config::{Config, ModelKind};
+use crate::core::config::{Config, Init, ModelKind};
 use crate::core::data::Batch;
 use crate::core::kernels::{
     add_to_rows, axpy, bias_plus_rows, dot_and_axpy, indices_where, keep_where_positive,
@@ -40,6 +40,8 @@ pub struct Model {
     pub hidden_bias: bool,
     /// I_i
     pub importance: Vec<f32>,
+    /// How `init` draws the weights.
+    pub init: Init,
 }
 
 /// Where each parameter lives in the flat vector.
@@ -122,6 +124,7 @@ impl Model {
             m: config.m,
             hidden_bias: config.hidden_bias && config.model == ModelKind::ReluHidden,
             importance: config.importances(),
+            init: config.init,
         }
     }
 
@@ -148,14 +151,35 @@ impl Model {
         }
     }
 
-    /// Xavier-normal weights, std = sqrt(2 / (fan_in + fan_out)) = sqrt(2 / (n + m)); biases zero.
-    /// Drawn from the seed's initialisation stream, so they do not depend on the data stream.
+    /// The standard deviations of W (or W₁) and of W₂ (docs/science.md, "Initialisation").
+    ///
+    /// `notebook`: PyTorch's `xavier_normal_` on the notebook's 3-D tensors with one instance, W[1, n, m]
+    /// and W₂[1, m, n]: fan_in = size(1)·size(2), fan_out = size(0)·size(2), std = sqrt(2 / (fan_in +
+    /// fan_out)) = sqrt(2 / (m (n + 1))) and sqrt(2 / (n (m + 1))). `xavier`: sqrt(2 / (n + m)) for both.
+    pub fn init_std(&self) -> (f64, f64) {
+        let (n, m) = (self.n as f64, self.m as f64);
+        match self.init {
+            Init::Notebook => (
+                libm::sqrt(2.0 / (m * (n + 1.0))),
+                libm::sqrt(2.0 / (n * (m + 1.0))),
+            ),
+            Init::Xavier => {
+                let std = libm::sqrt(2.0 / (n + m));
+                (std, std)
+            }
+        }
+    }
+
+    /// Normal weights with the standard deviations of [`Model::init_std`], biases zero. Drawn from the
+    /// seed's initialisation stream (W first, then W₂ᵀ, in storage order), so they do not depend on the
+    /// data stream; both rules draw the same normals, scaled differently.
     pub fn init(&self, seed: u32) -> Vec<f32> {
         let layout = self.layout();
         let mut params = vec![0.0f32; layout.len];
         let mut rng = Rng::new(seed as u64, Stream::Init);
-        let std = libm::sqrt(2.0 / (self.n + self.m) as f64);
-        for v in &mut params[layout.w.0..layout.w2.1] {
+        let (std_w, std_w2) = self.init_std();
+        for (k, v) in params[layout.w.0..layout.w2.1].iter_mut().enumerate() {
+            let std = if k < layout.w.1 { std_w } else { std_w2 };
             *v = (std * rng.normal_f64()) as f32;
         }
         params
@@ -761,21 +785,38 @@ mod tests {
     }
 
     #[test]
-    fn init_is_xavier_normal_with_zero_biases() {
-        let config = Config {
-            model: ModelKind::Abs,
-            n: 100,
-            m: 40,
+    fn init_follows_the_notebook_fan_rule_or_the_per_matrix_rule_with_zero_biases() {
+        let variance =
+            |w: &[f32]| w.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / w.len() as f64;
+        let near = |got: f64, want: f64| (got - want).abs() < 0.05 * want;
+        for init in Init::ALL {
+            let config = Config {
+                model: ModelKind::Abs,
+                n: 100,
+                m: 40,
+                init,
+                ..Config::default()
+            };
+            let model = Model::new(&config);
+            let p = model.init(0);
+            let l = model.layout();
+            let (w1, w2) = (variance(&p[l.w.0..l.w.1]), variance(&p[l.w2.0..l.w2.1]));
+            let (want1, want2) = match init {
+                // xavier_normal_ on W1[1, 100, 40] and W2[1, 40, 100]: 2 / (40·101), 2 / (100·41).
+                Init::Notebook => (2.0 / (40.0 * 101.0), 2.0 / (100.0 * 41.0)),
+                Init::Xavier => (2.0 / 140.0, 2.0 / 140.0),
+            };
+            assert!(near(w1, want1) && near(w2, want2), "{init:?}: {w1} {w2}");
+            assert!(p[l.b.0..].iter().all(|v| *v == 0.0));
+            assert_ne!(model.init(1), p);
+        }
+        // Tied models: one W[1, n, m], std = sqrt(2 / (m (n + 1))).
+        let tied = Model::new(&Config {
+            n: 20,
+            m: 5,
             ..Config::default()
-        };
-        let model = Model::new(&config);
-        let p = model.init(0);
-        let l = model.layout();
-        let w = &p[l.w.0..l.w2.1];
-        let var = w.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / w.len() as f64;
-        assert!((var - 2.0 / 140.0).abs() < 0.05 * 2.0 / 140.0, "{var}");
-        assert!(p[l.b.0..].iter().all(|v| *v == 0.0));
-        assert_ne!(model.init(1), p);
+        });
+        assert_eq!(tied.init_std().0, libm::sqrt(2.0 / (5.0 * 21.0)));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 import { startServer } from './server.mjs';
 import { launch, openPage } from './browser.mjs';
 
-const LINK = 'v=2&model=abs&n=100&m=40&importance=0.8&batch=1024&steps=10000&seed=0&sweep=density&values=1,0.3,0.1,0.03,0.01,0.003,0.001&restarts=1&step=10000&view=stack';
+const LINK = 'v=3&model=abs&n=100&m=40&importance=0.8&batch=1024&steps=10000&seed=0&sweep=density&values=1,0.3,0.1,0.03,0.01,0.003,0.001&restarts=1&step=10000&view=stack';
 const server = await startServer();
 const browser = await launch();
 try {

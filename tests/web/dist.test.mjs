@@ -17,7 +17,7 @@ test('the dist folder runs under any path with no request outside it', async () 
   const server = await startServer(root);
   const browser = await launch();
   try {
-    const { page, problems } = await openPage(browser, `${server.url}some/path/explorer/#v=2&model=abs&n=3&m=6&density=1&importance=1&step=20`);
+    const { page, problems } = await openPage(browser, `${server.url}some/path/explorer/#v=3&model=abs&n=3&m=6&density=1&importance=1&step=20`);
     const requested = [];
     page.on('request', (r) => requested.push(r.url()));
     await page.reload();

@@ -24,7 +24,7 @@ test('every embed of the article reaches ready, sandboxed with an opaque origin'
   const { context, page, problems, events } = await article();
   for (const name of ['intro', 'neurons', 'abs']) {
     const [ready] = await events(name, 'ready');
-    assert.match(ready.fragment, /^v=2&model=/);
+    assert.match(ready.fragment, /^v=3&model=/);
     assert.equal(ready.origin, 'null', 'a sandbox="allow-scripts" embed has an opaque origin');
     assert.match(await page.getAttribute(`#${name}`, 'sandbox'), /^allow-scripts/);
   }
@@ -59,7 +59,7 @@ test('an embed scrolled out of view stops advancing, and resumes back in view', 
   // A budget far beyond what it can reach during the test, so only scrolling can stop it.
   await page.evaluate(() => {
     const frame = document.getElementById('intro').contentWindow;
-    frame.postMessage({ tms: 1, type: 'setState', fragment: 'v=2&model=relu-output&n=5&m=2&density=0.05&steps=10000000&step=0' }, '*');
+    frame.postMessage({ tms: 1, type: 'setState', fragment: 'v=3&model=relu-output&n=5&m=2&density=0.05&steps=10000000&step=0' }, '*');
     frame.postMessage({ tms: 1, type: 'play' }, '*');
   });
   await waitFor(() => window.embedLog.some((m) => m.embed === 'intro' && m.type === 'progress' && m.step > 200));
@@ -98,7 +98,7 @@ test('malformed messages get error events and the embed keeps working', async ()
   assert.ok(errors.some((e) => /step: n must be a whole number from 1 to 100000/.test(e)));
   assert.ok(errors.some((e) => /must be an object/.test(e)));
   // A bad link through setState is read like any link: adjusted, with notices.
-  await page.evaluate(() => document.getElementById('abs').contentWindow.postMessage({ tms: 1, type: 'setState', fragment: 'v=2&model=abs&n=1000000000&m=6' }, '*'));
+  await page.evaluate(() => document.getElementById('abs').contentWindow.postMessage({ tms: 1, type: 'setState', fragment: 'v=3&model=abs&n=1000000000&m=6' }, '*'));
   await waitFor(() => window.embedLog.some((m) => m.embed === 'abs' && m.type === 'state' && m.notices?.some((n) => n.includes('n = 1000000000 is above the maximum 1000'))));
   // Still working.
   await page.evaluate(() => document.getElementById('abs').contentWindow.postMessage({ tms: 1, type: 'step', n: 3 }, '*'));
@@ -114,7 +114,7 @@ test('the full explorer copies an embed code for the current run', async () => {
   await page.selectOption('#preset', 'abs-basic');
   await page.click('#copy-embed');
   const code = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(code, /^<iframe src="http:\/\/[^"]+\?embed=1&amp;views=stack,matrix&amp;controls=play,step,reset#v=2&amp;model=abs&amp;/);
+  assert.match(code, /^<iframe src="http:\/\/[^"]+\?embed=1&amp;views=stack,matrix&amp;controls=play,step,reset#v=3&amp;model=abs&amp;/);
   assert.match(code, /title="Toy model of superposition: abs, n = 3, m = 6, 1−S = 1"/);
   assert.match(code, /loading="lazy"/);
   assert.match(code, /aspect-ratio: 16 \/ 10/);

@@ -25,7 +25,7 @@ async function open(url) {
 test('a link whose learning rate blows the weights up pauses with a plain message and rewinds', async () => {
   // (lr = 100 does not diverge under AdamW's decoupled decay, 1 − 100·0.01 = 0: the model collapses to
   // zero instead. From lr = 200 on, the decay factor is below −1 and the weights grow to infinity.)
-  const { context, page, problems } = await open(`${server.url}#v=2&model=relu-output&n=5&m=2&lr=1000&step=0`);
+  const { context, page, problems } = await open(`${server.url}#v=3&model=relu-output&n=5&m=2&lr=1000&step=0`);
   await page.click('#play');
   await page.waitForSelector('#rewind');
   assert.equal(await page.textContent('#play'), 'Play', 'training paused');
@@ -45,7 +45,7 @@ test('a link whose learning rate blows the weights up pauses with a plain messag
 });
 
 test('a link asking for n = 10^9 opens with a notice and a capped, responsive model', async () => {
-  const { context, page, problems } = await open(`${server.url}#v=2&model=abs&n=1000000000&m=40&density=0.01&batch=100000000&step=100000000000`);
+  const { context, page, problems } = await open(`${server.url}#v=3&model=abs&n=1000000000&m=40&density=0.01&batch=100000000&step=100000000000`);
   const notices = await page.textContent('#notices');
   assert.match(notices, /n = 1000000000 is above the maximum 1000; using 1000/);
   assert.match(notices, /batch = 100000000 is above the maximum 16384; using 16384/);
@@ -65,7 +65,7 @@ test('a link asking for n = 10^9 opens with a notice and a capped, responsive mo
 });
 
 test('a panic inside the trainer is shown in words and the settings stay in the address', async () => {
-  const { context, page } = await open(`${server.url}#v=2&model=abs&n=3&m=6&density=1&step=3&view=stack`);
+  const { context, page } = await open(`${server.url}#v=3&model=abs&n=3&m=6&density=1&step=3&view=stack`);
   await page.waitForFunction(() => location.hash.includes('step=3'));
   await page.evaluate(async () => {
     const tms = await import('./pkg/tms_explorer.js');

@@ -74,7 +74,7 @@ test('a copied link opens the same run at the same step with identical weights i
   await page.selectOption('#view', 'matrix');
   await page.click('#copy-link');
   const url = await page.inputValue('#link');
-  assert.match(url, /#v=2&model=relu-hidden&.*&step=201&view=matrix$/);
+  assert.match(url, /#v=3&model=relu-hidden&.*&step=201&view=matrix$/);
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
   const sender = await exported(page);
 
@@ -110,7 +110,7 @@ test('every preset loads and trains', async () => {
 });
 
 test('bad links and bad settings say what was wrong and what was used, and keep the run', async () => {
-  const { page, problems } = await openPage(browser, `${server.url}#v=2&n=0&model=mlp&colour=<b>red</b>&step=5`);
+  const { page, problems } = await openPage(browser, `${server.url}#v=3&n=0&model=mlp&colour=<b>red</b>&step=5`);
   await ready(page);
   await atStep(page, 5);
   const notices = await page.textContent('#notices');

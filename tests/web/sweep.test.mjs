@@ -17,7 +17,7 @@ let browser;
 before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); server?.stop(); });
 
-const SMALL = 'v=2&model=relu-hidden&n=10&m=5&importance=0.75&batch=256&steps=300&seed=4&sweep=density&values=0.75,0.15,0.04&restarts=2&step=300&view=stack';
+const SMALL = 'v=3&model=relu-hidden&n=10&m=5&importance=0.75&batch=256&steps=300&seed=4&sweep=density&values=0.75,0.15,0.04&restarts=2&step=300&view=stack';
 
 test('a small sweep runs in workers, fills every panel, and matches tms sweep bit for bit', async () => {
   const { page, problems } = await openPage(browser, `${server.url}#${SMALL}`);
@@ -58,7 +58,7 @@ test('a small sweep runs in workers, fills every panel, and matches tms sweep bi
 });
 
 test('a worker that fails is reported on its panel while the others finish', async () => {
-  const link = 'v=2&model=abs&n=40&m=10&importance=0.9&batch=512&steps=6000&seed=1&sweep=density&values=1,0.3,0.1,0.03&restarts=1&step=6000&view=stack';
+  const link = 'v=3&model=abs&n=40&m=10&importance=0.9&batch=512&steps=6000&seed=1&sweep=density&values=1,0.3,0.1,0.03&restarts=1&step=6000&view=stack';
   const { page } = await openPage(browser, `${server.url}#${link}`);
   await page.waitForFunction(() => window.tmsSweep?.workers[0]?.job?.step > 0);
   await page.evaluate(() => window.tmsSweep.crash(0));
@@ -71,7 +71,7 @@ test('a worker that fails is reported on its panel while the others finish', asy
 });
 
 test('cancel frees every worker', async () => {
-  const link = 'v=2&model=abs&n=100&m=40&importance=0.8&steps=10000&sweep=density&values=1,0.1,0.01&step=10000&view=stack';
+  const link = 'v=3&model=abs&n=100&m=40&importance=0.8&steps=10000&sweep=density&values=1,0.1,0.01&step=10000&view=stack';
   const { page, problems } = await openPage(browser, `${server.url}#${link}`);
   await page.waitForFunction(() => window.tmsSweep && window.tmsSweep.jobs.some((j) => j.step > 0));
   await page.click('#sweep-cancel');
@@ -81,7 +81,7 @@ test('cancel frees every worker', async () => {
 });
 
 test('a worker that dies without a word is noticed and reported on its panel', async () => {
-  const link = 'v=2&model=abs&n=40&m=10&importance=0.9&batch=512&steps=6000&seed=2&sweep=density&values=1,0.1,0.01&restarts=1&step=6000&view=stack';
+  const link = 'v=3&model=abs&n=40&m=10&importance=0.9&batch=512&steps=6000&seed=2&sweep=density&values=1,0.1,0.01&restarts=1&step=6000&view=stack';
   const { page, problems } = await openPage(browser, `${server.url}#${link}`);
   await page.waitForFunction(() => window.tmsSweep?.workers[0]?.job?.step > 0);
   await page.evaluate(() => {

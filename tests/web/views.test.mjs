@@ -20,7 +20,7 @@ const colourCount = (canvas) => {
 
 async function trainedPage(scale, settings) {
   const context = await browser.newContext({ deviceScaleFactor: scale, viewport: { width: 1280, height: 900 } });
-  const { page, problems } = await openPage(context, `${server.url}#v=2&${settings}&step=400`);
+  const { page, problems } = await openPage(context, `${server.url}#v=3&${settings}&step=400`);
   await page.waitForSelector('body[data-ready="true"]');
   await page.waitForFunction(() => Number(document.getElementById('step-count').textContent) === 400
     && document.getElementById('progress').hidden);
