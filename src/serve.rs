@@ -100,20 +100,46 @@ fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Serves `dir` on 127.0.0.1 from `port` (or the next free port of the ten after it), forever.
+/// How many ports `serve` tries: the one asked for and the ones after it, up to 65535.
+const PORTS_TRIED: u16 = 10;
+
+/// The ports tried for `--port port`: port..=port+9, cut at 65535 (so 65535 alone is still tried).
+fn port_range(port: u16) -> std::ops::RangeInclusive<u16> {
+    port..=port.saturating_add(PORTS_TRIED - 1)
+}
+
+/// Listens on 127.0.0.1 at the first free port of `port_range(port)`.
+fn bind(port: u16) -> Result<TcpListener, String> {
+    let range = port_range(port);
+    let mut last_error = None;
+    for p in range.clone() {
+        match TcpListener::bind(("127.0.0.1", p)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    let (first, last) = (*range.start(), *range.end());
+    let ports = if first == last {
+        format!("port {first} is")
+    } else {
+        format!("ports {first} to {last} are all")
+    };
+    match last_error {
+        Some(e) if e.kind() != std::io::ErrorKind::AddrInUse => {
+            Err(format!("--port: {ports} unavailable ({e})"))
+        }
+        _ => Err(format!("--port: {ports} in use")),
+    }
+}
+
+/// Serves `dir` on 127.0.0.1 from `port` (or the next free port of the nine after it, up to 65535),
+/// forever.
 pub fn serve(dir: &str, port: u16) -> Result<(), String> {
     let root = PathBuf::from(dir);
     if !root.is_dir() {
         return Err(format!("--dir: '{dir}' is not a folder"));
     }
-    let listener = (port..port.saturating_add(10))
-        .find_map(|p| TcpListener::bind(("127.0.0.1", p)).ok())
-        .ok_or_else(|| {
-            format!(
-                "--port: ports {port} to {} are all in use",
-                port.saturating_add(9)
-            )
-        })?;
+    let listener = bind(port)?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("serving {} at http://{addr}/", root.display());
     for stream in listener.incoming().flatten() {
@@ -137,5 +163,13 @@ mod tests {
         assert_eq!(resolve(root, "/../etc/passwd"), None);
         assert_eq!(resolve(root, "/%2e%2e/etc/passwd"), None);
         assert_eq!(resolve(root, "/%zz"), None);
+    }
+
+    #[test]
+    fn the_ports_tried_stop_at_65535() {
+        assert_eq!(port_range(8000), 8000..=8009);
+        assert_eq!(port_range(65530), 65530..=65535);
+        assert_eq!(port_range(65535), 65535..=65535);
+        assert_eq!(port_range(0), 0..=9); // port 0 binds on the first try anyway
     }
 }

@@ -1,0 +1,261 @@
+//! `tms serve` as browsers and misbehaving clients meet it: the real binary on a loopback port, serving
+//! a scratch folder. Every wait is bounded (`PATIENCE`), and every server is killed when its test ends.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The longest any one wait may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+/// A scratch folder under cargo's temporary folder for tests, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("serve-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("scratch folder");
+        Scratch(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn write(&self, rel: &str, contents: &[u8]) -> &Scratch {
+        let file = self.0.join(rel);
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(file, contents).unwrap();
+        self
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running `tms serve`, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `tms serve --port PORT --dir DIR` with `env`; the server once it prints its URL, or what it
+/// printed on stderr when it exits instead.
+fn launch(dir: &Path, port: u16, env: &[(&str, &str)]) -> Result<Server, String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tms"))
+        .args(["serve", "--port", &port.to_string(), "--dir"])
+        .arg(dir)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tms runs");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let _ = tx.send(lines.next().and_then(Result::ok));
+        lines.for_each(drop); // keep the pipe open and drained while the server runs
+    });
+    let first_line = rx.recv_timeout(PATIENCE);
+    let mut stderr = String::new();
+    match first_line {
+        Ok(Some(line)) => {
+            let url = line
+                .split("at http://")
+                .nth(1)
+                .unwrap_or_else(|| panic!("no URL in {line:?}"));
+            let addr = url.trim_end_matches('/').parse().expect("an address");
+            Ok(Server { child, addr })
+        }
+        Ok(None) => {
+            // stdout closed without a line: the server stopped. Bounded: it has exited or is exiting.
+            let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+            let _ = child.wait();
+            Err(stderr)
+        }
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("tms serve printed no URL within {PATIENCE:?}");
+        }
+    }
+}
+
+fn start(dir: &Path) -> Server {
+    start_with(dir, &[])
+}
+
+fn start_with(dir: &Path, env: &[(&str, &str)]) -> Server {
+    launch(dir, 0, env).unwrap_or_else(|stderr| panic!("tms serve failed: {stderr}"))
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, PATIENCE).expect("connects");
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    stream
+}
+
+struct Response {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+}
+
+/// Reads a whole response: the server closes every connection after one.
+fn read_response(stream: &mut TcpStream) -> Response {
+    let mut bytes = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut bytes) {
+        // A reset after the answer (the server closing with bytes of ours unread) still leaves the answer.
+        assert!(
+            e.kind() == std::io::ErrorKind::ConnectionReset && !bytes.is_empty(),
+            "no whole answer within {PATIENCE:?}: {e} (got {:?})",
+            String::from_utf8_lossy(&bytes)
+        );
+    }
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&bytes)));
+    let head = String::from_utf8(bytes[..end].to_vec()).expect("an ASCII head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    Response {
+        status,
+        head,
+        body: bytes[end + 4..].to_vec(),
+    }
+}
+
+fn exchange(addr: SocketAddr, request: &[u8]) -> Response {
+    let mut stream = connect(addr);
+    stream.write_all(request).expect("request sent");
+    read_response(&mut stream)
+}
+
+fn request(addr: SocketAddr, method: &str, path: &str) -> Response {
+    exchange(
+        addr,
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes(),
+    )
+}
+
+fn get(addr: SocketAddr, path: &str) -> Response {
+    request(addr, "GET", path)
+}
+
+#[test]
+fn files_come_with_the_headers_the_page_needs() {
+    let www = Scratch::new("files");
+    www.write("index.html", b"<p>hi</p>")
+        .write("pkg/tms_bg.wasm", b"\0asm\x01\0\0\0")
+        .write("pkg/tms.js", b"export {};")
+        .write("docs/index.html", b"docs");
+    let server = start(www.path());
+
+    let wasm = get(server.addr, "/pkg/tms_bg.wasm?v=1");
+    assert_eq!(wasm.status, 200, "{}", wasm.head);
+    assert_eq!(wasm.header("Content-Type"), Some("application/wasm"));
+    assert_eq!(wasm.header("Access-Control-Allow-Origin"), Some("*"));
+    assert_eq!(wasm.header("X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(wasm.header("Cache-Control"), Some("no-cache"));
+    assert_eq!(wasm.header("Content-Length"), Some("8"));
+    assert_eq!(wasm.body, b"\0asm\x01\0\0\0");
+
+    let js = get(server.addr, "/pkg/tms.js");
+    assert_eq!(
+        js.header("Content-Type"),
+        Some("text/javascript; charset=utf-8")
+    );
+
+    for (path, body) in [("/", "<p>hi</p>"), ("/docs/", "docs"), ("/docs", "docs")] {
+        let page = get(server.addr, path);
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(
+            page.header("Content-Type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(page.body, body.as_bytes(), "{path}");
+    }
+
+    let head = request(server.addr, "HEAD", "/pkg/tms_bg.wasm");
+    assert_eq!(
+        (head.status, head.header("Content-Length")),
+        (200, Some("8"))
+    );
+    assert!(head.body.is_empty());
+
+    let post = request(server.addr, "POST", "/");
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("Access-Control-Allow-Origin"), Some("*"));
+
+    for path in ["/missing.js", "/../index.html", "/%2e%2e/index.html"] {
+        assert_eq!(get(server.addr, path).status, 404, "{path}");
+    }
+}
+
+#[test]
+fn port_65535_is_tried_and_the_message_names_the_ports_tried() {
+    let www = Scratch::new("port");
+    www.write("index.html", b"top");
+    match TcpListener::bind(("127.0.0.1", 65535)) {
+        Ok(holder) => {
+            let err = launch(www.path(), 65535, &[])
+                .err()
+                .expect("65535 is taken here, so tms serve must fail");
+            assert!(err.contains("--port: port 65535 is in use"), "{err}");
+            if let Ok(second) = TcpListener::bind(("127.0.0.1", 65534)) {
+                let err = launch(www.path(), 65534, &[])
+                    .err()
+                    .expect("65534 and 65535 are taken here, so tms serve must fail");
+                assert!(
+                    err.contains("--port: ports 65534 to 65535 are all in use"),
+                    "{err}"
+                );
+                drop(second);
+            }
+            drop(holder);
+            let server = launch(www.path(), 65535, &[]).expect("65535 is free again");
+            assert_eq!(server.addr.port(), 65535);
+            assert_eq!(get(server.addr, "/").body, b"top");
+        }
+        Err(_) => {
+            // Something else on this machine holds 65535: then the message must still be right.
+            let err = launch(www.path(), 65535, &[])
+                .err()
+                .expect("65535 is taken, so tms serve must fail");
+            assert!(err.contains("--port: port 65535 is in use"), "{err}");
+        }
+    }
+}
