@@ -2,9 +2,10 @@
 //! the right MIME type for `.wasm` (streaming compilation) and `Access-Control-Allow-Origin: *` (an embed
 //! in a sandboxed iframe fetches its module scripts and wasm from origin `null`). Loopback only.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, Instant};
 
 fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
@@ -56,48 +57,184 @@ fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
     Some(file)
 }
 
-fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    let mut line = String::new();
-    let mut reader = BufReader::new(stream.try_clone()?);
-    reader.read_line(&mut line)?;
-    // Drain the headers; the server needs none of them.
+/// The longest request line accepted, its line end included: a longer one, or as many bytes without a
+/// line end, is answered 400 Bad Request (not 414: the line is refused before it is parsed).
+const MAX_REQUEST_LINE: usize = 8 * 1024;
+/// The most bytes of header lines after the request line, the blank line that ends them included;
+/// more is answered 431 Request Header Fields Too Large.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The most header lines; more is answered 431 as well.
+const MAX_HEADERS: usize = 64;
+/// After refusing a request, how much more of it is read (and dropped) before closing, and for how
+/// long at most: see `linger`.
+const LINGER_BYTES: usize = 1024 * 1024;
+const LINGER_TIME: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Status {
+    Ok,
+    BadRequest,
+    NotFound,
+    MethodNotAllowed,
+    HeadersTooLarge,
+}
+
+impl Status {
+    fn line(self) -> &'static str {
+        match self {
+            Status::Ok => "200 OK",
+            Status::BadRequest => "400 Bad Request",
+            Status::NotFound => "404 Not Found",
+            Status::MethodNotAllowed => "405 Method Not Allowed",
+            Status::HeadersTooLarge => "431 Request Header Fields Too Large",
+        }
+    }
+}
+
+/// What the server needs of a request's head.
+struct Head {
+    method: String,
+    target: String,
+    /// Bytes may follow the head (a body, or bytes already read past it), so close with `linger`.
+    more: bool,
+}
+
+/// Where the head ends in `buf` (just past its blank line), looking only from `from` on.
+fn head_end(buf: &[u8], from: usize) -> Option<usize> {
+    (from..buf.len()).find_map(|i| match buf[i..] {
+        [b'\n', b'\n', ..] => Some(i + 2),
+        [b'\n', b'\r', b'\n', ..] => Some(i + 3),
+        _ => None,
+    })
+}
+
+/// Reads one request head within the limits above. `Err(Some(status))`: answer `status` and close;
+/// `Err(None)`: close without an answer (the client closed, or the connection failed).
+fn read_head(stream: &mut TcpStream) -> Result<Head, Option<Status>> {
+    // One byte past the limits, so that going over them shows.
+    let mut buf = vec![0; MAX_REQUEST_LINE + MAX_HEADER_BYTES + 1];
+    let mut len = 0;
+    let mut line_end = None; // just past the request line's '\n'
     loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+        let n = match stream.read(&mut buf[len..]) {
+            Ok(0) => return Err(None),
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => return Err(None),
+        };
+        if line_end.is_none() {
+            line_end = buf[len..len + n]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|i| len + i + 1);
+        }
+        let end = head_end(&buf[..len + n], len.saturating_sub(2));
+        len += n;
+        let head_len = end.unwrap_or(len);
+        match line_end {
+            None if head_len > MAX_REQUEST_LINE => return Err(Some(Status::BadRequest)),
+            Some(line) if line > MAX_REQUEST_LINE => return Err(Some(Status::BadRequest)),
+            Some(line) if head_len - line > MAX_HEADER_BYTES => {
+                return Err(Some(Status::HeadersTooLarge))
+            }
+            _ => {}
+        }
+        let Some(end) = end else { continue };
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut request = httparse::Request::new(&mut headers);
+        return match request.parse(&buf[..end]) {
+            Ok(httparse::Status::Complete(_)) => {
+                let body = request.headers.iter().any(|h| {
+                    h.name.eq_ignore_ascii_case("transfer-encoding")
+                        || (h.name.eq_ignore_ascii_case("content-length") && h.value != b"0")
+                });
+                Ok(Head {
+                    method: request.method.unwrap_or_default().to_string(),
+                    target: request.path.unwrap_or_default().to_string(),
+                    more: body || len > end,
+                })
+            }
+            Err(httparse::Error::TooManyHeaders) => Err(Some(Status::HeadersTooLarge)),
+            // Partial cannot happen on a whole head; anything else is malformed.
+            _ => Err(Some(Status::BadRequest)),
+        };
+    }
+}
+
+/// Closes a connection whose client may still be sending. Closing with unread bytes makes the kernel
+/// reset the connection, and the reset can overtake the answer; so stop writing, read and drop what
+/// comes (at most `LINGER_BYTES`, for at most `LINGER_TIME`), then close.
+fn linger(mut stream: TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let deadline = Instant::now() + LINGER_TIME;
+    let mut sink = [0; 8192];
+    let mut drained = 0;
+    while drained < LINGER_BYTES {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
             break;
         }
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
     }
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
-    let common = "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n";
-    if method != "GET" && method != "HEAD" {
-        return write!(
-            stream,
-            "HTTP/1.1 405 Method Not Allowed\r\n{common}Content-Length: 0\r\n\r\n"
-        );
-    }
-    match resolve(root, target).and_then(|f| std::fs::read(&f).ok().map(|body| (f, body))) {
-        Some((file, body)) => {
-            write!(
+}
+
+const COMMON_HEADERS: &str = "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n";
+
+/// Answers `status` with a one-line text body (its reason phrase).
+fn refuse(stream: &mut TcpStream, status: Status) -> std::io::Result<()> {
+    let line = status.line();
+    let allow = if status == Status::MethodNotAllowed {
+        "Allow: GET, HEAD\r\n"
+    } else {
+        ""
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {line}\r\n{COMMON_HEADERS}{allow}Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n{line}\n",
+        line.len() + 1
+    )
+}
+
+fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    let head = match read_head(&mut stream) {
+        Ok(head) => head,
+        Err(None) => return Ok(()),
+        Err(Some(status)) => {
+            refuse(&mut stream, status)?;
+            linger(stream);
+            return Ok(());
+        }
+    };
+    let method = head.method.as_str();
+    let result = if method != "GET" && method != "HEAD" {
+        refuse(&mut stream, Status::MethodNotAllowed)
+    } else {
+        match resolve(root, &head.target).and_then(|f| std::fs::read(&f).ok().map(|body| (f, body)))
+        {
+            Some((file, body)) => write!(
                 stream,
-                "HTTP/1.1 200 OK\r\n{common}Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
+                "HTTP/1.1 {}\r\n{COMMON_HEADERS}Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
+                Status::Ok.line(),
                 content_type(&file),
                 body.len()
-            )?;
-            if method == "GET" {
-                stream.write_all(&body)?;
-            }
-            Ok(())
-        }
-        None => {
-            let body = "not found\n";
-            write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\n{common}Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
             )
+            .and_then(|()| {
+                if method == "GET" {
+                    stream.write_all(&body)
+                } else {
+                    Ok(())
+                }
+            }),
+            None => refuse(&mut stream, Status::NotFound),
         }
+    };
+    if head.more {
+        linger(stream);
     }
+    result
 }
 
 /// How many ports `serve` tries: the one asked for and the ones after it, up to 65535.

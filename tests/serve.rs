@@ -259,3 +259,64 @@ fn port_65535_is_tried_and_the_message_names_the_ports_tried() {
         }
     }
 }
+
+#[test]
+fn a_request_line_without_an_end_is_refused_at_8_kib_and_the_server_goes_on() {
+    let www = Scratch::new("line");
+    www.write("index.html", b"still here");
+    let server = start(www.path());
+
+    // 16 KiB of request line and no line end: refused once the limit is passed, without waiting for
+    // the rest (which never comes: the connection stays open for writing).
+    let mut stream = connect(server.addr);
+    let mut line = b"GET /".to_vec();
+    line.resize(16 * 1024, b'a');
+    stream.write_all(&line).expect("sent");
+    let refused = read_response(&mut stream);
+    assert_eq!(refused.status, 400, "{}", refused.head);
+    assert_eq!(refused.header("Connection"), Some("close"));
+
+    // A whole request line of 8,193 bytes (line end included) is refused too; one of 8,192 is parsed
+    // (and not found).
+    let line_of = |bytes: usize| {
+        let path = format!("/{}", "b".repeat(bytes - "GET / HTTP/1.1\r\n".len()));
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    };
+    assert_eq!(line_of(8193).find('\n'), Some(8192));
+    assert_eq!(exchange(server.addr, line_of(8193).as_bytes()).status, 400);
+    assert_eq!(exchange(server.addr, line_of(8192).as_bytes()).status, 404);
+
+    assert_eq!(get(server.addr, "/").body, b"still here");
+}
+
+#[test]
+fn headers_over_16_kib_or_64_lines_get_431() {
+    let www = Scratch::new("headers");
+    www.write("index.html", b"ok");
+    let server = start(www.path());
+    let with_headers = |headers: &str| {
+        exchange(
+            server.addr,
+            format!("GET / HTTP/1.1\r\nHost: localhost\r\n{headers}\r\n").as_bytes(),
+        )
+    };
+
+    let big = format!("X-Fill: {}\r\n", "c".repeat(20 * 1024));
+    let too_big = with_headers(&big);
+    assert_eq!(too_big.status, 431, "{}", too_big.head);
+    let many: String = (0..70).map(|k| format!("X-{k}: v\r\n")).collect();
+    assert_eq!(with_headers(&many).status, 431);
+
+    // Just under both limits is fine: 63 lines (with Host) of about 200 bytes each.
+    let under: String = (0..63)
+        .map(|k| format!("X-{k}: {}\r\n", "d".repeat(200)))
+        .collect();
+    let fine = with_headers(&under);
+    assert_eq!((fine.status, fine.body.as_slice()), (200, &b"ok"[..]));
+
+    // A head that never ends is refused at the limit as well.
+    let mut stream = connect(server.addr);
+    let endless = format!("GET / HTTP/1.1\r\n{}", "X-A: b\r\n".repeat(3000));
+    stream.write_all(endless.as_bytes()).expect("sent");
+    assert_eq!(read_response(&mut stream).status, 431);
+}
