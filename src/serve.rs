@@ -5,6 +5,8 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn content_type(path: &Path) -> &'static str {
@@ -69,6 +71,51 @@ const MAX_HEADERS: usize = 64;
 /// long at most: see `linger`.
 const LINGER_BYTES: usize = 1024 * 1024;
 const LINGER_TIME: Duration = Duration::from_secs(1);
+/// How long a client has to send its whole request head, and how long one write of the answer may
+/// wait for the client to read (a slow but steady reader still gets a large file). An idle or
+/// trickling connection is closed then: silently if it sent nothing, with 408 otherwise.
+const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many connections are served at once (a thread each). A connection past them is answered 503
+/// Service Unavailable (with Retry-After: 1) at once by the accepting thread and closed: it does not
+/// wait, and it costs no thread.
+const MAX_CONNECTIONS: usize = 64;
+/// Test-only: milliseconds to use instead of `IO_TIMEOUT`, so that tests see a timeout without
+/// waiting for the real one. Not meant for users; it is not in `tms help`.
+const TIMEOUT_VARIABLE: &str = "TMS_SERVE_TIMEOUT_MS";
+
+/// The limits a server runs with: `IO_TIMEOUT` and `MAX_CONNECTIONS` but in tests.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Limits {
+    timeout: Duration,
+    max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            timeout: IO_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults, with the timeout from `TIMEOUT_VARIABLE` when it is set.
+    fn from_env() -> Result<Limits, String> {
+        let mut limits = Limits::default();
+        if let Some(value) = std::env::var_os(TIMEOUT_VARIABLE) {
+            let ms = value
+                .to_str()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|&ms| ms > 0)
+                .ok_or_else(|| {
+                    format!("{TIMEOUT_VARIABLE}: {value:?} is not a number of milliseconds above 0")
+                })?;
+            limits.timeout = Duration::from_millis(ms);
+        }
+        Ok(limits)
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Status {
@@ -76,7 +123,9 @@ enum Status {
     BadRequest,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
     HeadersTooLarge,
+    Unavailable,
 }
 
 impl Status {
@@ -86,7 +135,9 @@ impl Status {
             Status::BadRequest => "400 Bad Request",
             Status::NotFound => "404 Not Found",
             Status::MethodNotAllowed => "405 Method Not Allowed",
+            Status::RequestTimeout => "408 Request Timeout",
             Status::HeadersTooLarge => "431 Request Header Fields Too Large",
+            Status::Unavailable => "503 Service Unavailable",
         }
     }
 }
@@ -108,18 +159,28 @@ fn head_end(buf: &[u8], from: usize) -> Option<usize> {
     })
 }
 
-/// Reads one request head within the limits above. `Err(Some(status))`: answer `status` and close;
-/// `Err(None)`: close without an answer (the client closed, or the connection failed).
-fn read_head(stream: &mut TcpStream) -> Result<Head, Option<Status>> {
+/// Reads one request head within the limits above, all of it by `deadline`. `Err(Some(status))`:
+/// answer `status` and close; `Err(None)`: close without an answer (the client closed, failed, or
+/// sent nothing by the deadline).
+fn read_head(stream: &mut TcpStream, deadline: Instant) -> Result<Head, Option<Status>> {
     // One byte past the limits, so that going over them shows.
     let mut buf = vec![0; MAX_REQUEST_LINE + MAX_HEADER_BYTES + 1];
     let mut len = 0;
     let mut line_end = None; // just past the request line's '\n'
     loop {
+        // A deadline for the whole head, not for each read: a byte now and then does not keep it open.
+        let left = deadline.saturating_duration_since(Instant::now());
+        let timed_out = Err((len > 0).then_some(Status::RequestTimeout));
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return timed_out;
+        }
         let n = match stream.read(&mut buf[len..]) {
             Ok(0) => return Err(None),
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return timed_out
+            }
             Err(_) => return Err(None),
         };
         if line_end.is_none() {
@@ -163,10 +224,10 @@ fn read_head(stream: &mut TcpStream) -> Result<Head, Option<Status>> {
 
 /// Closes a connection whose client may still be sending. Closing with unread bytes makes the kernel
 /// reset the connection, and the reset can overtake the answer; so stop writing, read and drop what
-/// comes (at most `LINGER_BYTES`, for at most `LINGER_TIME`), then close.
-fn linger(mut stream: TcpStream) {
+/// comes (at most `LINGER_BYTES`, for at most `LINGER_TIME` or the timeout if shorter), then close.
+fn linger(mut stream: TcpStream, limits: Limits) {
     let _ = stream.shutdown(Shutdown::Write);
-    let deadline = Instant::now() + LINGER_TIME;
+    let deadline = Instant::now() + LINGER_TIME.min(limits.timeout);
     let mut sink = [0; 8192];
     let mut drained = 0;
     while drained < LINGER_BYTES {
@@ -198,13 +259,14 @@ fn refuse(stream: &mut TcpStream, status: Status) -> std::io::Result<()> {
     )
 }
 
-fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    let head = match read_head(&mut stream) {
+fn respond(mut stream: TcpStream, root: &Path, limits: Limits) -> std::io::Result<()> {
+    stream.set_write_timeout(Some(limits.timeout))?;
+    let head = match read_head(&mut stream, Instant::now() + limits.timeout) {
         Ok(head) => head,
         Err(None) => return Ok(()),
         Err(Some(status)) => {
             refuse(&mut stream, status)?;
-            linger(stream);
+            linger(stream, limits);
             return Ok(());
         }
     };
@@ -232,7 +294,7 @@ fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
         }
     };
     if head.more {
-        linger(stream);
+        linger(stream, limits);
     }
     result
 }
@@ -272,6 +334,41 @@ fn bind(port: u16) -> Result<TcpListener, String> {
 /// Serves `dir` on 127.0.0.1 from `port` (or the next free port of the nine after it, up to 65535),
 /// forever.
 pub fn serve(dir: &str, port: u16) -> Result<(), String> {
+    serve_with(dir, port, Limits::from_env()?)
+}
+
+/// Frees a connection's place in the count of open connections when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Answers 503 from the accepting thread without ever blocking it, and closes.
+fn turn_away(mut stream: TcpStream) {
+    if stream.set_nonblocking(true).is_err() {
+        return;
+    }
+    // Drop what has arrived of the request (up to 64 KiB), so that the close is less often a reset.
+    let mut sink = [0; 4096];
+    for _ in 0..16 {
+        if !matches!(stream.read(&mut sink), Ok(n) if n > 0) {
+            break;
+        }
+    }
+    let line = Status::Unavailable.line();
+    let answer = format!(
+        "HTTP/1.1 {line}\r\n{COMMON_HEADERS}Retry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n{line}\n",
+        line.len() + 1
+    );
+    // A fresh connection's send buffer takes this whole; if not, the client gets nothing.
+    let _ = stream.write_all(answer.as_bytes());
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+fn serve_with(dir: &str, port: u16, limits: Limits) -> Result<(), String> {
     let root = PathBuf::from(dir);
     if !root.is_dir() {
         return Err(format!("--dir: '{dir}' is not a folder"));
@@ -279,10 +376,25 @@ pub fn serve(dir: &str, port: u16) -> Result<(), String> {
     let listener = bind(port)?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("serving {} at http://{addr}/", root.display());
-    for stream in listener.incoming().flatten() {
+    let open = Arc::new(AtomicUsize::new(0));
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else {
+            // Out of file descriptors, say: wait a little rather than spin on the error.
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        // Only this thread adds to `open`, so the count cannot pass the cap between check and add.
+        if open.load(Ordering::SeqCst) >= limits.max_connections {
+            turn_away(stream);
+            continue;
+        }
+        open.fetch_add(1, Ordering::SeqCst);
+        let slot = Slot(open.clone());
         let root = root.clone();
-        std::thread::spawn(move || {
-            let _ = respond(stream, &root);
+        // If no thread can be had, the closure is dropped: the slot is freed and the connection closed.
+        let _ = std::thread::Builder::new().spawn(move || {
+            let _slot = slot;
+            let _ = respond(stream, &root, limits);
         });
     }
     Ok(())

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The longest any one wait may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -106,6 +106,39 @@ fn start(dir: &Path) -> Server {
 
 fn start_with(dir: &Path, env: &[(&str, &str)]) -> Server {
     launch(dir, 0, env).unwrap_or_else(|stderr| panic!("tms serve failed: {stderr}"))
+}
+
+/// Polls `done` every 10 ms until it holds or `PATIENCE` has passed; whether it held.
+fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// How many threads the server has: one per connection it is serving, and the accepting one.
+#[cfg(target_os = "linux")]
+fn threads(server: &Server) -> usize {
+    fs::read_dir(format!("/proc/{}/task", server.child.id()))
+        .map(|tasks| tasks.count())
+        .unwrap_or(0)
+}
+
+/// Reads until the server closes (within `PATIENCE`, or the test fails): what it sent.
+fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    match stream.read_to_end(&mut bytes) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("not closed within {PATIENCE:?}: {e}"),
+    }
+    bytes
 }
 
 fn connect(addr: SocketAddr) -> TcpStream {
@@ -319,4 +352,130 @@ fn headers_over_16_kib_or_64_lines_get_431() {
     let endless = format!("GET / HTTP/1.1\r\n{}", "X-A: b\r\n".repeat(3000));
     stream.write_all(endless.as_bytes()).expect("sent");
     assert_eq!(read_response(&mut stream).status, 431);
+}
+
+#[test]
+fn idle_and_trickling_connections_are_closed_after_the_timeout() {
+    let www = Scratch::new("idle");
+    www.write("index.html", b"ok");
+    let server = start_with(www.path(), &[("TMS_SERVE_TIMEOUT_MS", "300")]);
+
+    let opened = Instant::now();
+    let mut idle: Vec<TcpStream> = (0..10).map(|_| connect(server.addr)).collect();
+    let mut partial = connect(server.addr);
+    partial
+        .write_all(b"GET / HTTP/1.1\r\nHost: loc")
+        .expect("sent");
+    for stream in &mut idle {
+        assert!(
+            until_closed(stream).is_empty(),
+            "an idle connection is closed without an answer"
+        );
+    }
+    let waited = opened.elapsed();
+    assert!(
+        waited >= Duration::from_millis(250),
+        "closed at the timeout, not before: {waited:?}"
+    );
+    let timed_out = read_response(&mut partial);
+    assert_eq!(timed_out.status, 408, "{}", timed_out.head);
+
+    // A byte every 50 ms would reset a timeout on each read forever; the head has one deadline.
+    let mut slow = connect(server.addr);
+    slow.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let started = Instant::now();
+    let head = b"GET / HTTP/1.1\r\nX-Slow: "
+        .iter()
+        .chain([b'a'; 200].iter());
+    for byte in head {
+        if slow.write_all(&[*byte]).is_err() || started.elapsed() > PATIENCE {
+            break;
+        }
+        // The pace of the trickle: wait up to 50 ms for the server to answer or close.
+        match slow.peek(&mut [0]) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            _ => break,
+        }
+    }
+    let trickled = started.elapsed();
+    assert!(
+        trickled >= Duration::from_millis(250) && trickled < Duration::from_secs(2),
+        "closed after {trickled:?}, not at the 300 ms deadline"
+    );
+    slow.set_read_timeout(Some(PATIENCE)).unwrap();
+    assert_eq!(read_response(&mut slow).status, 408);
+
+    // No thread is left behind, and the server still serves.
+    #[cfg(target_os = "linux")]
+    assert!(
+        eventually(|| threads(&server) == 1),
+        "{} threads",
+        threads(&server)
+    );
+    assert_eq!(get(server.addr, "/").body, b"ok");
+
+    let err = launch(www.path(), 0, &[("TMS_SERVE_TIMEOUT_MS", "soon")])
+        .err()
+        .expect("a bad test timeout is refused");
+    assert!(err.contains("TMS_SERVE_TIMEOUT_MS"), "{err}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
+    let www = Scratch::new("reader");
+    // Larger than what the loopback socket buffers of both ends hold, so that a write must wait.
+    // Sparse: it reads as zeros and costs no disk.
+    let size = 32 << 20;
+    fs::File::create(www.path().join("big.bin"))
+        .and_then(|file| file.set_len(size))
+        .expect("a big file");
+    let server = start_with(www.path(), &[("TMS_SERVE_TIMEOUT_MS", "300")]);
+    let mut stream = connect(server.addr);
+    stream
+        .write_all(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .expect("sent");
+    // The answer has begun, and cannot have ended: 32 MiB do not fit in the buffers between us.
+    let mut start = [0; 15];
+    stream.read_exact(&mut start).expect("an answer begins");
+    assert_eq!(&start, b"HTTP/1.1 200 OK");
+    assert!(
+        eventually(|| threads(&server) == 1),
+        "the thread serving the connection did not give up on its write"
+    );
+    let rest = until_closed(&mut stream);
+    assert!(
+        (rest.len() as u64) < size,
+        "the whole file came ({} bytes)",
+        rest.len()
+    );
+}
+
+#[test]
+fn past_64_connections_a_fresh_request_is_answered_at_once() {
+    let www = Scratch::new("cap");
+    www.write("index.html", b"ok");
+    // A long timeout, so that the idle connections stay open for the whole test.
+    let server = start_with(www.path(), &[("TMS_SERVE_TIMEOUT_MS", "20000")]);
+    let idle: Vec<TcpStream> = (0..64).map(|_| connect(server.addr)).collect();
+
+    let asked = Instant::now();
+    let busy = get(server.addr, "/");
+    let took = asked.elapsed();
+    assert_eq!(busy.status, 503, "{}", busy.head);
+    assert_eq!(busy.header("Retry-After"), Some("1"));
+    assert_eq!(busy.header("Access-Control-Allow-Origin"), Some("*"));
+    assert!(took < Duration::from_secs(1), "answered after {took:?}");
+
+    // Closing them frees their places.
+    drop(idle);
+    let mut status = 0;
+    assert!(
+        eventually(|| {
+            status = get(server.addr, "/").status;
+            status == 200
+        }),
+        "still {status}"
+    );
 }
