@@ -24,6 +24,7 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
+/// `s` with its %XX escapes decoded, or None when an escape is malformed or the result is not UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -41,22 +42,23 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The file a request path names under `root`, or None when it would leave `root`.
-fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
+/// The file a request target names under `root`: `Err(BadRequest)` when its path is not
+/// percent-encoded UTF-8 (`/%ff`, `/%zz`), `Err(NotFound)` when it would leave `root` (`..`).
+fn resolve(root: &Path, target: &str) -> Result<PathBuf, Status> {
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    let decoded = percent_decode(path)?;
+    let decoded = percent_decode(path).ok_or(Status::BadRequest)?;
     let mut file = root.to_path_buf();
     for part in Path::new(decoded.trim_start_matches('/')).components() {
         match part {
             Component::Normal(p) => file.push(p),
             Component::CurDir => {}
-            _ => return None,
+            _ => return Err(Status::NotFound),
         }
     }
     if file.is_dir() {
         file.push("index.html");
     }
-    Some(file)
+    Ok(file)
 }
 
 /// The longest request line accepted, its line end included: a longer one, or as many bytes without a
@@ -274,9 +276,12 @@ fn respond(mut stream: TcpStream, root: &Path, limits: Limits) -> std::io::Resul
     let result = if method != "GET" && method != "HEAD" {
         refuse(&mut stream, Status::MethodNotAllowed)
     } else {
-        match resolve(root, &head.target).and_then(|f| std::fs::read(&f).ok().map(|body| (f, body)))
-        {
-            Some((file, body)) => write!(
+        let found = resolve(root, &head.target).and_then(|file| match std::fs::read(&file) {
+            Ok(body) => Ok((file, body)),
+            Err(_) => Err(Status::NotFound),
+        });
+        match found {
+            Ok((file, body)) => write!(
                 stream,
                 "HTTP/1.1 {}\r\n{COMMON_HEADERS}Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
                 Status::Ok.line(),
@@ -290,7 +295,7 @@ fn respond(mut stream: TcpStream, root: &Path, limits: Limits) -> std::io::Resul
                     Ok(())
                 }
             }),
-            None => refuse(&mut stream, Status::NotFound),
+            Err(status) => refuse(&mut stream, status),
         }
     };
     if head.more {
@@ -407,11 +412,15 @@ mod tests {
     #[test]
     fn paths_stay_inside_the_root() {
         let root = Path::new("/srv/www");
-        assert_eq!(resolve(root, "/pkg/a.js?x=1"), Some(root.join("pkg/a.js")));
-        assert_eq!(resolve(root, "/a%20b.txt"), Some(root.join("a b.txt")));
-        assert_eq!(resolve(root, "/../etc/passwd"), None);
-        assert_eq!(resolve(root, "/%2e%2e/etc/passwd"), None);
-        assert_eq!(resolve(root, "/%zz"), None);
+        assert_eq!(resolve(root, "/pkg/a.js?x=1"), Ok(root.join("pkg/a.js")));
+        assert_eq!(resolve(root, "/a%20b.txt"), Ok(root.join("a b.txt")));
+        assert_eq!(resolve(root, "/caf%C3%A9"), Ok(root.join("café")));
+        assert_eq!(resolve(root, "/../etc/passwd"), Err(Status::NotFound));
+        assert_eq!(resolve(root, "/%2e%2e/etc/passwd"), Err(Status::NotFound));
+        assert_eq!(resolve(root, "/%zz"), Err(Status::BadRequest));
+        assert_eq!(resolve(root, "/%ff"), Err(Status::BadRequest));
+        assert_eq!(resolve(root, "/%C3"), Err(Status::BadRequest));
+        assert_eq!(resolve(root, "/%4"), Err(Status::BadRequest));
     }
 
     #[test]

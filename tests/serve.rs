@@ -479,3 +479,22 @@ fn past_64_connections_a_fresh_request_is_answered_at_once() {
         "still {status}"
     );
 }
+
+#[test]
+fn a_path_that_is_not_utf8_or_not_percent_encoded_is_a_bad_request() {
+    let www = Scratch::new("utf8");
+    www.write("café.txt", b"au lait");
+    let server = start(www.path());
+    for path in ["/%ff", "/caf%C3", "/%zz", "/%"] {
+        let bad = get(server.addr, path);
+        assert_eq!(bad.status, 400, "{path}: {}", bad.head);
+        assert_eq!(bad.header("Connection"), Some("close"), "{path}");
+    }
+    // Raw bytes that are not UTF-8 are refused by the parser the same way.
+    let raw = exchange(
+        server.addr,
+        b"GET /\xff HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    );
+    assert_eq!(raw.status, 400);
+    assert_eq!(get(server.addr, "/caf%C3%A9.txt").body, b"au lait");
+}
