@@ -2,6 +2,7 @@
 //! the right MIME type for `.wasm` (streaming compilation) and `Access-Control-Allow-Origin: *` (an embed
 //! in a sandboxed iframe fetches its module scripts and wasm from origin `null`). Loopback only.
 
+use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
@@ -43,7 +44,8 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// The file a request target names under `root`: `Err(BadRequest)` when its path is not
-/// percent-encoded UTF-8 (`/%ff`, `/%zz`), `Err(NotFound)` when it would leave `root` (`..`).
+/// percent-encoded UTF-8 (`/%ff`, `/%zz`), `Err(NotFound)` when it would leave `root` (`..`). Only the
+/// name: symlinks are followed, and checked, by `open`.
 fn resolve(root: &Path, target: &str) -> Result<PathBuf, Status> {
     let path = target.split(['?', '#']).next().unwrap_or("/");
     let decoded = percent_decode(path).ok_or(Status::BadRequest)?;
@@ -59,6 +61,19 @@ fn resolve(root: &Path, target: &str) -> Result<PathBuf, Status> {
         file.push("index.html");
     }
     Ok(file)
+}
+
+/// The regular file at `file` with its length, if its real path (every symlink followed) is inside
+/// `root`, itself a real path: a symlink that leads out of the served folder is not followed out, and
+/// what it names is answered 404 like a missing file. Symlinks within the folder still work.
+fn open(root: &Path, file: &Path) -> Option<(File, u64)> {
+    let real = std::fs::canonicalize(file).ok()?;
+    // Checked before opening: opening a FIFO, say, would wait for a writer.
+    let meta = std::fs::metadata(&real).ok()?;
+    if !real.starts_with(root) || !meta.is_file() {
+        return None;
+    }
+    Some((File::open(&real).ok()?, meta.len()))
 }
 
 /// The longest request line accepted, its line end included: a longer one, or as many bytes without a
@@ -276,21 +291,22 @@ fn respond(mut stream: TcpStream, root: &Path, limits: Limits) -> std::io::Resul
     let result = if method != "GET" && method != "HEAD" {
         refuse(&mut stream, Status::MethodNotAllowed)
     } else {
-        let found = resolve(root, &head.target).and_then(|file| match std::fs::read(&file) {
-            Ok(body) => Ok((file, body)),
-            Err(_) => Err(Status::NotFound),
+        let found = resolve(root, &head.target).and_then(|name| {
+            open(root, &name)
+                .map(|file| (name, file))
+                .ok_or(Status::NotFound)
         });
         match found {
-            Ok((file, body)) => write!(
+            Ok((name, (file, len))) => write!(
                 stream,
-                "HTTP/1.1 {}\r\n{COMMON_HEADERS}Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
+                "HTTP/1.1 {}\r\n{COMMON_HEADERS}Content-Type: {}\r\nContent-Length: {len}\r\n\r\n",
                 Status::Ok.line(),
-                content_type(&file),
-                body.len()
+                content_type(&name),
             )
             .and_then(|()| {
                 if method == "GET" {
-                    stream.write_all(&body)
+                    // Streamed, not read whole first; `take`: never more than the length announced.
+                    std::io::copy(&mut file.take(len), &mut stream).map(drop)
                 } else {
                     Ok(())
                 }
@@ -374,13 +390,14 @@ fn turn_away(mut stream: TcpStream) {
 }
 
 fn serve_with(dir: &str, port: u16, limits: Limits) -> Result<(), String> {
-    let root = PathBuf::from(dir);
-    if !root.is_dir() {
+    if !Path::new(dir).is_dir() {
         return Err(format!("--dir: '{dir}' is not a folder"));
     }
+    // The real path, so that `open` can tell where a symlink really leads.
+    let root = std::fs::canonicalize(dir).map_err(|e| format!("--dir: '{dir}': {e}"))?;
     let listener = bind(port)?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("serving {} at http://{addr}/", root.display());
+    println!("serving {dir} at http://{addr}/");
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(stream) = stream else {

@@ -498,3 +498,59 @@ fn a_path_that_is_not_utf8_or_not_percent_encoded_is_a_bad_request() {
     assert_eq!(raw.status, 400);
     assert_eq!(get(server.addr, "/caf%C3%A9.txt").body, b"au lait");
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_served_folder_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let outside = Scratch::new("outside");
+    outside
+        .write("secret.txt", b"secret")
+        .write("index.html", b"secret page");
+    let www = Scratch::new("inside");
+    www.write("inside.txt", b"public")
+        .write("sub/page.html", b"sub page");
+    let root = www.path();
+    symlink(outside.path().join("secret.txt"), root.join("secret.txt")).unwrap();
+    symlink(outside.path(), root.join("elsewhere")).unwrap();
+    let out_name = outside.path().file_name().unwrap();
+    symlink(Path::new("../..").join(out_name), root.join("sub/out")).unwrap();
+    symlink("..", root.join("sub/up")).unwrap();
+    symlink("inside.txt", root.join("alias.txt")).unwrap();
+    symlink("sub", root.join("sub-alias")).unwrap();
+    let server = start(root);
+
+    for path in [
+        "/secret.txt",
+        "/elsewhere/secret.txt",
+        "/elsewhere/",
+        "/elsewhere",
+        "/sub/out/secret.txt",
+        "/sub/up/secret.txt",
+    ] {
+        let refused = get(server.addr, path);
+        assert_eq!(refused.status, 404, "{path}: {}", refused.head);
+        assert!(!refused.body.starts_with(b"secret"), "{path}");
+    }
+    // Symlinks that stay inside still work.
+    assert_eq!(get(server.addr, "/alias.txt").body, b"public");
+    assert_eq!(get(server.addr, "/sub-alias/page.html").body, b"sub page");
+    assert_eq!(get(server.addr, "/sub/up/inside.txt").body, b"public");
+    // The folder outside is really there, so the 404s above are the refusal, not a wrong path.
+    assert_eq!(
+        fs::read(root.join("sub/out/secret.txt")).unwrap(),
+        b"secret"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_served_folder_reached_through_a_symlink_still_works() {
+    use std::os::unix::fs::symlink;
+    let real = Scratch::new("real");
+    real.write("index.html", b"real");
+    let links = Scratch::new("links");
+    symlink(real.path(), links.path().join("www")).unwrap();
+    let server = start(&links.path().join("www"));
+    assert_eq!(get(server.addr, "/").body, b"real");
+}
