@@ -1,6 +1,12 @@
 //! `tms serve`: a small static file server for the explorer, with what the page needs from any host:
 //! the right MIME type for `.wasm` (streaming compilation) and `Access-Control-Allow-Origin: *` (an embed
 //! in a sandboxed iframe fetches its module scripts and wasm from origin `null`). Loopback only.
+//!
+//! One request per connection, a thread per connection, and fixed limits so that no client can hold
+//! more than a bounded share of it: a request line of at most 8 KiB (else 400), at most 16 KiB and 64
+//! lines of headers (else 431), the whole head within 5 s (else closed; 408 if it had begun), each
+//! write of the answer within 5 s, at most 64 connections at once (past them: 503 at once), and only
+//! files whose real path is inside the served folder. GET and HEAD only (else 405).
 
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
@@ -398,20 +404,20 @@ fn serve_with(dir: &str, port: u16, limits: Limits) -> Result<(), String> {
     let listener = bind(port)?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("serving {dir} at http://{addr}/");
-    let open = Arc::new(AtomicUsize::new(0));
+    let serving = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(stream) = stream else {
             // Out of file descriptors, say: wait a little rather than spin on the error.
             std::thread::sleep(Duration::from_millis(10));
             continue;
         };
-        // Only this thread adds to `open`, so the count cannot pass the cap between check and add.
-        if open.load(Ordering::SeqCst) >= limits.max_connections {
+        // Only this thread adds to `serving`, so the count cannot pass the cap between check and add.
+        if serving.load(Ordering::SeqCst) >= limits.max_connections {
             turn_away(stream);
             continue;
         }
-        open.fetch_add(1, Ordering::SeqCst);
-        let slot = Slot(open.clone());
+        serving.fetch_add(1, Ordering::SeqCst);
+        let slot = Slot(serving.clone());
         let root = root.clone();
         // If no thread can be had, the closure is dropped: the slot is freed and the connection closed.
         let _ = std::thread::Builder::new().spawn(move || {
