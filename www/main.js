@@ -1,6 +1,6 @@
 // The explorer page. JS owns the loop, the controls and the canvases; Rust owns the run, the settings'
 // ranges, the share link and all drawing. Untrusted text (links, notices) only ever goes to textContent.
-import init, { Run, last_panic, parse_embed, parse_link, presets, settings_schema } from './pkg/tms_explorer.js';
+import init, { Run, last_panic, parse_embed, parse_link, presets, settings_schema, sweep_fragment, fragment_of } from './pkg/tms_explorer.js';
 import { startEmbed } from './embed.js';
 import { SweepRunner } from './sweep.js';
 
@@ -483,7 +483,7 @@ function download(blob, name) {
 function openLink(fragment) {
   const link = JSON.parse(parse_link(fragment));
   mainView = link.view;
-  notify(link.notices.map((n) => `Link: ${n}.`), link.notices.length ? 'warning' : 'info');
+  notify(link.notices.map((n) => `Link: ${n.text}.`), link.notices.length ? 'warning' : 'info');
   if (link.sweep) {
     applySettings(link.settings, { keepNotices: true });
     startSweep(link);
@@ -537,10 +537,7 @@ function leaveSweep() {
 
 // A sweep around the current settings, through the link parser (which reports any bad value).
 function sweepFromControls() {
-  const base = run.fragment(mainView).replace(/&step=\d+/, `&step=${budget()}`);
-  const values = encodeURIComponent($('sweep-values').value.trim()).replace(/%2C/gi, ',');
-  const restarts = encodeURIComponent($('sweep-restarts').value.trim());
-  openLink(`${base}&sweep=${$('sweep-axis').value}&values=${values}&restarts=${restarts}`);
+  openLink(sweep_fragment(run.fragment(mainView), $('sweep-axis').value, $('sweep-values').value, $('sweep-restarts').value));
 }
 
 function wireSweep() {
@@ -570,7 +567,7 @@ function wireSweep() {
     const b = box();
     const k = sweep.panels.panel_at($('sweep-view').value, b.width, b.height, e.clientX - b.left, e.clientY - b.top);
     const job = k >= 0 ? sweep.shown(sweep.groups[k]) : null;
-    if (job) openLink(`v=3&${job.settings}&step=${job.state === 'done' ? sweep.plan.until : job.step}&view=${$('sweep-view').value}`);
+    if (job) openLink(fragment_of(job.settings, job.state === 'done' ? sweep.plan.until : job.step, $('sweep-view').value));
   });
   const dim = $('sweep-dimensionality');
   dim.addEventListener('pointermove', (e) => {
@@ -593,11 +590,7 @@ function buildPresets() {
       select.append(group);
     }
     const option = new Option(`${p.group.split(':')[0]}: ${p.label}`, p.id);
-    if (p.fragment) option.dataset.fragment = p.fragment;
-    else {
-      option.dataset.settings = p.settings;
-      option.dataset.view = p.view;
-    }
+    option.dataset.fragment = p.fragment;
     option.dataset.lookFor = p.look_for;
     groups.get(p.group).append(option);
   }
@@ -605,13 +598,7 @@ function buildPresets() {
     const option = select.selectedOptions[0];
     if (!option?.dataset.lookFor) return;
     $('look-for').textContent = `Look for: ${option.dataset.lookFor}.`;
-    if (option.dataset.fragment) {
-      openLink(option.dataset.fragment);
-      return;
-    }
-    leaveSweep();
-    mainView = option.dataset.view;
-    applySettings(option.dataset.settings);
+    openLink(option.dataset.fragment);
   });
 }
 
@@ -694,7 +681,7 @@ if (embed) {
     stop,
     step: (n) => { stop(); stepBy(n); },
     reset: () => $('reset').click(),
-    open: (fragment) => { stop(); openLink(fragment); return JSON.parse(parse_link(fragment)).notices; },
+    open: (fragment) => { stop(); openLink(fragment); return JSON.parse(parse_link(fragment)).notices.map((n) => n.text); },
     highlight: (h) => { highlight = h; refresh(); },
     on: (kind, f) => listeners[kind].push(f),
   });

@@ -2,7 +2,7 @@
 //! (`?embed=1&controls=play,step&views=stack,bars&autoplay=1`; the run itself stays in the fragment).
 //! Unknown names are reported, like everything read from outside.
 
-use crate::core::config::SETTINGS;
+use crate::core::settings::SETTINGS;
 use crate::views::View;
 
 /// The transport controls an embed can show.

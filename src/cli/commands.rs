@@ -1,143 +1,153 @@
-//! The `tms` command line: train, sweep, bench and serve, from the same code the page runs.
+//! The `tms` commands: train, sweep, render, bench and serve, from the same code the page runs. Their
+//! flags are declared beside them (see `args.rs` for how they are read and `--help` is written).
 
+use crate::args::{self, Args, Command, Flag, Parsed};
 use crate::serve;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use tms_explorer::app::export::{run_json, Json};
-use tms_explorer::app::link::Link;
 use tms_explorer::core::bench;
-use tms_explorer::core::config::PAPER_DENSITIES;
-use tms_explorer::core::config::{Config, SETTINGS, STEPS_MAX};
+use tms_explorer::core::config::Config;
 use tms_explorer::core::metrics::{summarize, REPRESENTED_NORM};
+use tms_explorer::core::settings::PAPER_DENSITIES;
 use tms_explorer::core::sweep::{self, Axis, Sweep};
 use tms_explorer::core::training::Trainer;
 
-const USAGE: &str = "\
-tms: train and inspect the toy models of 'Toy Models of Superposition'
+const STEP: Flag = Flag::text(
+    "step",
+    "N",
+    "stop at step N of the budget (default: the budget, or the link's step)",
+);
+const JSON: Flag = Flag::text(
+    "json",
+    "FILE",
+    "write the run as JSON {config, step, loss, fingerprint, params, metrics}",
+);
 
-usage:
-  tms train [SETTINGS] [--step N] [--json FILE]   (--step: stop at step N; default the budget)
-  tms train --link FRAGMENT [--json FILE]         (a share link's run, to its step)
-  tms sweep [SETTINGS] [--densities P,P,..] [--restarts K] [--step N] [--threads T] [--json FILE]
-  tms sweep --link FRAGMENT [--json FILE]         (a sweep's share link, to its step)
-  tms render [SETTINGS] [--step N] --view VIEW [--svg FILE] [--png FILE] [--width W] [--height H]
-             [--theme light|dark] [--scale S]   (VIEW: matrix, stack, graph, bars, hidden, loss)
-  tms bench [--runs R] [--native-only]
-  tms serve [--port PORT] [--dir DIR]   (port 0: any free port)
-  tms help
+static TRAIN: Command = Command {
+    name: "train",
+    summary: "train one run and print what it learned",
+    settings: true,
+    flags: &[STEP, JSON],
+    example: "tms train --model abs --n 100 --m 40 --density 0.01 --importance 0.8 --steps 10000",
+};
 
-SETTINGS (each --key VALUE or --key=VALUE):";
+static SWEEP: Command = Command {
+    name: "sweep",
+    summary: "train a run at several densities (or importances), each the best of K restarts, on all cores",
+    settings: true,
+    flags: &[
+        Flag::text(
+            "densities",
+            "P,P,..",
+            "the densities 1 − S to sweep (default the paper's seven)",
+        ),
+        Flag::whole(
+            "restarts",
+            "K",
+            "restarts per value, seeds seed..seed+K−1; the lowest loss on a fixed evaluation batch is kept",
+            1,
+            1000,
+            1,
+        ),
+        STEP,
+        Flag::whole(
+            "threads",
+            "T",
+            "threads to train on (default: every core; the result does not depend on it)",
+            1,
+            256,
+            0,
+        ),
+        Flag::text("json", "FILE", "write the kept runs as a JSON list of train exports"),
+    ],
+    example: "tms sweep --model relu-output --n 20 --m 5 --importance 0.7 --restarts 5",
+};
 
-fn usage() -> String {
-    let mut s = USAGE.to_string();
-    let d = Config::default();
-    for setting in SETTINGS {
-        s.push_str(&format!(
-            "\n  --{:<13} {} ({}; default {})",
-            setting.key,
-            setting.meaning,
-            setting.range,
-            d.get(setting.key).unwrap()
-        ));
+static RENDER: Command = Command {
+    name: "render",
+    summary: "train a run and draw one view of it as SVG and/or PNG",
+    settings: true,
+    flags: &[
+        STEP,
+        Flag::text("view", "VIEW", "the view to draw: matrix, stack, graph, bars, hidden, loss"),
+        Flag::text("svg", "FILE", "write the view as SVG"),
+        Flag::text("png", "FILE", "write the view as PNG"),
+        Flag::whole("width", "W", "width in CSS pixels", 120, 8000, 800),
+        Flag::whole("height", "H", "height in CSS pixels", 100, 8000, 500),
+        Flag::text("theme", "light|dark", "colours (default light, as papers print)"),
+        Flag::whole("scale", "S", "PNG device pixels per CSS pixel", 1, 4, 2),
+    ],
+    example: "tms render --model abs --n 100 --m 40 --density 0.03 --importance 0.8 --view stack --png stack.png",
+};
+
+static BENCH: Command = Command {
+    name: "bench",
+    summary:
+        "print training steps per second for the benchmark cases, natively and in wasm under Node",
+    settings: false,
+    flags: &[
+        Flag::whole(
+            "runs",
+            "R",
+            "runs per case (the median is printed)",
+            1,
+            100,
+            5,
+        ),
+        Flag::switch("native-only", "skip the wasm figures (which need Node)"),
+    ],
+    example: "tms bench --runs 5",
+};
+
+static SERVE: Command = Command {
+    name: "serve",
+    summary: "serve the explorer's page on 127.0.0.1",
+    settings: false,
+    flags: &[
+        Flag::whole(
+            "port",
+            "PORT",
+            "the first port to try (0: any free port)",
+            0,
+            65535,
+            8000,
+        ),
+        Flag::text(
+            "dir",
+            "DIR",
+            "the folder to serve (default www/ of this checkout)",
+        ),
+    ],
+    example: "tms serve --port 8000",
+};
+
+static COMMANDS: [&Command; 5] = [&TRAIN, &SWEEP, &RENDER, &BENCH, &SERVE];
+
+/// `tms help`: every command in a line, then the run's settings.
+fn overview() -> String {
+    let mut s = String::from(
+        "tms: train and inspect the toy models of 'Toy Models of Superposition'\n\ncommands:\n",
+    );
+    for c in COMMANDS {
+        s.push_str(&format!("  tms {:<8} {}\n", c.name, c.summary));
     }
-    s.push_str("\n\nExample: tms train --model abs --n 100 --m 40 --density 0.01 --importance 0.8 --steps 10000");
+    s.push_str("  tms help     this text; 'tms COMMAND --help' lists a command's flags\n");
+    s.push_str("\nsettings of a run (train, sweep, render; --key VALUE or --key=VALUE):\n");
+    s.push_str(&args::settings_help());
+    s.push_str(&format!("\nexample: {}", TRAIN.example));
     s
 }
 
-/// The flags of one command, with the run settings already applied to a `Config`.
-struct Args {
-    config: Config,
-    extra: Vec<(String, String)>,
-    /// The share link given with --link, as written.
-    raw_link: Option<String>,
-}
-
-impl Args {
-    /// Reads `--key value`, `--key=value` and bare `--hidden-bias`. Run settings go to the config; the
-    /// keys in `extra_keys` (command-specific) are kept as text; anything else is an error.
-    fn parse(args: &[String], extra_keys: &[&str], flags: &[&str]) -> Result<Args, String> {
-        let mut config = Config::default();
-        let mut extra = vec![];
-        let mut raw_link = None;
-        // A share link sets everything first; flags given beside it override its settings.
-        if let Some(k) = args
-            .iter()
-            .position(|a| a == "--link" || a.starts_with("--link="))
-        {
-            let fragment = match args[k].strip_prefix("--link=") {
-                Some(v) => v.to_string(),
-                None => args.get(k + 1).cloned().ok_or("--link needs a value")?,
-            };
-            let (link, notices) = Link::parse(&fragment);
-            for notice in notices {
-                eprintln!("tms: link: {notice}");
-            }
-            config = link.config;
-            extra.push(("step".to_string(), link.step.to_string()));
-            raw_link = Some(fragment);
-        }
-        let mut k = 0;
-        while k < args.len() {
-            let arg = &args[k];
-            let Some(body) = arg.strip_prefix("--") else {
-                return Err(format!("unexpected argument '{arg}' (flags start with --)"));
-            };
-            let (key, inline) = match body.split_once('=') {
-                Some((key, v)) => (key, Some(v.to_string())),
-                None => (body, None),
-            };
-            let is_flag = flags.contains(&key) || key == "hidden-bias";
-            let next_is_value = args.get(k + 1).is_some_and(|a| !a.starts_with("--"));
-            let value = match inline {
-                Some(v) => v,
-                None if is_flag && !next_is_value => "1".to_string(),
-                None => {
-                    k += 1;
-                    args.get(k)
-                        .cloned()
-                        .ok_or_else(|| format!("--{key} needs a value"))?
-                }
-            };
-            if key == "link" {
-                // Read above.
-            } else if extra_keys.contains(&key) || flags.contains(&key) {
-                extra.push((key.to_string(), value));
-            } else if SETTINGS.iter().any(|s| s.key == key) {
-                config.set(key, &value).map_err(|e| format!("--{e}"))?;
-            } else {
-                return Err(format!("unknown flag --{key} (see 'tms help')"));
-            }
-            k += 1;
-        }
-        config.check().map_err(|e| format!("--{e}"))?;
-        Ok(Args {
-            config,
-            extra,
-            raw_link,
-        })
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.extra
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn int(&self, key: &str, default: u64, min: u64, max: u64) -> Result<u64, String> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|v| (min..=max).contains(v))
-                .ok_or_else(|| {
-                    format!("--{key}: '{text}' is not a whole number from {min} to {max}")
-                }),
+/// Reads a command's arguments; Ok(None) when `--help` was printed instead.
+fn read(command: &'static Command, args: &[String]) -> Result<Option<Args>, String> {
+    match args::parse(command, args)? {
+        Parsed::Run(args) => Ok(Some(*args)),
+        Parsed::Help(text) => {
+            println!("{text}");
+            Ok(None)
         }
     }
 }
@@ -241,9 +251,11 @@ fn write_json(path: &str, json: &Json) -> Result<(), String> {
 }
 
 fn train(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, &["json", "step"], &[])?;
+    let Some(args) = read(&TRAIN, args)? else {
+        return Ok(());
+    };
     let config = args.config.clone();
-    let until = args.int("step", config.steps, 0, STEPS_MAX)?;
+    let until = args.step()?;
     println!(
         "training {} to step {until} of a {}-step budget",
         describe(&config),
@@ -277,7 +289,7 @@ fn train(args: &[String]) -> Result<(), String> {
 
 /// Trains like `train`, quietly, to `--step` (default the budget).
 fn train_to(args: &Args) -> Result<Trainer, String> {
-    let until = args.int("step", args.config.steps, 0, STEPS_MAX)?;
+    let until = args.step()?;
     let mut trainer = Trainer::new(args.config.clone())?;
     trainer.step(until);
     Ok(trainer)
@@ -285,13 +297,9 @@ fn train_to(args: &Args) -> Result<Trainer, String> {
 
 fn render(args: &[String]) -> Result<(), String> {
     use tms_explorer::views::{scene::to_svg, scene::write_png, ModelView, Theme, View};
-    let args = Args::parse(
-        args,
-        &[
-            "step", "view", "svg", "png", "width", "height", "theme", "scale",
-        ],
-        &[],
-    )?;
+    let Some(args) = read(&RENDER, args)? else {
+        return Ok(());
+    };
     let view_id = args
         .get("view")
         .ok_or("--view is needed: matrix, stack, graph, bars, hidden or loss")?;
@@ -303,9 +311,9 @@ fn render(args: &[String]) -> Result<(), String> {
     let theme_id = args.get("theme").unwrap_or("light");
     let theme = Theme::named(theme_id)
         .ok_or_else(|| format!("--theme: '{theme_id}' is not a theme; allowed light, dark"))?;
-    let width = args.int("width", 800, 120, 8000)? as f64;
-    let height = args.int("height", 500, 100, 8000)? as f64;
-    let scale = args.int("scale", 2, 1, 4)? as f64;
+    let width = args.whole("width") as f64;
+    let height = args.whole("height") as f64;
+    let scale = args.whole("scale") as f64;
     if args.get("svg").is_none() && args.get("png").is_none() {
         return Err("give --svg FILE or --png FILE (or both)".into());
     }
@@ -325,17 +333,11 @@ fn render(args: &[String]) -> Result<(), String> {
 }
 
 fn sweep_command(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(
-        args,
-        &["json", "densities", "restarts", "threads", "step"],
-        &[],
-    )?;
+    let Some(args) = read(&SWEEP, args)? else {
+        return Ok(());
+    };
     // A share link of a sweep gives the whole sweep; flags beside it override its parts.
-    let from_link = args
-        .raw_link
-        .as_deref()
-        .map(Link::parse)
-        .and_then(|(l, _)| l.sweep);
+    let from_link = args.link.as_ref().and_then(|l| l.sweep.clone());
     let (axis, mut values, mut restarts) = match &from_link {
         Some(s) => (s.axis, s.values.clone(), s.restarts),
         None => (Axis::Density, PAPER_DENSITIES.to_vec(), 1),
@@ -350,11 +352,14 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
         }
     }
     if args.get("restarts").is_some() {
-        restarts = args.int("restarts", 1, 1, 1000)? as u32;
+        restarts = args.whole("restarts") as u32;
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let threads = args.int("threads", cores, 1, 256)? as usize;
-    let until = args.int("step", args.config.steps, 0, STEPS_MAX)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match args.whole("threads") {
+        0 => cores,
+        t => t as usize,
+    };
+    let until = args.step()?;
     let spec = Sweep {
         base: args.config.clone(),
         axis,
@@ -408,8 +413,10 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
 }
 
 fn bench_command(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, &["runs"], &["native-only"])?;
-    let runs = args.int("runs", 5, 1, 100)? as usize;
+    let Some(args) = read(&BENCH, args)? else {
+        return Ok(());
+    };
+    let runs = args.whole("runs") as usize;
     let cases = bench::cases();
     println!(
         "steps per second, median of {runs} runs (batch 1024); each run starts from fresh weights"
@@ -422,7 +429,7 @@ fn bench_command(args: &[String]) -> Result<(), String> {
             r
         })
         .collect();
-    let wasm = if args.get("native-only").is_some() {
+    let wasm = if args.switch("native-only") {
         None
     } else {
         Some(wasm_bench(runs)?)
@@ -486,8 +493,10 @@ fn wasm_bench(runs: usize) -> Result<Vec<(String, f64)>, String> {
 }
 
 fn serve_command(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, &["port", "dir"], &[])?;
-    let port = args.int("port", 8000, 0, 65535)? as u16; // 0: any free port
+    let Some(args) = read(&SERVE, args)? else {
+        return Ok(());
+    };
+    let port = args.whole("port") as u16; // 0: any free port
     let dir = args
         .get("dir")
         .map(str::to_string)
@@ -507,10 +516,19 @@ pub fn main() -> ExitCode {
         "bench" => bench_command(rest),
         "render" => render(rest),
         "serve" => serve_command(rest),
-        "help" | "--help" | "-h" => {
-            println!("{}", usage());
-            Ok(())
-        }
+        "help" | "--help" | "-h" => match rest
+            .first()
+            .and_then(|c| COMMANDS.iter().find(|k| k.name == c))
+        {
+            Some(c) => {
+                println!("{}", args::help(c));
+                Ok(())
+            }
+            None => {
+                println!("{}", overview());
+                Ok(())
+            }
+        },
         other => Err(format!("unknown command '{other}' (see 'tms help')")),
     };
     match result {

@@ -1,7 +1,8 @@
 //! The science of the explorer, with no drawing and no browser in it: a run's settings, its random
 //! streams, the data, the four toy models, the trainer and what is measured on the weights.
 //!
-//! - [`config`]: a run's settings, in one declared list with their ranges
+//! - [`config`]: what a run is (model, sizes, recipe), and [`settings`]: the one declared table of its
+//!   settings, their ranges and how they are read
 //! - [`rng`]: seeded random streams, identical on every target
 //! - [`data`]: sparse synthetic batches
 //! - [`model`]: the four toy models, forward and backward
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod model;
 pub mod optimizer;
 pub mod rng;
+pub mod settings;
 pub mod simd;
 pub mod sweep;
 pub mod training;

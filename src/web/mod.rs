@@ -3,10 +3,10 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::app::export::{run_json, Json};
+use crate::app::api;
+use crate::app::export::run_json;
 use crate::app::link::Link;
-use crate::core::bench;
-use crate::core::config::{Config, Control, DENSITY_MIN, PAPER_DENSITIES, SETTINGS};
+use crate::core::config::Config;
 use crate::core::rng::fresh_seed;
 use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
@@ -451,73 +451,34 @@ pub fn simulate_panic() {
     panic!("a simulated internal error (simulate_panic was called)");
 }
 
-/// Reads a share-link fragment: JSON `{settings, step, view, fragment, notices}`, where `settings` is the
-/// text `Run` takes, `fragment` the link as this explorer writes it, and `notices` what had to be changed
-/// (each says what was wrong and what was used instead).
+/// Reads a share-link fragment: JSON of [`api::LinkInfo`] (`{settings, step, view, fragment, notices:
+/// [{key, text}], sweep, budget}`).
 #[wasm_bindgen]
 pub fn parse_link(fragment: &str) -> String {
-    let (link, notices) = Link::parse(fragment);
-    Json::Obj(vec![
-        ("settings", Json::Str(link.config.to_text())),
-        ("step", Json::Int(link.step as i64)),
-        ("view", Json::Str(link.view.id().into())),
-        ("fragment", Json::Str(link.to_fragment())),
-        (
-            "notices",
-            Json::Arr(notices.into_iter().map(Json::Str).collect()),
-        ),
-        (
-            "sweep",
-            link.sweep.as_ref().map_or(Json::Null, |s| {
-                Json::Obj(vec![
-                    ("axis", Json::Str(s.axis.id().into())),
-                    ("values", Json::floats(&s.values)),
-                    ("restarts", Json::Int(s.restarts as i64)),
-                ])
-            }),
-        ),
-    ])
-    .to_string()
+    json(&api::link_info(fragment))
 }
 
-/// The runs of a sweep link: JSON `{jobs: [{settings, group, restart, label, value}], until, eval_seed,
-/// fragment, view, notices}`; each job is an independent run, trained to `until`; within a group the
-/// restart with the lowest `eval_loss(eval_seed)` is kept. Empty `jobs` when the link has no sweep.
+/// The fragment of a run (settings text, step shown, large view), written by the link writer.
+#[wasm_bindgen]
+pub fn fragment_of(settings: &str, step: f64, view: &str) -> String {
+    api::fragment_of(settings, step.max(0.0) as u64, view)
+}
+
+/// A sweep around a run, from the sweep form's text as typed (read back by the link reader).
+#[wasm_bindgen]
+pub fn sweep_fragment(base: &str, axis: &str, values: &str, restarts: &str) -> String {
+    api::sweep_fragment(base, axis, values, restarts)
+}
+
+/// The runs of a sweep link: JSON of [`api::SweepPlan`] (`{jobs: [{settings, group, restart, label,
+/// value, fragment}], until, eval_seed, fragment, view, notices}`).
 #[wasm_bindgen]
 pub fn sweep_plan(fragment: &str) -> String {
-    let (link, notices) = Link::parse(fragment);
-    let strs = |v: Vec<String>| Json::Arr(v.into_iter().map(Json::Str).collect());
-    let (jobs, until) = match &link.sweep {
-        None => (vec![], link.step),
-        Some(spec) => {
-            let sweep = spec.sweep(&link);
-            let per = sweep.restarts.max(1) as usize;
-            let jobs = sweep
-                .jobs()
-                .iter()
-                .enumerate()
-                .map(|(k, c)| {
-                    Json::Obj(vec![
-                        ("settings", Json::Str(c.to_text())),
-                        ("group", Json::Int((k / per) as i64)),
-                        ("restart", Json::Int((k % per) as i64)),
-                        ("label", Json::Str(spec.axis.label(spec.values[k / per]))),
-                        ("value", Json::F32(spec.values[k / per])),
-                    ])
-                })
-                .collect();
-            (jobs, sweep.until)
-        }
-    };
-    Json::Obj(vec![
-        ("jobs", Json::Arr(jobs)),
-        ("until", Json::Int(until as i64)),
-        ("eval_seed", Json::Int(link.config.seed as i64)),
-        ("fragment", Json::Str(link.to_fragment())),
-        ("view", Json::Str(link.view.id().into())),
-        ("notices", strs(notices)),
-    ])
-    .to_string()
+    json(&api::sweep_plan(fragment))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
 }
 
 /// A snapshot of weights trained elsewhere (a sweep's worker): the run's settings, its flat parameters,
@@ -547,120 +508,29 @@ pub fn snapshot_of(
     Ok(Snapshot { model: view })
 }
 
-/// Reads embed mode's query string: JSON `{embed, controls, views, autoplay, notices}` (`embed` false
-/// when the page is not embedded).
+/// Reads embed mode's query string: JSON of [`api::EmbedInfo`] (`{embed, controls, views, autoplay,
+/// notices}`; `embed` false when the page is not embedded).
 #[wasm_bindgen]
 pub fn parse_embed(query: &str) -> String {
-    let strs = |v: Vec<String>| Json::Arr(v.into_iter().map(Json::Str).collect());
-    match crate::app::embed::Embed::parse(query) {
-        None => Json::Obj(vec![("embed", Json::Bool(false))]),
-        Some((e, notices)) => Json::Obj(vec![
-            ("embed", Json::Bool(true)),
-            ("controls", strs(e.controls)),
-            (
-                "views",
-                strs(e.views.iter().map(|v| v.id().to_string()).collect()),
-            ),
-            ("autoplay", Json::Bool(e.autoplay)),
-            ("notices", strs(notices)),
-        ]),
-    }
-    .to_string()
+    json(&api::embed_info(query))
 }
 
-/// The declared settings, for the page to build its controls from:
-/// `[{key, meaning, range, default, control: {kind, …}}]`.
+/// The declared settings, for the page to build its form from: JSON of [`api::SettingInfo`]s
+/// (`[{key, meaning, help, range, default, control: {kind, …}}]`).
 #[wasm_bindgen]
 pub fn settings_schema() -> String {
-    let defaults = Config::default();
-    Json::Arr(
-        SETTINGS
-            .iter()
-            .map(|s| {
-                let control = match s.control {
-                    Control::Choice(options) => Json::Obj(vec![
-                        ("kind", Json::Str("choice".into())),
-                        (
-                            "options",
-                            Json::Arr(options.iter().map(|o| Json::Str(o.to_string())).collect()),
-                        ),
-                    ]),
-                    Control::Toggle => Json::Obj(vec![("kind", Json::Str("toggle".into()))]),
-                    Control::Int { min, max } => Json::Obj(vec![
-                        ("kind", Json::Str("int".into())),
-                        ("min", Json::Int(min as i64)),
-                        ("max", Json::Int(max as i64)),
-                    ]),
-                    Control::Number { min, max, log } => Json::Obj(vec![
-                        ("kind", Json::Str("number".into())),
-                        ("min", Json::F32(min as f32)),
-                        ("max", Json::F32(max as f32)),
-                        ("log", Json::Bool(log)),
-                    ]),
-                    Control::Density => Json::Obj(vec![
-                        ("kind", Json::Str("density".into())),
-                        ("stops", Json::floats(&PAPER_DENSITIES)),
-                        ("min", Json::F32(DENSITY_MIN)),
-                    ]),
-                };
-                Json::Obj(vec![
-                    ("key", Json::Str(s.key.into())),
-                    ("meaning", Json::Str(s.meaning.into())),
-                    ("range", Json::Str(s.range.into())),
-                    ("default", Json::Str(defaults.get(s.key).unwrap())),
-                    ("control", control),
-                ])
-            })
-            .collect(),
-    )
-    .to_string()
+    json(&api::settings_schema())
 }
 
-/// The paper's configurations: `[{id, group, label, look_for, settings, view}]`, then its sweeps as
-/// `[{id, group: "Sweeps", label, look_for, fragment}]`.
+/// The paper's configurations and sweeps: JSON of [`api::PresetInfo`]s (`[{id, group, label, look_for,
+/// fragment, sweep}]`).
 #[wasm_bindgen]
 pub fn presets() -> String {
-    let singles = crate::app::presets::all().into_iter().map(|p| {
-        Json::Obj(vec![
-            ("id", Json::Str(p.id)),
-            ("group", Json::Str(p.group.into())),
-            ("label", Json::Str(p.label)),
-            ("look_for", Json::Str(p.look_for)),
-            ("settings", Json::Str(p.config.to_text())),
-            ("view", Json::Str(p.view.id().into())),
-        ])
-    });
-    let sweeps = crate::app::presets::sweeps()
-        .into_iter()
-        .map(|(id, label, look_for, link)| {
-            Json::Obj(vec![
-                ("id", Json::Str(id.into())),
-                (
-                    "group",
-                    Json::Str("Sweeps: the paper's figures, trained in parallel".into()),
-                ),
-                ("label", Json::Str(label.into())),
-                ("look_for", Json::Str(look_for.into())),
-                ("fragment", Json::Str(link.to_fragment())),
-            ])
-        });
-    Json::Arr(singles.chain(sweeps).collect()).to_string()
+    json(&api::presets())
 }
 
 /// The `tms bench` cases as JSON `[{name, settings, steps}]`, so the wasm benchmark times the same work.
 #[wasm_bindgen]
 pub fn bench_cases() -> String {
-    Json::Arr(
-        bench::cases()
-            .iter()
-            .map(|c| {
-                Json::Obj(vec![
-                    ("name", Json::Str(c.name.into())),
-                    ("settings", Json::Str(c.config.to_text())),
-                    ("steps", Json::Int(c.steps as i64)),
-                ])
-            })
-            .collect(),
-    )
-    .to_string()
+    json(&api::bench_cases())
 }

@@ -49,7 +49,7 @@ test('a link asking for n = 10^9 opens with a notice and a capped, responsive mo
   const notices = await page.textContent('#notices');
   assert.match(notices, /n = 1000000000 is above the maximum 1000; using 1000/);
   assert.match(notices, /batch = 100000000 is above the maximum 16384; using 16384/);
-  assert.match(notices, /batch: n · m · batch = \d+ is more work per step than a browser tab can take; using batch \d+/);
+  assert.match(notices, /batch: \d+ rows of n = 1000, m = \d+ is more work per step than a browser tab can take; using batch \d+/);
   assert.match(notices, /step: \d+ is past the step budget/);
   assert.equal(await page.inputValue('#setting-n'), '1000');
   // Responsive while it fast-forwards: a click is handled at once and the model trains.

@@ -115,7 +115,7 @@ test('bad links and bad settings say what was wrong and what was used, and keep 
   await atStep(page, 5);
   const notices = await page.textContent('#notices');
   assert.match(notices, /n = 0 is below the minimum 1; using 1/);
-  assert.match(notices, /model: 'mlp' is not a model/);
+  assert.match(notices, /model: 'mlp' is not one of linear, relu-output, relu-hidden, abs; using relu-output/);
   assert.match(notices, /unknown setting '<b>red<\/b>'|unknown setting 'colour'/);
   assert.equal(await page.$('#notices b'), null, 'link text is never parsed as HTML');
   // The messages are where a person looks first: above the views, on the first screen.
