@@ -102,9 +102,16 @@ export class Engine {
         this.changed();
         break;
       case 'step': {
+        // Steps add up: a step command while steps are being trained extends them (each command is
+        // exactly its n more steps), and is answered when all of them are done.
+        const n = Math.max(0, m.n ?? 1);
+        if (this.job?.kind === 'step') {
+          this.job.target = Math.min(this.run.budget, this.job.target + n);
+          this.job.ids.push(m.id);
+          break;
+        }
         this.stopAll();
-        const target = Math.min(this.run.budget, this.run.step_count + Math.max(0, m.n ?? 1));
-        this.startJob('step', target, m.id);
+        this.startJob('step', Math.min(this.run.budget, this.run.step_count + n), m.id);
         break;
       }
       case 'seek':
@@ -157,23 +164,35 @@ export class Engine {
     if (this.mode === 'playing') this.setMode('idle');
   }
 
+  // Stops the current job where it is; its commands are answered as done there.
   cancelJob() {
-    if (!this.job) return;
+    const job = this.job;
+    if (!job) return;
     this.job = null;
     this.setMode('idle');
+    for (const re of job.ids) if (re !== undefined) this.post({ type: 'done', re, step: this.run.step_count, kind: job.kind, stopped: true });
   }
 
   startJob(kind, target, id) {
     if (target < this.run.step_count) this.run.restore(target); // back: a snapshot, then replay in slices
-    this.job = { kind, target, id, started: performance.now(), from: this.run.step_count };
+    this.job = { kind, target, ids: [id], started: performance.now(), from: this.run.step_count };
     this.setMode('job');
     this.schedule();
   }
 
+  // Mode changes carry the numbers of the step reached, so the page shows them exactly when training
+  // stops (the views follow with the next frame).
   setMode(mode) {
     if (this.mode === mode) return;
     this.mode = mode;
-    this.post({ type: 'mode', mode, step: this.run?.step_count ?? 0, job: this.job ? { kind: this.job.kind, target: this.job.target } : null });
+    this.post({ type: 'mode', mode, ...this.numbers(), job: this.job ? { kind: this.job.kind, target: this.job.target } : null });
+  }
+
+  numbers() {
+    const run = this.run;
+    if (!run) return { step: 0 };
+    const loss = run.last_loss;
+    return { step: run.step_count, frontier: run.frontier, loss: Number.isNaN(loss) ? null : loss, fingerprint: run.fingerprint(), generation: this.generation };
   }
 
   changed() {
@@ -233,7 +252,8 @@ export class Engine {
       const job = this.job;
       this.job = null;
       this.setMode('idle');
-      this.post({ type: 'done', re: job?.id, step: run.step_count, kind: job?.kind ?? 'play', complete: run.step_count >= run.budget, diverged: run.diverged >= 0 });
+      const done = { type: 'done', step: run.step_count, kind: job?.kind ?? 'play', complete: run.step_count >= run.budget, diverged: run.diverged >= 0 };
+      for (const re of job?.ids ?? [undefined]) this.post({ ...done, re });
     }
     if (this.credit > 0) this.sendFrame();
     if (this.mode !== 'idle') this.schedule();

@@ -91,11 +91,11 @@ export class Figures {
   }
 
   // Takes a new snapshot (freeing the old one) and draws every view.
-  show(snapshot) {
+  show(snapshot, done) {
     this.snapshot?.free();
     this.snapshot = snapshot;
     if (this.highlight) snapshot.set_highlight(this.highlight.kind, this.highlight.index);
-    this.draw();
+    this.draw(done);
   }
 
   setHighlight(h) {
@@ -106,11 +106,40 @@ export class Figures {
     }
   }
 
-  draw() {
-    if (!this.snapshot) return;
+  // Draws every view, the large one first. Views that take long to draw are drawn one per task, so the
+  // page answers clicks between them; a newer snapshot restarts the round. `done` is called once every
+  // view shows this snapshot.
+  draw(done) {
+    if (!this.snapshot) {
+      done?.();
+      return;
+    }
+    const round = (this.round = (this.round ?? 0) + 1);
+    const queue = [...this.figures];
     const start = performance.now();
-    for (const figure of this.figures) this.drawOne(figure);
-    this.drawCost = performance.now() - start;
+    const next = () => {
+      if (round !== this.round) return; // a newer round took over
+      const sliceStart = performance.now();
+      while (queue.length) {
+        this.drawOne(queue.shift());
+        if (queue.length && performance.now() - sliceStart > 8) {
+          this.channel.port2.postMessage(0);
+          this.pendingNext = next;
+          return;
+        }
+      }
+      this.drawCost = performance.now() - start;
+      done?.();
+    };
+    next();
+  }
+
+  get channel() {
+    if (!this.port) {
+      this.port = new MessageChannel();
+      this.port.port1.onmessage = () => this.pendingNext?.();
+    }
+    return this.port;
   }
 
   drawOne(figure) {

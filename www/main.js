@@ -342,8 +342,9 @@ function play() {
   engine.send('play', { rate: rate() });
 }
 
+// Pause stops whatever trains: play, a fast-forward, steps.
 function pause() {
-  if (mode !== 'playing') return Promise.resolve();
+  if (mode === 'idle') return Promise.resolve();
   return engine.request('pause');
 }
 
@@ -357,7 +358,7 @@ function rate() {
 // where it is first, and the page says so.
 async function stepBy(n) {
   if (mode === 'playing') await pause();
-  if (mode === 'job' && job) {
+  if (mode === 'job' && job && job.kind !== 'step') {
     const was = job;
     const reply = await engine.request('cancel');
     notify([`${n === 1 ? 'Step' : `×${n}`}: the ${was.kind === 'open' ? 'fast-forward' : 'seek'} to step ${was.target} was stopped at step ${reply.step}; stepped on from there.`]);
@@ -422,12 +423,16 @@ function drawFrame() {
   $('timeline').dataset.interval = String(m.interval);
   shown = { step: m.step, frontier: m.frontier, loss: m.loss, fingerprint: m.fingerprint, diverged: m.diverged, message: m.message };
   showNumbers();
-  if (!sweep) figures.show(tms.Snapshot.from_bytes(m.bytes));
   if (m.diverged >= 0) showDivergence(m);
-  // The next frame when this one has been drawn; with reduced motion, at most four a second.
-  const wait = reducedMotion.matches ? 250 : Math.max(0, figures.drawCost * 1.5 - 16);
-  setTimeout(() => engine.send('frame'), wait);
   emit('progress');
+  // The next frame once this one is drawn, leaving the page at least as much idle time as drawing takes;
+  // with reduced motion, at most four a second.
+  const credit = () => {
+    const wait = reducedMotion.matches ? 250 : Math.max(0, figures.drawCost - 16);
+    setTimeout(() => engine.send('frame'), wait);
+  };
+  if (sweep) credit();
+  else figures.show(tms.Snapshot.from_bytes(m.bytes), credit);
 }
 
 function showNumbers() {
@@ -459,7 +464,7 @@ function onMode(m) {
   const was = mode;
   mode = m.mode;
   job = m.job;
-  shown.step = m.step;
+  if (m.generation === generation) shown = { ...shown, step: m.step, frontier: m.frontier, loss: m.loss, fingerprint: m.fingerprint };
   showNumbers();
   document.body.dataset.mode = mode;
   $('play').textContent = mode === 'playing' ? 'Pause' : 'Play';
@@ -483,8 +488,6 @@ function onProgress(m) {
 }
 
 function onDone(m) {
-  shown.step = m.step;
-  showNumbers();
   if (m.cancelled) {
     const what = m.cancelled.kind === 'open' ? 'the link asked for' : 'the target was';
     notify([`Cancelled at step ${m.step} (${what} ${m.cancelled.target}); the address now says step ${m.step}.`]);
@@ -680,7 +683,6 @@ function wire() {
   $('step100').addEventListener('click', () => stepBy(100));
   $('reset').addEventListener('click', async () => {
     await pause();
-    if (mode === 'job') await engine.request('cancel');
     await seek(0);
   });
   $('new-seed').addEventListener('click', async () => {
