@@ -15,7 +15,7 @@
 //   new-seed                     the same settings with a fresh seed
 //   extend {steps}               raise the budget (a constant learning rate continues exactly)
 //   frame                        the page is ready to draw one more frame
-//   export {format}              the run as 'json' (safetensors and npz come with the weights module)
+//   export {format}              the run as 'json', or its learning dynamics as 'trace' (CSV)
 // Messages out: opened {settings, budget} · frame {step, frontier, budget, loss, fingerprint,
 // diverged, message, bytes, settings} · progress {step, target, etaMs} · mode {mode, step} · done {step}
 // · error {message} · fatal {message} · exported {data}.
@@ -135,7 +135,7 @@ export class Engine {
         if (this.dirty && this.mode === 'idle') this.sendFrame();
         break;
       case 'export':
-        this.post({ type: 'exported', re: m.id, format: m.format, data: this.run.export_json() });
+        this.post({ type: 'exported', re: m.id, format: m.format, data: m.format === 'trace' ? this.run.trace_csv() : this.run.export_json() });
         break;
       default:
         this.post({ type: 'error', re: m.id, message: `unknown engine command ${m.type}` });

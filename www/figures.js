@@ -9,14 +9,15 @@ const VIEWS = {
   bars: ['How strongly each feature is represented, and how much it shares its direction.', '‖Wᵢ‖, Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)²'],
   hidden: ['Each feature\'s direction in the hidden space (m = 2, or 3: drag to turn).', 'Wᵢ = column i of W'],
   loss: ['The training loss on each step\'s batch, log scale; click to show that step.', 'L = mean Iᵢ (xᵢ − x′ᵢ)²'],
+  dynamics: ['How features and neurons changed over training; click a line to mark it in every view, click elsewhere to show that step.', 'Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)²'],
 };
-export const VIEW_NAMES = { stack: 'stack plot', matrix: 'matrix', graph: 'graph', bars: 'feature norms', hidden: 'hidden space', loss: 'loss' };
+export const VIEW_NAMES = { stack: 'stack plot', matrix: 'matrix', graph: 'graph', bars: 'feature norms', hidden: 'hidden space', loss: 'loss', dynamics: 'learning dynamics' };
 
 // Which views a model gets, most useful first, and why a view cannot be drawn (or '').
 export function viewsFor(settings) {
   const s = new URLSearchParams(settings);
   const hiddenLayer = ['relu-hidden', 'abs'].includes(s.get('model'));
-  const order = hiddenLayer ? ['stack', 'matrix', 'graph', 'bars', 'loss', 'hidden'] : ['bars', 'matrix', 'hidden', 'stack', 'graph', 'loss'];
+  const order = hiddenLayer ? ['stack', 'matrix', 'graph', 'bars', 'dynamics', 'loss', 'hidden'] : ['bars', 'matrix', 'hidden', 'dynamics', 'stack', 'graph', 'loss'];
   const m = Number(s.get('m'));
   const reason = (v) => (v === 'hidden' && (m < 2 || m > 3) ? `hidden space needs m = 2 or 3 (this model has m = ${m})` : '');
   return { order, reason };
@@ -71,12 +72,23 @@ export class Figures {
       if (this.snapshot) readout.textContent = this.snapshot.pick(view, ...at(e));
     });
     canvas.addEventListener('pointerleave', () => { readout.textContent = ''; });
-    canvas.addEventListener('click', (e) => {
+    // The loss curve is a scrubber (click or drag to show that step); in the dynamics view a line marks
+    // its feature or neuron in every view, and anywhere else shows that step.
+    const scrub = (e) => {
+      const step = this.snapshot.step_at(view, ...at(e));
+      if (step >= 0) this.onSeek(step);
+    };
+    canvas.addEventListener('pointerdown', (e) => {
       if (!this.snapshot) return;
-      if (view === 'loss') {
-        const step = this.snapshot.step_at(view, ...at(e));
-        if (step >= 0) this.onSeek(step);
+      if (view === 'loss') scrub(e);
+      if (view === 'dynamics') {
+        const line = this.snapshot.series_at(view, ...at(e));
+        if (line) this.onPick(line);
+        else scrub(e);
       }
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      if (this.snapshot && e.buttons && view === 'loss') scrub(e);
     });
     figure.querySelector('[data-export="png"]').addEventListener('click', () => {
       canvas.toBlob((blob) => download(blob, `${this.exportName()}-${view}.png`), 'image/png');

@@ -719,6 +719,10 @@ function wire() {
   $('export-json').addEventListener('click', async () => {
     download(new Blob([await exportJson()], { type: 'application/json' }), `${fileStem()}.json`);
   });
+  $('export-trace').addEventListener('click', async () => {
+    const reply = await engine.request('export', { format: 'trace' });
+    download(new Blob([reply.data], { type: 'text/csv' }), `${fileStem()}-dynamics.csv`);
+  });
   $('view').addEventListener('change', () => {
     mainView = $('view').value;
     arrange();
@@ -770,6 +774,12 @@ const figures = new Figures({
   template: $('figure'),
   theme,
   onSeek: (step) => seek(step),
+  // A line of the dynamics view marks its feature or neuron in every view (again: unmarks it).
+  onPick: (line) => {
+    const [kind, index] = line.split(' ');
+    const same = figures.highlight?.kind === kind && figures.highlight?.index === Number(index);
+    figures.setHighlight(same ? null : { kind, index: Number(index) });
+  },
   exportName: fileStem,
 });
 

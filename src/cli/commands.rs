@@ -30,7 +30,16 @@ static TRAIN: Command = Command {
     name: "train",
     summary: "train one run and print what it learned",
     settings: true,
-    flags: &[STEP, JSON],
+    flags: &[
+        STEP,
+        JSON,
+        Flag::text(
+            "trace",
+            "FILE",
+            "write the learning dynamics (each feature's D_i, or for abs how well it is computed, and each \
+             neuron's monosemanticity), about 200 points over the budget: CSV for .csv, JSON lines otherwise",
+        ),
+    ],
     example: "tms train --model abs --n 100 --m 40 --density 0.01 --importance 0.8 --steps 10000",
 };
 
@@ -283,6 +292,20 @@ fn train(args: &[String]) -> Result<(), String> {
     if let Some(path) = args.get("json") {
         write_json(path, &run_json(&trainer))?;
         println!("wrote {path}");
+    }
+    if let Some(path) = args.get("trace") {
+        let trace = trainer.trace();
+        let text = if path.ends_with(".csv") {
+            trace.to_csv()
+        } else {
+            trace.to_json_lines()
+        };
+        std::fs::write(path, text).map_err(|e| format!("--trace: cannot write '{path}': {e}"))?;
+        println!(
+            "wrote {path} ({} points, every {} steps)",
+            trace.points.len(),
+            trace.interval
+        );
     }
     Ok(())
 }

@@ -60,6 +60,38 @@ impl Trace {
         }
     }
 
+    /// The series as CSV: a header `step,feature_0,…,neuron_0,…`, then a row per point.
+    pub fn to_csv(&self) -> String {
+        let Some(first) = self.points.first() else {
+            return "step\n".into();
+        };
+        let mut out = String::from("step");
+        for i in 0..first.features.len() {
+            out.push_str(&format!(",feature_{i}"));
+        }
+        for j in 0..first.neurons.len() {
+            out.push_str(&format!(",neuron_{j}"));
+        }
+        out.push('\n');
+        for p in &self.points {
+            out.push_str(&p.step.to_string());
+            for v in p.features.iter().chain(&p.neurons) {
+                out.push(',');
+                out.push_str(&show(*v));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The series as JSON lines: one `{step, features, neurons}` object per point.
+    pub fn to_json_lines(&self) -> String {
+        self.points
+            .iter()
+            .map(|p| serde_json::to_string(p).expect("plain data serialises") + "\n")
+            .collect()
+    }
+
     /// A longer budget: the interval grows so the series keeps about [`POINTS`] points.
     pub fn extend_budget(&mut self, steps: u64) {
         let wanted = steps.div_ceil(POINTS).max(1);
@@ -68,6 +100,15 @@ impl Trace {
             let interval = self.interval;
             self.points.retain(|p| p.step % interval == 0);
         }
+    }
+}
+
+/// Shortest text that reads back as the same f32 (NaN as empty, as CSV readers expect).
+fn show(v: f32) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
     }
 }
 
@@ -141,6 +182,35 @@ mod tests {
                 got[i]
             );
         }
+    }
+
+    #[test]
+    fn the_series_reads_back_from_csv_and_json_lines() {
+        let mut t = crate::core::training::Trainer::new(Config {
+            model: ModelKind::ReluHidden,
+            n: 4,
+            m: 3,
+            batch: 32,
+            steps: 600,
+            ..Config::default()
+        })
+        .unwrap();
+        t.step(600);
+        let trace = t.trace();
+        let csv = trace.to_csv();
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("step,feature_0,feature_1,feature_2,feature_3,neuron_0,neuron_1,neuron_2"));
+        for (line, p) in lines.zip(&trace.points) {
+            let values: Vec<f32> = line.split(',').skip(1).map(|v| v.parse().unwrap()).collect();
+            assert_eq!(line.split(',').next().unwrap(), p.step.to_string());
+            assert_eq!(values, [p.features.clone(), p.neurons.clone()].concat());
+        }
+        let back: Vec<TracePoint> = trace
+            .to_json_lines()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(back, trace.points);
     }
 
     #[test]

@@ -89,6 +89,20 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
         );
         prev = x1;
     }
+    // The step shown, when the timeline is scrubbed back from the furthest step trained.
+    if model.step < model.frontier {
+        let sx = x(model.step as f64);
+        scene.line((sx, top), (sx, top + plot_h), 1.5, theme.text);
+        scene.text(
+            sx + 3.0,
+            top + 2.0,
+            format!("step {}", model.step),
+            LABEL,
+            HAlign::Left,
+            VAlign::Top,
+            theme.text,
+        );
+    }
     scene
 }
 

@@ -5,6 +5,7 @@
 
 pub mod bars;
 pub mod dimensionality;
+pub mod dynamics;
 pub mod graph;
 pub mod hidden;
 pub mod loss;
@@ -149,16 +150,18 @@ pub enum View {
     Bars,
     Hidden,
     Loss,
+    Dynamics,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Matrix,
         View::Stack,
         View::Graph,
         View::Bars,
         View::Hidden,
         View::Loss,
+        View::Dynamics,
     ];
 
     pub fn id(self) -> &'static str {
@@ -169,6 +172,7 @@ impl View {
             View::Bars => "bars",
             View::Hidden => "hidden",
             View::Loss => "loss",
+            View::Dynamics => "dynamics",
         }
     }
 
@@ -185,6 +189,7 @@ impl View {
             View::Bars => bars::scene(model, width, height, theme),
             View::Hidden => hidden::scene(model, width, height, theme, hidden::Rotation::default()),
             View::Loss => loss::scene(model, width, height, theme),
+            View::Dynamics => dynamics::scene(model, width, height, theme),
         }
     }
 }

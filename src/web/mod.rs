@@ -147,6 +147,11 @@ impl Run {
         ModelView::of(&self.trainer).to_bytes()
     }
 
+    /// The learning dynamics as CSV (what `tms train --trace FILE.csv` writes).
+    pub fn trace_csv(&self) -> String {
+        self.trainer.trace().to_csv()
+    }
+
     /// The furthest step trained: the end of the timeline (`step_count` is the step shown).
     #[wasm_bindgen(getter)]
     pub fn frontier(&self) -> f64 {
@@ -391,6 +396,20 @@ impl Snapshot {
             y += 3.0;
         }
         Ok(-1.0)
+    }
+
+    /// The feature or neuron line under (x, y) in the dynamics view, as "feature 3" / "neuron 2", or
+    /// empty.
+    pub fn series_at(&self, view_id: &str, width: f64, height: f64, x: f64, y: f64) -> Result<String, JsError> {
+        let scene = view(view_id)?.scene(&self.model, width, height, &Theme::LIGHT);
+        Ok(scene
+            .pick(x, y)
+            .into_iter()
+            .find_map(|t| match t {
+                crate::views::Tag::Series { kind, index, .. } => Some(format!("{kind} {index}")),
+                _ => None,
+            })
+            .unwrap_or_default())
     }
 
     /// The view as an SVG document.
