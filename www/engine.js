@@ -192,7 +192,8 @@ export class Engine {
     const run = this.run;
     if (!run) return { step: 0 };
     const loss = run.last_loss;
-    return { step: run.step_count, frontier: run.frontier, loss: Number.isNaN(loss) ? null : loss, fingerprint: run.fingerprint(), generation: this.generation };
+    this.seq = (this.seq ?? 0) + 1;
+    return { step: run.step_count, frontier: run.frontier, loss: Number.isNaN(loss) ? null : loss, fingerprint: run.fingerprint(), generation: this.generation, seq: this.seq };
   }
 
   changed() {
@@ -265,18 +266,13 @@ export class Engine {
     this.credit = 0;
     this.dirty = false;
     const bytes = run.view_bytes();
-    const loss = run.last_loss;
     this.post({
       type: 'frame',
-      step: run.step_count,
-      frontier: run.frontier,
+      ...this.numbers(),
       budget: run.budget,
-      loss: Number.isNaN(loss) ? null : loss,
-      fingerprint: run.fingerprint(),
       diverged: run.diverged,
       message: run.diverged >= 0 ? run.divergence_message() : '',
       settings: run.settings,
-      generation: this.generation,
       mode: this.mode,
       interval: run.snapshot_interval,
       bytes,

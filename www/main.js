@@ -31,6 +31,7 @@ let sweepFragment = '';
 let resumeWhenVisible = false;
 let presetId = '';
 let generation = 0; // which opened run the frames shown belong to
+let numbersSeq = 0; // the engine's sequence number of the numbers shown (newer ones win)
 const listeners = { state: [], progress: [], playing: [], fatal: [], notices: [] };
 const emit = (kind, ...args) => listeners[kind].forEach((f) => f(...args));
 
@@ -421,7 +422,13 @@ function drawFrame() {
   }
   budget = m.budget;
   $('timeline').dataset.interval = String(m.interval);
-  shown = { step: m.step, frontier: m.frontier, loss: m.loss, fingerprint: m.fingerprint, diverged: m.diverged, message: m.message };
+  // Numbers newer than this frame's (a mode change that came after it) are kept.
+  if (m.seq > numbersSeq) {
+    numbersSeq = m.seq;
+    shown = { step: m.step, frontier: m.frontier, loss: m.loss, fingerprint: m.fingerprint, diverged: m.diverged, message: m.message };
+  } else {
+    shown = { ...shown, diverged: m.diverged, message: m.message };
+  }
   showNumbers();
   if (m.diverged >= 0) showDivergence(m);
   emit('progress');
@@ -464,7 +471,10 @@ function onMode(m) {
   const was = mode;
   mode = m.mode;
   job = m.job;
-  if (m.generation === generation) shown = { ...shown, step: m.step, frontier: m.frontier, loss: m.loss, fingerprint: m.fingerprint };
+  if (m.generation === generation && m.seq > numbersSeq) {
+    numbersSeq = m.seq;
+    shown = { ...shown, step: m.step, frontier: m.frontier, loss: m.loss, fingerprint: m.fingerprint };
+  }
   showNumbers();
   document.body.dataset.mode = mode;
   $('play').textContent = mode === 'playing' ? 'Pause' : 'Play';
