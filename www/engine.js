@@ -275,6 +275,7 @@ export class Engine {
       settings: run.settings,
       mode: this.mode,
       interval: run.snapshot_interval,
+      memory: run.snapshot_bytes,
       bytes,
     }, [bytes.buffer]);
   }

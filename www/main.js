@@ -422,6 +422,7 @@ function drawFrame() {
   }
   budget = m.budget;
   $('timeline').dataset.interval = String(m.interval);
+  $('timeline').title = `The step shown. Snapshots every ${m.interval} steps keep the run's timeline (${(m.memory / 2 ** 20).toFixed(1)} MB): any trained step is shown again by replaying at most that many steps.`;
   // Numbers newer than this frame's (a mode change that came after it) are kept.
   if (m.seq > numbersSeq) {
     numbersSeq = m.seq;
