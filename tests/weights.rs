@@ -15,7 +15,7 @@ use ndarray_npy::WriteNpyExt;
 use safetensors::tensor::{Dtype, TensorView};
 use serde_json::Value;
 use tms_explorer::app::weights::{
-    export, import, Choice, Format, MAX_FILE_BYTES, MAX_UNPACKED_BYTES,
+    export, import, import_within, Choice, Format, Limits, MAX_FILE_BYTES, MAX_UNPACKED_BYTES,
 };
 use tms_explorer::core::config::{Config, ModelKind};
 use tms_explorer::core::training::Trainer;
@@ -652,6 +652,29 @@ fn bad_files_are_refused_with_a_message_saying_what_is_wrong() {
         "w.safetensors",
         &none(),
         &["64.0 MiB", "not read"],
+    );
+    // A browser tab reads less, and says where larger files open.
+    let page = Limits::PAGE;
+    let over = vec![0u8; page.file_bytes + 1];
+    let err = import_within(&over, "w.safetensors", &none(), &page).unwrap_err();
+    assert!(
+        err.contains("over 2.0 MiB") && err.contains("tms inspect"),
+        "{err}"
+    );
+    let half_bomb = npz(
+        &[("W.npy", vec![0u8; 3 << 20])],
+        zip::CompressionMethod::Deflated,
+    );
+    assert!(half_bomb.len() < page.file_bytes);
+    let err = import_within(&half_bomb, "w.npz", &none(), &page).unwrap_err();
+    assert!(
+        err.contains("more than 2.0 MiB") && err.contains("before inflating"),
+        "{err}"
+    );
+    let err = import(&half_bomb, "w.npz", &none()).unwrap_err();
+    assert!(
+        err.contains("W.npy is not a .npy array"),
+        "the command line inflates it: {err}"
     );
     let zeros = vec![0u8; MAX_UNPACKED_BYTES as usize + 1024];
     let bomb = npz(&[("W.npy", zeros)], zip::CompressionMethod::Deflated);

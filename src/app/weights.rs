@@ -58,6 +58,32 @@ use crate::core::training::Trainer;
 pub const MAX_FILE_BYTES: usize = 64 << 20;
 /// The most an .npz's arrays may inflate to, all entries together.
 pub const MAX_UNPACKED_BYTES: u64 = 64 << 20;
+/// How much a reader takes: the command line takes [`MAX_FILE_BYTES`]; a browser tab less, so that
+/// reading (and inflating) a file stays within the ~50 ms a task on the page may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub file_bytes: usize,
+    pub unpacked_bytes: u64,
+    /// Where larger files can be opened, for the message.
+    pub elsewhere: &'static str,
+}
+
+impl Limits {
+    pub const COMMAND_LINE: Limits = Limits {
+        file_bytes: MAX_FILE_BYTES,
+        unpacked_bytes: MAX_UNPACKED_BYTES,
+        elsewhere: "",
+    };
+    /// Measured in wasm (Node 20, this 2-core machine): reading costs about 2–7 ms per MiB of
+    /// safetensors or stored .npz and about 22 ms per MiB inflated of a compressed .npz, so 2 MiB is
+    /// under ~50 ms for any of them. 2 MiB holds one abs model of n = m = 350 or many small instances.
+    pub const PAGE: Limits = Limits {
+        file_bytes: 2 << 20,
+        unpacked_bytes: 2 << 20,
+        elsewhere: "; open larger files with 'tms inspect FILE' or 'tms render --weights FILE'",
+    };
+}
+
 /// The most entries an .npz may have (the export has six at most).
 pub const MAX_ENTRIES: usize = 64;
 /// Weights larger than this in absolute value are refused: no trained toy model comes near, and
@@ -356,16 +382,27 @@ fn mib(bytes: u64) -> String {
 /// Reads weights from a file's bytes. `file_name` picks the format by its extension (the content is
 /// sniffed when the extension names none). A bad file is an error in words; nothing is kept.
 pub fn import(bytes: &[u8], file_name: &str, choice: &Choice) -> Result<Import, String> {
+    import_within(bytes, file_name, choice, &Limits::COMMAND_LINE)
+}
+
+/// [`import`] within other limits (a browser tab's: [`Limits::PAGE`]).
+pub fn import_within(
+    bytes: &[u8],
+    file_name: &str,
+    choice: &Choice,
+    limits: &Limits,
+) -> Result<Import, String> {
     let shown = if file_name.is_empty() {
         "the file".to_string()
     } else {
         format!("'{}'", file_name.chars().take(80).collect::<String>())
     };
-    if bytes.len() > MAX_FILE_BYTES {
+    if bytes.len() > limits.file_bytes {
         return Err(format!(
-            "{shown} is {}; weight files over {} are not read",
+            "{shown} is {}; weight files over {} are not read here{}",
             mib(bytes.len() as u64),
-            mib(MAX_FILE_BYTES as u64)
+            mib(limits.file_bytes as u64),
+            limits.elsewhere
         ));
     }
     if bytes.is_empty() {
@@ -390,7 +427,7 @@ pub fn import(bytes: &[u8], file_name: &str, choice: &Choice) -> Result<Import, 
     };
     let read = match format {
         Format::Safetensors => read_safetensors(bytes),
-        Format::Npz => read_npz(bytes),
+        Format::Npz => read_npz(bytes, limits),
         Format::Json => read_json(bytes),
     }
     .map_err(|e| format!("{shown}: {e}"))?;
@@ -620,7 +657,7 @@ fn read_npy_string(bytes: &[u8]) -> Result<String, String> {
         .collect())
 }
 
-fn read_npz(bytes: &[u8]) -> Result<Read_, String> {
+fn read_npz(bytes: &[u8], limits: &Limits) -> Result<Read_, String> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format!("not a readable .npz (zip) archive ({e})"))?;
     if archive.len() > MAX_ENTRIES {
@@ -657,10 +694,11 @@ fn read_npz(bytes: &[u8]) -> Result<Read_, String> {
             ));
         }
         total = total.saturating_add(entry.size());
-        if total > MAX_UNPACKED_BYTES {
+        if total > limits.unpacked_bytes {
             return Err(format!(
-                "the archive's arrays would unpack to more than {} (at {name}); refused before inflating",
-                mib(MAX_UNPACKED_BYTES)
+                "the archive's arrays would unpack to more than {} (at {name}); refused before inflating{}",
+                mib(limits.unpacked_bytes),
+                limits.elsewhere
             ));
         }
         entries.push((k, stem.to_string(), entry.size()));
