@@ -96,6 +96,60 @@ pub fn sweep_fragment(base: &str, axis: &str, values: &str, restarts: &str) -> S
     text
 }
 
+/// The settings form's fields as typed, read as a link (the same reader and caps as every way in): a
+/// field whose text is refused keeps the setting's current value from `current` and is reported under
+/// its key, as are the caps' changes.
+pub fn form_link(current: &str, keys: &[String], values: &[String], view: &str) -> LinkInfo {
+    let (base, _) = Link::read(current);
+    let mut text = Link {
+        step: 0,
+        sweep: None,
+        ..base
+    }
+    .to_fragment();
+    text = text
+        .split('&')
+        .filter(|p| !p.starts_with("step=") && !p.starts_with("view="))
+        .collect::<Vec<_>>()
+        .join("&");
+    for (k, v) in keys.iter().zip(values) {
+        text.push_str(&format!(
+            "&{}={}",
+            crate::app::link::encode(k),
+            crate::app::link::encode(v)
+        ));
+    }
+    text.push_str(&format!("&step=0&view={}", crate::app::link::encode(view)));
+    link_info(&text)
+}
+
+/// What is wrong with a field's text, in words quoting it as typed ("lr: 'abc' is not a number;
+/// allowed 0.000001 to 1000"); empty when the setting takes it exactly as written.
+pub fn setting_problem(key: &str, text: &str) -> String {
+    let mut probe = Config::default();
+    match crate::core::settings::setting(key) {
+        None => format!("unknown setting '{key}'"),
+        Some(s) => s.read(&mut probe, text).err().unwrap_or_default(),
+    }
+}
+
+/// The preset whose settings a link's run has (its id), if any: a shared link that is a preset opens
+/// with the preset's name and hint.
+pub fn preset_matching(fragment: &str) -> Option<String> {
+    let (link, _) = Link::read(fragment);
+    if link.sweep.is_some() {
+        let text = link.to_fragment();
+        return presets()
+            .into_iter()
+            .find(|p| p.sweep && Link::read(&p.fragment).0.to_fragment() == text)
+            .map(|p| p.id);
+    }
+    crate::app::presets::all()
+        .into_iter()
+        .find(|p| p.config == link.config)
+        .map(|p| p.id)
+}
+
 /// One job of a sweep plan: an independent run, trained to the plan's `until`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SweepJob {
@@ -378,6 +432,40 @@ mod tests {
         assert!(!sweep_plan(&sweep_fragment(&f, "density", "1,x", "1"))
             .notices
             .is_empty());
+    }
+
+    #[test]
+    fn the_form_is_read_like_a_link_and_its_problems_quote_what_was_typed() {
+        let current = Config::default().to_text();
+        let keys: Vec<String> = ["n", "m", "batch"].map(String::from).to_vec();
+        let values: Vec<String> = ["1000", "1000", "16384"].map(String::from).to_vec();
+        let info = form_link(&current, &keys, &values, "stack");
+        let keyed: Vec<_> = info.notices.iter().map(|n| n.key).collect();
+        assert!(
+            keyed.contains(&Some("batch")) && keyed.contains(&Some("m")),
+            "{:?}",
+            info.notices
+        );
+        assert_eq!(info.view, "stack");
+        assert_eq!(
+            setting_problem("lr", "abc"),
+            "lr: 'abc' is not a number; allowed 0.000001 to 1000"
+        );
+        assert_eq!(setting_problem("lr", "0.01"), "");
+        assert_eq!(
+            setting_problem("density", "0.5, 0.1x").split(':').next(),
+            Some("density")
+        );
+    }
+
+    #[test]
+    fn a_link_with_a_presets_settings_names_the_preset() {
+        let p = presets().into_iter().find(|p| p.id == "abs-0.1").unwrap();
+        assert_eq!(preset_matching(&p.fragment).as_deref(), Some("abs-0.1"));
+        let edited = p.fragment.replace("&seed=0&", "&seed=5&");
+        assert_eq!(preset_matching(&edited), None);
+        let s = presets().into_iter().find(|p| p.sweep).unwrap();
+        assert_eq!(preset_matching(&s.fragment), Some(s.id));
     }
 
     #[test]

@@ -1,52 +1,18 @@
 //! The caps that keep a browser tab responsive, for every way a run comes in (a link, the page's form,
 //! the host API, a sweep): all of them are read by [`crate::app::link::Link::read`], which applies these.
 //!
-//! Each cap is a cost estimate in nanoseconds of the wasm build on a modest machine, from a model whose
-//! constants were measured (`tms bench --costs` prints the model's estimate beside the measured time for
-//! a range of shapes, natively and in wasm under Node):
-//! - a training step costs about `OPTIMIZER_NS` per parameter (AdamW, the per-batch transposes and
-//!   gradient clearing) plus `ROW_NS` per weight per row of the batch (the forward and backward passes of
-//!   a dense row; sparse rows cost less, so this is an upper bound);
-//! - a redraw costs about `METRICS_NS` per multiply-add of the feature metrics (superposition and
-//!   dimensionality compare every feature with every other: n · m · min(n, m) multiply-adds through the
-//!   m × m or n × n Gram matrix), plus what drawing itself costs, which the views bound by construction.
-//!
-//! A step and a redraw each stay under [`MAX_UNIT_NS`], so any one piece of work the page does between
-//! two chances to answer a click is short; a link's step is reachable in [`MAX_REACH_NS`].
+//! Each cap is an estimate of [`crate::core::cost`]: a step and a redraw each stay under
+//! [`MAX_UNIT_NS`], so any one piece of work the page does between two chances to answer a click is
+//! short, and a link's step is reachable in [`MAX_REACH_NS`].
 
-use crate::core::config::{Config, ModelKind};
-use crate::core::model::Layout;
+use crate::core::config::Config;
+pub use crate::core::cost::{metrics_ns, step_ns};
+use crate::core::cost::{sizes, OPTIMIZER_NS, ROW_NS};
 
-/// Per parameter per step (measured: 7–9 ns natively, 10–12 in wasm, at n = m = 1000).
-pub const OPTIMIZER_NS: f64 = 12.0;
-/// Per weight per batch row of a dense row, forward and backward (measured: abs n = 100, m = 40, dense:
-/// 0.17 ns natively, 0.19 in wasm).
-pub const ROW_NS: f64 = 0.3;
-/// Per multiply-add of the feature metrics.
-pub const METRICS_NS: f64 = 0.6;
 /// The most one step or one redraw may cost: well under the 50 ms a task may take.
 pub const MAX_UNIT_NS: f64 = 25e6;
 /// The most the training to a link's step may cost (it runs in slices, with progress and Cancel).
 pub const MAX_REACH_NS: f64 = 60e9;
-
-/// Weights (W, W₂) and all parameters (with biases) of a configuration.
-fn sizes(c: &Config) -> (f64, f64) {
-    let hidden_bias = c.hidden_bias && c.model == ModelKind::ReluHidden;
-    let layout = Layout::of(c.model, c.n, c.m, hidden_bias);
-    (layout.b.0 as f64, layout.len as f64)
-}
-
-/// The estimated cost of one training step.
-pub fn step_ns(c: &Config) -> f64 {
-    let (weights, params) = sizes(c);
-    OPTIMIZER_NS * params + ROW_NS * weights * c.batch as f64
-}
-
-/// The estimated cost of the feature metrics behind one redraw.
-pub fn metrics_ns(c: &Config) -> f64 {
-    let (n, m) = (c.n as f64, c.m as f64);
-    METRICS_NS * n * m * n.min(m)
-}
 
 /// The latest step a link may open at: what the cost allows, within the budget.
 pub fn reachable_step(c: &Config) -> u64 {
@@ -108,6 +74,7 @@ pub fn cap_config(c: &mut Config) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::config::ModelKind;
 
     #[test]
     fn the_papers_runs_pass_untouched_and_the_largest_are_capped() {

@@ -4,7 +4,7 @@
 use super::settings::{setting, SETTINGS};
 
 /// The four toy models of the paper (NOTES.md, "The four models").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ModelKind {
     /// h = W x; x' = Wᵀ h + b
     Linear,

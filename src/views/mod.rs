@@ -17,12 +17,13 @@ pub mod sweep;
 use crate::core::config::ModelKind;
 use crate::core::metrics::{self, FeatureMetrics, Neuron};
 use crate::core::model::Weights;
+use crate::core::trace::Trace;
 use crate::core::training::Trainer;
 pub use palette::{Rgba, Theme};
 pub use scene::{HAlign, Scene, Shape, Tag, VAlign};
 
 /// Everything the views need to know about one model at one step.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ModelView {
     pub kind: ModelKind,
     pub n: usize,
@@ -45,9 +46,13 @@ pub struct ModelView {
     pub highlight: Option<Highlight>,
     /// How a sweep's panel names this model (default "1−S = density").
     pub label: Option<String>,
+    /// The furthest step trained (the timeline's end; `step` is the one shown).
+    pub frontier: u64,
+    /// The learning dynamics up to the frontier (empty for a sweep's panels).
+    pub trace: Trace,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Highlight {
     Feature(usize),
     Neuron(usize),
@@ -76,7 +81,9 @@ impl ModelView {
         let w = trainer.weights();
         let mut view = ModelView::from_weights(&w, trainer.config().density[0]);
         view.step = trainer.step_count();
+        view.frontier = trainer.frontier();
         view.loss = bucket_losses(trainer.loss_history());
+        view.trace = trainer.trace().clone();
         view
     }
 
@@ -99,7 +106,19 @@ impl ModelView {
             loss: vec![],
             highlight: None,
             label: None,
+            frontier: 0,
+            trace: Trace::default(),
         }
+    }
+
+    /// The view in a compact binary form (postcard), to send from a training worker to the page.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a model view serialises")
+    }
+
+    /// Reads [`ModelView::to_bytes`]; Err when the bytes are not a view.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ModelView, String> {
+        postcard::from_bytes(bytes).map_err(|e| format!("not a model view: {e}"))
     }
 
     /// The output matrix E (m × n): W for tied models, W₂ᵀ for `abs`.

@@ -49,6 +49,12 @@ impl Run {
         self.trainer.seek(step.max(0.0) as u64);
     }
 
+    /// Goes back to the nearest snapshot at or before `step`, without training: the engine then
+    /// replays to `step` in slices.
+    pub fn restore(&mut self, step: f64) {
+        self.trainer.restore(step.max(0.0) as u64);
+    }
+
     /// Draws a fresh seed, starts over from it, and returns it.
     pub fn new_seed(&mut self) -> u32 {
         let seed = fresh_seed();
@@ -133,6 +139,48 @@ impl Run {
         Snapshot {
             model: ModelView::of(&self.trainer),
         }
+    }
+
+    /// The same as [`Run::snapshot`] in a compact binary form, for a training worker to send to the page
+    /// ([`Snapshot::from_bytes`] reads it).
+    pub fn view_bytes(&self) -> Vec<u8> {
+        ModelView::of(&self.trainer).to_bytes()
+    }
+
+    /// The furthest step trained: the end of the timeline (`step_count` is the step shown).
+    #[wasm_bindgen(getter)]
+    pub fn frontier(&self) -> f64 {
+        self.trainer.frontier() as f64
+    }
+
+    /// The step budget.
+    #[wasm_bindgen(getter)]
+    pub fn budget(&self) -> f64 {
+        self.trainer.config().steps as f64
+    }
+
+    /// Raises the step budget (a constant learning rate continues exactly; Err explains otherwise).
+    pub fn extend_budget(&mut self, steps: f64) -> Result<(), JsError> {
+        self.trainer
+            .extend_budget(steps.max(0.0) as u64)
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// Memory the timeline keeps (snapshots), in bytes, and the most a seek replays, in steps.
+    #[wasm_bindgen(getter)]
+    pub fn snapshot_bytes(&self) -> f64 {
+        self.trainer.snapshot_bytes() as f64
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn snapshot_interval(&self) -> f64 {
+        self.trainer.snapshot_interval() as f64
+    }
+
+    /// The estimated cost of one step in nanoseconds (the gate's model), for pacing and time estimates.
+    #[wasm_bindgen(getter)]
+    pub fn step_ns(&self) -> f64 {
+        crate::core::cost::step_ns(self.trainer.config())
     }
 }
 
@@ -253,6 +301,19 @@ pub struct Snapshot {
 
 #[wasm_bindgen]
 impl Snapshot {
+    /// A snapshot sent by a training worker ([`Run::view_bytes`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, JsError> {
+        Ok(Snapshot {
+            model: ModelView::from_bytes(bytes).map_err(|e| JsError::new(&e))?,
+        })
+    }
+
+    /// The step this snapshot shows.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> f64 {
+        self.model.step as f64
+    }
+
     /// Names this model's panel in a sweep's small multiples ("I = 0.9^i").
     pub fn set_label(&mut self, label: &str) {
         self.model.label = Some(label.chars().take(60).collect());
@@ -307,6 +368,29 @@ impl Snapshot {
             .first()
             .map(|t| t.describe())
             .unwrap_or_default())
+    }
+
+    /// The step of the loss curve at x in `view` (the loss view is the timeline's scrubber): the
+    /// curve's point nearest the pointer's column, or −1 when x is outside the curve.
+    pub fn step_at(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        x: f64,
+        _y: f64,
+    ) -> Result<f64, JsError> {
+        let scene = view(view_id)?.scene(&self.model, width, height, &Theme::LIGHT);
+        let mut y = 0.0;
+        while y < height {
+            for tag in scene.pick(x, y) {
+                if let crate::views::Tag::Loss { step, .. } = tag {
+                    return Ok(*step as f64);
+                }
+            }
+            y += 3.0;
+        }
+        Ok(-1.0)
     }
 
     /// The view as an SVG document.
@@ -462,6 +546,24 @@ pub fn parse_link(fragment: &str) -> String {
 #[wasm_bindgen]
 pub fn fragment_of(settings: &str, step: f64, view: &str) -> String {
     api::fragment_of(settings, step.max(0.0) as u64, view)
+}
+
+/// The settings form's fields as typed, read as a link: JSON of [`api::LinkInfo`].
+#[wasm_bindgen]
+pub fn form_link(current: &str, keys: Vec<String>, values: Vec<String>, view: &str) -> String {
+    json(&api::form_link(current, &keys, &values, view))
+}
+
+/// What is wrong with a field's text, quoting it as typed; empty when it is taken as written.
+#[wasm_bindgen]
+pub fn setting_problem(key: &str, text: &str) -> String {
+    api::setting_problem(key, text)
+}
+
+/// The id of the preset a link's run is, or empty.
+#[wasm_bindgen]
+pub fn preset_matching(fragment: &str) -> String {
+    api::preset_matching(fragment).unwrap_or_default()
 }
 
 /// A sweep around a run, from the sweep form's text as typed (read back by the link reader).
