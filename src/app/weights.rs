@@ -646,7 +646,7 @@ fn read_npy_string(bytes: &[u8]) -> Result<String, String> {
     let header = Header::from_reader(&mut reader).map_err(|e| format!("metadata.npy: {e}"))?;
     let is_text =
         matches!(&header.type_descriptor, py_literal::Value::String(s) if s.starts_with("<U"));
-    if !is_text || !header.shape.is_empty() || reader.len() % 4 != 0 {
+    if !is_text || !header.shape.is_empty() || !reader.len().is_multiple_of(4) {
         return Err("metadata.npy is not the explorer's metadata (one unicode string)".into());
     }
     Ok(reader
