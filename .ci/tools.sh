@@ -13,6 +13,15 @@ need_wasm_toolchain() {
   fi
 }
 
+need_lints() {
+  for component in clippy rustfmt; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+      echo "installing rustup component $component…" >&2
+      rustup component add "$component"
+    fi
+  done
+}
+
 need_chromium() {
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     echo "installing Debian's chromium and chromium-driver…" >&2

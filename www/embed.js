@@ -9,8 +9,9 @@
 //             · highlight {feature}|{neuron}|{}
 //   events    ready {fragment, notices} · state {fragment, step, playing, notices} · progress {step, loss}
 //             · resize {height} · export {json} · error {message}
-// A command may carry an `id`, echoed as `re` in the reply it causes; `setState` is answered by a
-// `state` reply with its own notices. Replies go to the sender's origin; other events go to the host's
+// A command may carry an `id`, echoed as `re` in the reply it causes: `export` by an `export`, a bad
+// command by an `error`, every other command by the `state` it led to (`setState`'s with its own
+// notices). Replies go to the sender's origin; other events go to the host's
 // origin once known (before that, to any origin: they carry nothing but the public state of the run).
 
 const VERSION = 1;
@@ -52,7 +53,7 @@ export function startEmbed(options, page) {
 
   // What the embed had to change or could not use (its options, a link's adjustments): shown in the
   // embed, compactly, and sent with the next `state` event.
-  let pendingNotices = [...options.notices];
+  let pendingNotices = [];
   page.on('state', () => {
     updateLink();
     send({ type: 'state', ...describe(), notices: pendingNotices });
@@ -105,12 +106,14 @@ export function startEmbed(options, page) {
     try {
       switch (data.type) {
         case 'play':
-          if (onScreen) page.play();
+          if (onScreen) await page.play();
           else resume = true; // plays once it is on screen
+          reply({ type: 'state', ...describe(), playing: page.playing() || resume, notices: [] });
           break;
         case 'pause':
           resume = false;
           await page.stop();
+          reply({ type: 'state', ...describe(), notices: [] });
           break;
         case 'step':
           await page.stepBy(data.n ?? 1);
@@ -121,7 +124,8 @@ export function startEmbed(options, page) {
           reply({ type: 'state', ...describe(), notices: [] });
           break;
         case 'reset':
-          page.reset();
+          await page.reset();
+          reply({ type: 'state', ...describe(), notices: [] });
           break;
         case 'setState': {
           resume = false;
@@ -147,9 +151,14 @@ export function startEmbed(options, page) {
     }
   });
 
-  showNotices(options.notices);
+  // What the embed's own options and the link it opened could not use: shown, and sent with `ready`
+  // and with the first `state`.
+  const initial = [...options.notices, ...(page.openingNotices ?? [])];
+  showNotices(initial);
   updateLink();
-  send({ type: 'ready', fragment: page.fragment(), notices: options.notices });
+  send({ type: 'ready', fragment: page.fragment(), notices: initial });
+  send({ type: 'state', ...describe(), notices: initial });
+  pendingNotices = [];
 }
 
 // The embed's notices, compactly, in the page's notice strip (dismissible), prefixed so a reader knows

@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
 const touch = window.matchMedia('(hover: none) and (pointer: coarse)');
-const theme = () => (dark.matches ? 'dark' : 'light');
+const theme = () => embed?.theme || (dark.matches ? 'dark' : 'light');
 
 await init();
 
@@ -544,13 +544,28 @@ async function offerCopy(text, copied, what) {
   }
 }
 
+// An <iframe> snippet for this run and these views, for an article, with the few lines of host script
+// that size it to its content (the embed reports its height in `resize` messages). Until the first one,
+// its aspect follows the views asked for, so nothing is clipped while it loads.
 function embedCode() {
   const s = new URLSearchParams(settings);
-  const views = figures.shown.slice(0, 2).join(',');
-  const src = `${baseUrl(/[?#]/)}?embed=1&views=${views}&controls=play,step,reset#${currentFragment()}`;
+  const views = figures.shown.slice(0, 2);
+  const src = `${baseUrl(/[?#]/)}?embed=1&views=${views.join(',')}&controls=play,step,reset#${currentFragment()}`;
   const title = `Toy model of superposition: ${s.get('model')}, n = ${s.get('n')}, m = ${s.get('m')}, 1−S = ${s.get('density')}`;
   const attr = (v) => v.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
-  return `<iframe src="${attr(src)}" title="${attr(title)}" loading="lazy" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox" style="width: 100%; aspect-ratio: 16 / 10; border: 0;"></iframe>`;
+  const tall = Math.round(16 * (0.85 + 0.8 * (views.length - 1)));
+  return `<iframe src="${attr(src)}" title="${attr(title)}" loading="lazy" data-tms-embed
+        sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"
+        style="width: 100%; aspect-ratio: 16 / ${tall}; border: 0;"></iframe>
+<script>
+  // Sizes each explorer embed to its content: it reports its height in 'resize' messages.
+  addEventListener('message', (e) => {
+    if (e.data?.tms !== 1 || e.data.type !== 'resize') return;
+    for (const f of document.querySelectorAll('iframe[data-tms-embed]')) {
+      if (f.contentWindow === e.source) Object.assign(f.style, { aspectRatio: 'auto', height: e.data.height + 'px' });
+    }
+  });
+</script>`;
 }
 
 function fileStem() {
@@ -764,6 +779,7 @@ try {
   embed = { embed: false };
 }
 if (!embed.embed) embed = null;
+if (embed?.theme) document.documentElement.dataset.theme = embed.theme;
 if (touch.matches) document.body.classList.add('touch');
 schema = JSON.parse(tms.settings_schema());
 buildForm();
@@ -788,14 +804,16 @@ try {
 } catch {
   fragment = '';
 }
+let openingNotices = [];
 if (fragment) {
-  openFragment(fragment);
+  openingNotices = openFragment(fragment);
 } else {
   const intro = presetList.find((p) => p.id === 'intro-0.05');
   openFragment(intro.fragment);
 }
 if (embed) {
   startEmbed(embed, {
+    openingNotices,
     fragment: currentFragment,
     step: () => shown.step,
     loss: () => shown.loss,
@@ -804,7 +822,10 @@ if (embed) {
     stop: pause,
     step100: stepBy,
     stepBy: (n) => stepBy(n),
-    reset: () => $('reset').click(),
+    reset: async () => {
+      await pause();
+      await seek(0);
+    },
     seek,
     open: (f) => openFragment(f),
     exportJson,

@@ -323,6 +323,7 @@ pub struct EmbedInfo {
     pub controls: Vec<String>,
     pub views: Vec<&'static str>,
     pub autoplay: bool,
+    pub theme: Option<&'static str>,
     pub notices: Vec<String>,
 }
 
@@ -333,6 +334,7 @@ pub fn embed_info(query: &str) -> EmbedInfo {
             controls: vec![],
             views: vec![],
             autoplay: false,
+            theme: None,
             notices: vec![],
         },
         Some((e, notices)) => EmbedInfo {
@@ -340,6 +342,7 @@ pub fn embed_info(query: &str) -> EmbedInfo {
             controls: e.controls,
             views: e.views.iter().map(|v| v.id()).collect(),
             autoplay: e.autoplay,
+            theme: e.theme,
             notices,
         },
     }
