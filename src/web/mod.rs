@@ -655,3 +655,98 @@ pub fn presets() -> String {
 pub fn bench_cases() -> String {
     json(&api::bench_cases())
 }
+
+// Weights in and out (src/app/weights.rs): the page's export buttons and its file picker / drop.
+
+#[wasm_bindgen]
+impl Run {
+    /// The current weights as a file's bytes: `format` "safetensors" or "npz" (the notebook's names
+    /// and shapes, the run's config, step and fingerprint in the metadata), or "json" (the JSON
+    /// export's UTF-8 text). The same bytes `tms train --save` writes for the same run and step.
+    pub fn export(&self, format: &str) -> Result<Vec<u8>, JsError> {
+        let f = crate::app::weights::Format::from_id(format).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown format '{format}'; allowed safetensors, npz, json"
+            ))
+        })?;
+        Ok(crate::app::weights::export(&self.trainer, f))
+    }
+}
+
+/// Weights read from a file: a new [`Run`] whose step 0 is them, with what was read in one line and
+/// any notices. Take the run with `take_run()` (once).
+#[wasm_bindgen]
+pub struct ImportedWeights {
+    run: Option<Run>,
+    description: String,
+    notices: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl ImportedWeights {
+    /// "W [10, 5, 2], b_final [10, 5]: instance 3 of 10, n = 5, m = 2, relu-output assumed; set the
+    /// model if it is another".
+    #[wasm_bindgen(getter)]
+    pub fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    /// What was converted, assumed or adjusted, as a JSON list of strings.
+    #[wasm_bindgen(getter)]
+    pub fn notices(&self) -> String {
+        json(&self.notices)
+    }
+
+    /// The run (fresh AdamW state; batches from its settings' seed). Errors if already taken.
+    pub fn take_run(&mut self) -> Result<Run, JsError> {
+        self.run
+            .take()
+            .ok_or_else(|| JsError::new("the imported run was already taken"))
+    }
+}
+
+/// Reads weights from a file's bytes (.safetensors, .npz or the JSON export; `file_name` picks the
+/// format by its extension). `instance`: which model of a file with an instance dimension (undefined:
+/// 0). `model`: the model the weights are for ("" lets the file decide; a tied W is taken for
+/// relu-output). `settings`: settings text for everything the weights do not fix (the page's form,
+/// to train on with other settings; "" uses the file's own settings, or the defaults). Files up to
+/// 2 MiB ([`crate::app::weights::Limits::PAGE`]: reading stays under ~50 ms). A bad file is an error
+/// in words and changes nothing: the page keeps its current run.
+#[wasm_bindgen]
+pub fn import_weights(
+    bytes: &[u8],
+    file_name: &str,
+    instance: Option<u32>,
+    model: &str,
+    settings: &str,
+) -> Result<ImportedWeights, JsError> {
+    use crate::app::weights::{fit_for_page, import_within, Choice, Limits};
+    use crate::core::config::ModelKind;
+    let model = match model {
+        "" => None,
+        id => Some(ModelKind::from_id(id).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown model '{id}'; allowed linear, relu-output, relu-hidden, abs"
+            ))
+        })?),
+    };
+    let base = match settings {
+        "" => None,
+        text => Some(Config::from_text(text).map_err(|e| JsError::new(&e))?),
+    };
+    let choice = Choice {
+        instance: instance.map(|k| k as usize),
+        model,
+    };
+    let read =
+        import_within(bytes, file_name, &choice, &Limits::PAGE).map_err(|e| JsError::new(&e))?;
+    let (mut config, mut notices) = read.config(base.as_ref());
+    notices.splice(0..0, read.notices.iter().cloned());
+    notices.extend(fit_for_page(&mut config).map_err(|e| JsError::new(&e))?);
+    let trainer = Trainer::from_params(config, read.params).map_err(|e| JsError::new(&e))?;
+    Ok(ImportedWeights {
+        run: Some(Run { trainer }),
+        description: read.description,
+        notices,
+    })
+}
