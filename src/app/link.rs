@@ -174,8 +174,9 @@ impl Link {
                 "view" => match View::from_id(&value) {
                     Some(v) => link.view = v,
                     None => notices.push(format!(
-                        "view: '{}' is not a view; allowed matrix, stack, graph, bars, hidden, loss; using {}",
+                        "view: '{}' is not a view; allowed {}; using {}",
                         shorten(&value),
+                        View::ids_text(),
                         link.view.id()
                     )),
                 },

@@ -23,7 +23,7 @@ usage:
   tms sweep [SETTINGS] [--densities P,P,..] [--restarts K] [--step N] [--threads T] [--json FILE]
   tms sweep --link FRAGMENT [--json FILE]         (a sweep's share link, to its step)
   tms render [SETTINGS] [--step N] --view VIEW [--svg FILE] [--png FILE] [--width W] [--height H]
-             [--theme light|dark] [--scale S]   (VIEW: matrix, stack, graph, bars, hidden, loss)
+             [--theme light|dark] [--scale S]   (VIEW: {views}; FILE a folder: named for the run)
   tms bench [--runs R] [--native-only]
   tms serve [--port PORT] [--dir DIR]   (port 0: any free port)
   tms help
@@ -31,7 +31,7 @@ usage:
 SETTINGS (each --key VALUE or --key=VALUE):";
 
 fn usage() -> String {
-    let mut s = USAGE.to_string();
+    let mut s = USAGE.replace("{views}", &tms_explorer::views::View::ids_text());
     let d = Config::default();
     for setting in SETTINGS {
         s.push_str(&format!(
@@ -294,10 +294,11 @@ fn render(args: &[String]) -> Result<(), String> {
     )?;
     let view_id = args
         .get("view")
-        .ok_or("--view is needed: matrix, stack, graph, bars, hidden or loss")?;
+        .ok_or_else(|| format!("--view is needed: {}", View::ids_text()))?;
     let view = View::from_id(view_id).ok_or_else(|| {
         format!(
-            "--view: '{view_id}' is not a view; allowed matrix, stack, graph, bars, hidden, loss"
+            "--view: '{view_id}' is not a view; allowed {}",
+            View::ids_text()
         )
     })?;
     let theme_id = args.get("theme").unwrap_or("light");
@@ -310,16 +311,42 @@ fn render(args: &[String]) -> Result<(), String> {
         return Err("give --svg FILE or --png FILE (or both)".into());
     }
     let trainer = train_to(&args)?;
-    let scene = view.scene(&ModelView::of(&trainer), width, height, &theme);
+    let model = ModelView::of(&trainer);
+    let scene = view.scene(&model, width, height, &theme);
+    // A folder given for a file: the file is named for what it shows.
+    let target = |path: &str, ext: &str| {
+        let p = std::path::Path::new(path);
+        if path.ends_with('/') || p.is_dir() {
+            p.join(model.file_name(view.id(), theme_id, ext))
+        } else {
+            p.to_path_buf()
+        }
+    };
     if let Some(path) = args.get("svg") {
-        std::fs::write(path, to_svg(&scene, theme.background))
-            .map_err(|e| format!("--svg: cannot write '{path}': {e}"))?;
-        println!("wrote {path}");
+        let path = target(path, "svg");
+        let meta = tms_explorer::views::scene::Metadata {
+            title: format!("tms-explorer: {} at step {}", view.spec().name, model.step),
+            settings: model.settings.clone(),
+            step: model.step,
+            fingerprint: trainer.fingerprint(),
+            view: view.id().into(),
+            theme: theme_id.into(),
+            link: Link {
+                sweep: None,
+                config: trainer.config().clone(),
+                step: model.step,
+                view,
+            }
+            .to_fragment(),
+        };
+        std::fs::write(&path, to_svg(&scene, theme.background, Some(&meta)))
+            .map_err(|e| format!("--svg: cannot write '{}': {e}", path.display()))?;
+        println!("wrote {}", path.display());
     }
     if let Some(path) = args.get("png") {
-        write_png(&scene, std::path::Path::new(path), scale, theme.background)
-            .map_err(|e| format!("--png: {e}"))?;
-        println!("wrote {path}");
+        let path = target(path, "png");
+        write_png(&scene, &path, scale, theme.background).map_err(|e| format!("--png: {e}"))?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }
