@@ -191,7 +191,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
     }
     let headers = [
         "features x",
-        if model.w2_t.is_some() {
+        if model.kind.hidden_relu() {
             "neurons h"
         } else {
             "hidden h"

@@ -109,7 +109,7 @@ fn panels(model: &ModelView) -> [Panel; 3] {
                 }
             }
             [
-                transposed("Wᵀ", w, "hidden"),
+                transposed("Wᵀ", w, model.unit()),
                 Panel {
                     name: "WᵀW",
                     row_name: "feature",
@@ -214,6 +214,11 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
         1
     };
 
+    // The panels are centred in what width is left over (square cells rarely fill it).
+    let used: f64 = panels.iter().map(|p| p.cols as f64 * cell).sum::<f64>() + gaps[0] + gaps[1];
+    let shift = ((width - PAD - left - used) / 2.0).max(0.0);
+    let left = left + shift;
+
     // Feature labels down the left side, and the axis title.
     let grid_h = n as f64 * cell;
     let row_step = super::label_step(cell, label_h);
@@ -229,7 +234,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
         );
     }
     scene.vertical_text(
-        PAD + label_h / 2.0,
+        shift + PAD + label_h / 2.0,
         top + grid_h / 2.0,
         panels[0].row_name,
         size,
@@ -289,7 +294,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 super::mark(&mut scene, x, y0, x + pw, y0 + cell, theme);
             }
             Some(Highlight::Neuron(j))
-                if matches!(panel.col_name, "neuron" | "hidden") && j < panel.cols =>
+                if matches!(panel.col_name, "neuron" | "hidden dimension") && j < panel.cols =>
             {
                 let x0 = x + j as f64 * cell;
                 super::mark(&mut scene, x0, top, x0 + cell, top + ph, theme);
@@ -326,10 +331,12 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 theme,
                 |c| c,
             );
+            // "hidden dimension" under a narrow panel is "hidden".
+            let short = panel.col_name.split(' ').next().unwrap_or(panel.col_name);
             scene.try_text(
                 x + pw / 2.0,
                 top + ph + 2.0 + label_h,
-                panel.col_name,
+                text::fit(&[panel.col_name, short], size, pw + gaps[k]),
                 size,
                 HAlign::Center,
                 VAlign::Top,

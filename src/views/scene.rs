@@ -142,14 +142,16 @@ pub enum Tag {
     },
     /// A whole heatmap; picking it answers with the `Cell` under the point.
     Cells(Arc<Cells>),
-    /// One feature's weight in a neuron's stack.
+    /// One feature's weight in a neuron's stack (`unit`: "neuron" or "hidden dimension").
     Weight {
+        unit: &'static str,
         neuron: usize,
         feature: usize,
         weight: f32,
     },
     /// The small weights of a neuron, stacked together in grey.
     Rest {
+        unit: &'static str,
         neuron: usize,
         count: usize,
         total: f32,
@@ -216,16 +218,18 @@ impl Tag {
             }
             Tag::Cells(c) => format!("{}: {} × {} cells", c.panel, c.rows, c.cols),
             Tag::Weight {
+                unit,
                 neuron,
                 feature,
                 weight,
-            } => format!("neuron {neuron}, feature {feature}: weight {weight:.4}"),
+            } => format!("{unit} {neuron}, feature {feature}: weight {weight:.4}"),
             Tag::Rest {
+                unit,
                 neuron,
                 count,
                 total,
             } => format!(
-                "neuron {neuron}: {count} small weight{} (under 10% of its largest, or too small to \
+                "{unit} {neuron}: {count} small weight{} (under 10% of its largest, or too small to \
                  draw), Σ|w| = {total:.4}",
                 if *count == 1 { "" } else { "s" }
             ),
@@ -383,8 +387,10 @@ pub enum TextMode {
 
 /// DejaVu Sans's line height in ems ((ascent + descent) / units per em), what ab_glyph scales by.
 const LINE_EMS: f64 = (1901.0 + 483.0) / 2048.0;
-/// The baseline below the em box's top, as the canvas's textBaseline "top" puts it for DejaVu Sans.
-const BASELINE_EMS: f64 = 1901.0 / (1901.0 + 483.0);
+/// The baseline below the point of a text drawn with textBaseline "top", in ems, as Chromium puts it
+/// for DejaVu Sans (measured with measureText: 'H' tops out 0.01 em below the point, and its cap height
+/// is 0.729 em); "middle" and "bottom" are half an em and an em above that.
+const BASELINE_EMS: f64 = 0.74;
 
 impl Scene {
     pub fn new(width: f64, height: f64) -> Scene {

@@ -214,6 +214,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
     };
 
     let order = neuron_order(&model.neurons, &model.importance);
+    let unit = model.unit();
     // Pieces never overlap: they are drawn after all column backgrounds, sorted by colour (a canvas is
     // much faster when the colour rarely changes).
     let mut pieces: Vec<(Rgba, [f64; 4], Tag)> = vec![];
@@ -252,6 +253,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 colour,
                 [x0, above - h, x1, above],
                 Tag::Weight {
+                    unit,
                     neuron: j,
                     feature: i,
                     weight: w,
@@ -265,6 +267,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 theme.unused,
                 [x0, above - h, x1, above],
                 Tag::Rest {
+                    unit,
                     neuron: j,
                     count: c.rest_up.0,
                     total: c.rest_up.1,
@@ -278,6 +281,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 colour,
                 [x0, below, x1, below + h],
                 Tag::Weight {
+                    unit,
                     neuron: j,
                     feature: i,
                     weight: w,
@@ -291,6 +295,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 theme.unused,
                 [x0, below, x1, below + h],
                 Tag::Rest {
+                    unit,
                     neuron: j,
                     count: c.rest_down.0,
                     total: c.rest_down.1,
@@ -336,7 +341,6 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
         theme,
         |slot| order[slot],
     );
-    let unit = model.unit();
     let by = format!("{unit}, ordered by the importance of its largest feature");
     let by_short = format!("{unit} (by importance)");
     let axis_title = text::fit(&[&by, &by_short, unit], size, plot_w);
@@ -368,6 +372,7 @@ mod tests {
                     neuron,
                     feature,
                     weight,
+                    ..
                 }) => Some((neuron, feature, weight)),
                 _ => None,
             })
