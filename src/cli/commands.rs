@@ -325,7 +325,7 @@ fn render(args: &[String]) -> Result<(), String> {
     if let Some(path) = args.get("svg") {
         let path = target(path, "svg");
         let meta = tms_explorer::views::scene::Metadata {
-            title: format!("tms-explorer: {} at step {}", view.spec().name, model.step),
+            title: model.export_title(view),
             settings: model.settings.clone(),
             step: model.step,
             fingerprint: trainer.fingerprint(),

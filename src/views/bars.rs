@@ -77,7 +77,9 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
     for i in 0..n {
         let cx = left + (i as f64 + 0.5) * slot;
         let norm = f.norms[i];
-        let colour = if !(norm >= GREY_BELOW) {
+        // NaN norms are grey too.
+        let represented = norm >= GREY_BELOW;
+        let colour = if !represented {
             theme.unused
         } else {
             theme.sequential(f.superposition[i] as f64)

@@ -75,45 +75,62 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
     };
     let scales = [largest(&model.w), largest(out_w)];
     let hide = hide_below(model);
-    let strength = |layer: usize, w: f32| w.abs() / scales[layer];
+    let inverse = [1.0 / scales[0], 1.0 / scales[1]];
+    let strength = |layer: usize, w: f32| w.abs() * inverse[layer];
 
-    // The edges worth drawing, strongest last; at most MAX_EDGES of them.
-    let mut strengths: Vec<f32> = vec![];
+    // The edges worth drawing, strongest last; at most MAX_EDGES of them. A histogram of strengths
+    // finds the cut in two passes over the weights, without sorting or copying a million of them.
+    const BINS: usize = 1024;
+    let bin = |t: f32| (((t - hide) / (1.0 - hide)).clamp(0.0, 1.0) * (BINS - 1) as f32) as usize;
+    let mut hist = vec![0usize; BINS];
     for (layer, w) in [&model.w[..], out_w].into_iter().enumerate() {
-        strengths.extend(
-            w.iter()
-                .map(|&v| strength(layer, v))
-                .filter(|&t| t >= hide && t.is_finite()),
-        );
+        for &v in w {
+            let t = strength(layer, v);
+            if t >= hide && t.is_finite() {
+                hist[bin(t)] += 1;
+            }
+        }
     }
-    let candidates = strengths.len();
-    let threshold = if candidates > MAX_EDGES {
-        let k = candidates - MAX_EDGES;
-        *strengths.select_nth_unstable_by(k, f32::total_cmp).1
+    let candidates: usize = hist.iter().sum();
+    // Every edge in a bin above `cut` is drawn; of the bin `cut` itself, the strongest that fit.
+    let (mut cut, mut above) = (0usize, 0usize);
+    if candidates > MAX_EDGES {
+        cut = BINS - 1;
+        while above + hist[cut] < MAX_EDGES {
+            above += hist[cut];
+            cut -= 1;
+        }
+    }
+    // The weakest strength that can be drawn: the lower edge of bin `cut` (or the hiding threshold).
+    let floor = if candidates > MAX_EDGES {
+        (hide + (1.0 - hide) * cut as f32 / (BINS - 1) as f32).max(hide) * 0.999
     } else {
         hide
     };
-    // Edges as strong as the threshold fill what room the stronger ones leave.
-    let mut ties = MAX_EDGES - strengths.iter().filter(|&&t| t > threshold).count();
-    drop(strengths);
     let mut edges: Vec<(f32, u8, usize, usize, f32)> = vec![];
+    let mut border: Vec<(f32, u8, usize, usize, f32)> = vec![];
     for j in 0..m {
         for i in 0..n {
             for (layer, w) in [(0usize, model.w[j * n + i]), (1usize, out_w[j * n + i])] {
                 let t = strength(layer, w);
-                if !(t >= threshold && t.is_finite()) {
+                if !(t >= floor && t >= hide && t.is_finite()) {
                     continue;
                 }
-                if t == threshold {
-                    if ties == 0 {
-                        continue;
-                    }
-                    ties -= 1;
+                let edge = (t, layer as u8 + 1, j, i, w);
+                match bin(t).cmp(&cut) {
+                    std::cmp::Ordering::Greater => edges.push(edge),
+                    std::cmp::Ordering::Equal => border.push(edge),
+                    std::cmp::Ordering::Less => {}
                 }
-                edges.push((t, layer as u8 + 1, j, i, w));
             }
         }
     }
+    let room = MAX_EDGES - edges.len();
+    if border.len() > room {
+        border.select_nth_unstable_by(room, |a, b| b.0.total_cmp(&a.0));
+        border.truncate(room);
+    }
+    edges.extend(border);
     edges.sort_by(|a, b| a.0.total_cmp(&b.0));
     let capped = (candidates > MAX_EDGES).then_some((edges.len(), candidates));
     let keys = legend(model, theme, capped);

@@ -40,26 +40,94 @@ impl Scales {
     }
 }
 
-/// One heatmap: `rows` × `cols` values.
-struct Panel {
+/// One heatmap: `rows` × `cols` values, read in place: entry (r, c) is `values[r·row_step + c·col_step]`
+/// (Wᵀ is W read column by column, with no transposed copy of a million weights).
+struct Panel<'a> {
     name: &'static str,
     row_name: &'static str,
     col_name: &'static str,
     rows: usize,
     cols: usize,
-    values: Vec<f32>,
+    values: std::borrow::Cow<'a, [f32]>,
+    row_step: usize,
+    col_step: usize,
 }
 
-impl Panel {
-    fn at(&self, r: usize, c: usize) -> f32 {
-        self.values[r * self.cols + c]
+impl Panel<'_> {
+    fn largest(&self) -> f32 {
+        let mut top = 0.0f32;
+        for v in self.values.iter() {
+            let a = v.abs();
+            if a > top && a.is_finite() {
+                top = a;
+            }
+        }
+        top
     }
 
-    fn largest(&self) -> f32 {
-        self.values
-            .iter()
-            .filter(|v| v.is_finite())
-            .fold(0.0f32, |a, v| a.max(v.abs()))
+    /// Per displayed cell of `group` × `group` entries: (value, row, column) of its largest |value|.
+    /// The entries are visited in memory order, so a million of them cost a few milliseconds.
+    fn blocks(&self, group: usize) -> (usize, usize, Vec<(f32, u32, u32)>) {
+        let (dr, dc) = (self.rows.div_ceil(group), self.cols.div_ceil(group));
+        let mut best: Vec<(f32, u32, u32)> = (0..dr * dc)
+            .map(|k| (0.0, ((k / dc) * group) as u32, ((k % dc) * group) as u32))
+            .collect();
+        let values: &[f32] = &self.values;
+        // The largest |value| of a run of entries along the contiguous direction: (value, offset).
+        // NaN ranks above every number, so a diverged entry is what its block shows. Selects, not
+        // branches: which entry of a run wins is a coin toss the branch predictor loses.
+        let key = |v: f32| if v.is_nan() { f32::INFINITY } else { v.abs() };
+        let run_max = |from: usize, len: usize, step: usize| {
+            let (mut best_key, mut top) = (-1.0f32, (0.0f32, 0usize));
+            for k in 0..len {
+                let v = values[from + k * step];
+                let better = key(v) > best_key;
+                best_key = if better { key(v) } else { best_key };
+                top = if better { (v, k) } else { top };
+            }
+            top
+        };
+        let mut offer = |slot: usize, (v, r, c): (f32, usize, usize)| {
+            let b = &mut best[slot];
+            if v.abs() > b.0.abs() || (v.is_nan() && !b.0.is_nan()) {
+                *b = (v, r as u32, c as u32);
+            }
+        };
+        if self.col_step == 1 || self.cols == 1 {
+            for r in 0..self.rows {
+                for bc in 0..dc {
+                    let c0 = bc * group;
+                    let len = group.min(self.cols - c0);
+                    let (v, k) =
+                        run_max(r * self.row_step + c0 * self.col_step, len, self.col_step);
+                    offer((r / group) * dc + bc, (v, r, c0 + k));
+                }
+            }
+        } else {
+            // Down the columns of one block column at a time, into a column of bests that stays in
+            // cache; then into the row-major result.
+            let mut column = vec![(0.0f32, 0u32, 0u32); dr];
+            for bc in 0..dc {
+                for (br, b) in column.iter_mut().enumerate() {
+                    *b = (0.0, (br * group) as u32, (bc * group) as u32);
+                }
+                for c in bc * group..((bc + 1) * group).min(self.cols) {
+                    for (br, b) in column.iter_mut().enumerate() {
+                        let r0 = br * group;
+                        let len = group.min(self.rows - r0);
+                        let (v, k) =
+                            run_max(r0 * self.row_step + c * self.col_step, len, self.row_step);
+                        if v.abs() > b.0.abs() || (v.is_nan() && !b.0.is_nan()) {
+                            *b = (v, (r0 + k) as u32, c as u32);
+                        }
+                    }
+                }
+                for (br, b) in column.iter().enumerate() {
+                    offer(br * dc + bc, (b.0, b.1 as usize, b.2 as usize));
+                }
+            }
+        }
+        (dr, dc, best)
     }
 }
 
@@ -69,17 +137,28 @@ pub fn gram_features(n: usize, m: usize) -> usize {
     n.min(k.max(1))
 }
 
-fn panels(model: &ModelView) -> [Panel; 3] {
+fn panels(model: &ModelView) -> [Panel<'_>; 3] {
     let (n, m) = (model.n, model.m);
     let w = &model.w;
-    let transposed = |name, data: &[f32], col_name| Panel {
-        name,
-        row_name: if name == "W₂" { "output" } else { "feature" },
-        col_name,
-        rows: n,
-        cols: m,
-        values: (0..n * m).map(|k| data[(k % m) * n + k / m]).collect(),
-    };
+    // Stored m × n (row j = neuron j); shown n × m (row i = feature i).
+    fn transposed<'a>(
+        name: &'static str,
+        data: &'a [f32],
+        (n, m): (usize, usize),
+        row_name: &'static str,
+        col_name: &'static str,
+    ) -> Panel<'a> {
+        Panel {
+            name,
+            row_name,
+            col_name,
+            rows: n,
+            cols: m,
+            values: std::borrow::Cow::Borrowed(data),
+            row_step: 1,
+            col_step: n,
+        }
+    }
     let bias = Panel {
         name: "b",
         row_name: if model.w2_t.is_some() {
@@ -90,33 +169,43 @@ fn panels(model: &ModelView) -> [Panel; 3] {
         col_name: "bias",
         rows: n,
         cols: 1,
-        values: model.b.clone(),
+        values: std::borrow::Cow::Borrowed(&model.b),
+        row_step: 1,
+        col_step: 0,
     };
     match &model.w2_t {
         Some(w2_t) => [
-            transposed("W₁ᵀ", w, "neuron"),
-            transposed("W₂", w2_t, "neuron"),
+            transposed("W₁ᵀ", w, (n, m), "feature", "neuron"),
+            transposed("W₂", w2_t, (n, m), "output", "neuron"),
             bias,
         ],
         None => {
             let k = gram_features(n, m);
+            // The first k columns of W as contiguous rows, then their dot products.
+            let cols: Vec<f32> = (0..k)
+                .flat_map(|a| (0..m).map(move |j| (a, j)))
+                .map(|(a, j)| w[j * n + a])
+                .collect();
+            let col = |a: usize| &cols[a * m..a * m + m];
             let mut gram = vec![0.0f32; k * k];
             for a in 0..k {
                 for c in a..k {
-                    let v: f32 = (0..m).map(|j| w[j * n + a] * w[j * n + c]).sum();
+                    let v: f32 = col(a).iter().zip(col(c)).map(|(x, y)| x * y).sum();
                     gram[a * k + c] = v;
                     gram[c * k + a] = v;
                 }
             }
             [
-                transposed("Wᵀ", w, model.unit()),
+                transposed("Wᵀ", w, (n, m), "feature", model.unit()),
                 Panel {
                     name: "WᵀW",
                     row_name: "feature",
                     col_name: "feature",
                     rows: k,
                     cols: k,
-                    values: gram,
+                    values: std::borrow::Cow::Owned(gram),
+                    row_step: k,
+                    col_step: 1,
                 },
                 bias,
             ]
@@ -241,29 +330,15 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
         theme.muted,
     );
 
+    let shades = super::palette::WeightShades::new(theme);
     let mut x = left;
     for (k, panel) in panels.iter().enumerate() {
         let scale = scale_or_one([scales.first, scales.second, scales.b][k]);
         let (pw, ph) = (panel.cols as f64 * cell, panel.rows as f64 * cell);
-        let (dr, dc) = (panel.rows.div_ceil(group), panel.cols.div_ceil(group));
-        let mut entries = Vec::with_capacity(dr * dc);
-        for br in 0..dr {
-            for bc in 0..dc {
-                let mut best = (0.0f32, (br * group) as u32, (bc * group) as u32);
-                for r in br * group..((br + 1) * group).min(panel.rows) {
-                    for c in bc * group..((bc + 1) * group).min(panel.cols) {
-                        let v = panel.at(r, c);
-                        if v.abs() > best.0.abs() || (v.is_nan() && !best.0.is_nan()) {
-                            best = (v, r as u32, c as u32);
-                        }
-                    }
-                }
-                entries.push(best);
-            }
-        }
+        let (dr, dc, entries) = panel.blocks(group);
         let colours = entries
             .iter()
-            .map(|&(v, _, _)| theme.weight(v, scale))
+            .map(|&(v, _, _)| shades.of(v, scale))
             .collect();
         // The grid's box covers whole blocks, so that a block is as large as its share of the panel.
         let (gw, gh) = ((dc * group) as f64 * cell, (dr * group) as f64 * cell);

@@ -145,6 +145,18 @@ impl ModelView {
         }
     }
 
+    /// A one-line title for an exported figure: "tms-explorer: stack plot of abs n=3 m=6 at step 3000".
+    pub fn export_title(&self, view: View) -> String {
+        format!(
+            "tms-explorer: {} of {} n={} m={} at step {}",
+            view.spec().name,
+            self.kind.id(),
+            self.n,
+            self.m,
+            self.step
+        )
+    }
+
     /// A file name that says what an exported figure is: `tms-abs-n100-m40-p0.03-step3000-stack-light.svg`.
     pub fn file_name(&self, view: &str, theme: &str, ext: &str) -> String {
         let clean = |s: &str| -> String {
@@ -451,7 +463,9 @@ impl View {
             let mut scene = Scene::new(width, height);
             let ty = TypeScale::of(width, height);
             if !opts.panel {
-                title(&mut scene, &[self.spec().name], ty, theme);
+                let name = self.spec().name;
+                let capital = name[..1].to_uppercase() + &name[1..];
+                title(&mut scene, &[&capital], ty, theme);
             }
             note(&mut scene, &reason, ty, theme);
             return scene;
@@ -510,7 +524,8 @@ impl TypeScale {
     /// embeds).
     pub fn of(width: f64, height: f64) -> TypeScale {
         let k = (width / 320.0).min(height / 240.0);
-        if !(k < 1.0) {
+        // NaN sizes (a canvas not laid out yet) take the normal type.
+        if k >= 1.0 || k.is_nan() {
             if width >= 720.0 && height >= 450.0 {
                 TypeScale {
                     label: LABEL + 1.0,

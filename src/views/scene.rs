@@ -429,7 +429,8 @@ impl Scene {
     pub fn dashed(&mut self, from: (f64, f64), to: (f64, f64), width: f64, dash: f64, color: Rgba) {
         let (dx, dy) = (to.0 - from.0, to.1 - from.1);
         let len = (dx * dx + dy * dy).sqrt();
-        if !(len > 0.0) || !(dash > 0.0) {
+        let drawable = len > 0.0 && dash > 0.0 && len.is_finite();
+        if !drawable {
             return;
         }
         let count = (len / (2.0 * dash)).ceil().min(500.0) as usize;

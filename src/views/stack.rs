@@ -1,8 +1,9 @@
 //! W as a stack plot: one column per neuron, each weight a rectangle of height |w| coloured by its
 //! feature. Signed (negative below the axis) for small n; absolute (all upward) for large n, as the
 //! paper draws n = 100. Features get their own colours for n ≤ 12 and are coloured by superposition
-//! beyond; a neuron's weights under a tenth of its largest (and any past the 24 largest, or too thin to
-//! see) are stacked last as one grey segment, so the plot's cost is bounded by m. Neurons with a ReLU
+//! beyond; a neuron's weights under a tenth of its largest (and any past its 24 largest, fewer when
+//! there are hundreds of neurons, or too thin to see) are stacked last as one grey segment, so the
+//! plot's cost stays bounded. Neurons with a ReLU
 //! are shaded by how polysemantic they are and ordered by the importance of their largest feature;
 //! `abs` neurons are rescaled so their largest |W₁| weight is 1 (footnote 15). Models without a ReLU on
 //! h have hidden dimensions, not neurons: no shading (their basis is not privileged).
@@ -110,7 +111,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
         up = up.max(pos);
         down = down.max(neg);
     }
-    if !(up + down > 0.0) || !(up + down).is_finite() {
+    let extent = up + down;
+    if extent.is_nan() || extent <= 0.0 || extent.is_infinite() {
         up = 1.0;
         down = 0.0;
     }
@@ -162,6 +164,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
             theme.sequential(model.features.superposition[i] as f64)
         }
     };
+    // Thin columns get fewer segments: the figure's cost stays near 12,000 rectangles at any m.
+    let segments = (12_000 / m.max(1)).clamp(4, MAX_SEGMENTS);
     let column = |j: usize| -> Column {
         let row = &rows[j * n..j * n + n];
         let largest = row
@@ -176,11 +180,15 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 w.is_finite()
                     && w.abs() >= CARRIED * largest
                     && w.abs() as f64 * px >= THINNEST
-                    && colour_of(i) != theme.unused
+                    && (identity || model.features.norms[i] >= 0.1)
             })
             .collect();
-        big.sort_by(|&a, &b| row[b].abs().total_cmp(&row[a].abs()).then(a.cmp(&b)));
-        big.truncate(MAX_SEGMENTS);
+        if big.len() > segments {
+            big.select_nth_unstable_by(segments, |&a, &b| {
+                row[b].abs().total_cmp(&row[a].abs()).then(a.cmp(&b))
+            });
+            big.truncate(segments);
+        }
         big.sort_unstable();
         let mut c = Column {
             up: vec![],
@@ -542,17 +550,32 @@ mod tests {
             ..Config::default()
         };
         let model = Model::new(&config);
-        let params = vec![0.01f32; model.layout().len];
+        // Weights between 0.01 and 0.02, all above a tenth of each neuron's largest.
+        let params: Vec<f32> = (0..model.layout().len)
+            .map(|k| 0.01 * (1.0 + ((k * 7919) % 1009) as f32 / 1009.0))
+            .collect();
         let view = ModelView::from_weights(&Weights::new(&model, &params), 0.1);
         let scene = scene(&view, 1280.0, 800.0, &Theme::LIGHT, &Opts::default());
-        let weights = pieces(&scene).len();
+        let drawn = pieces(&scene);
         let rests = scene
             .items
             .iter()
             .filter(|it| matches!(it.tag, Some(Tag::Rest { .. })))
             .count();
-        assert!(weights <= 1000 * MAX_SEGMENTS, "{weights}");
+        assert!(drawn.len() <= 12_000, "{} coloured segments", drawn.len());
         assert!(rests <= 1000);
-        assert!(scene.items.len() < 1000 * (MAX_SEGMENTS + 4));
+        assert!(scene.items.len() < 16_000, "{} shapes", scene.items.len());
+        // Each neuron's coloured segments are its largest weights; the rest are grey.
+        for j in [0, 517, 999] {
+            let row = &params[j * 1000..j * 1000 + 1000];
+            let shown: Vec<f32> = drawn.iter().filter(|p| p.0 == j).map(|p| p.2).collect();
+            assert_eq!(shown.len(), 12, "neuron {j}");
+            let weakest = shown.iter().fold(f32::INFINITY, |a, w| a.min(w.abs()));
+            let stronger = row.iter().filter(|w| w.abs() > weakest).count();
+            assert!(
+                stronger < 12,
+                "neuron {j}: {stronger} weights stronger than its weakest shown"
+            );
+        }
     }
 }

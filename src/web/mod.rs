@@ -369,14 +369,7 @@ impl Snapshot {
             })
             .unwrap_or_default();
         Metadata {
-            title: format!(
-                "tms-explorer: {} of {} n={} m={} at step {}",
-                v.spec().name,
-                m.kind.id(),
-                m.n,
-                m.m,
-                m.step
-            ),
+            title: m.export_title(v),
             settings: m.settings.clone(),
             step: m.step,
             fingerprint: m.fingerprint(),
