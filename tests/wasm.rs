@@ -66,10 +66,11 @@ fn bad_settings_are_refused_with_a_message() {
 }
 
 #[wasm_bindgen_test]
-fn version_2_links_open_on_their_recorded_fingerprints_in_the_browser() {
-    // The same golden list as tests/golden.rs, through the link parser and `Run` the page uses.
+fn links_open_on_their_recorded_fingerprints_in_the_browser() {
+    // The same golden lists as tests/golden.rs, through the link parser and `Run` the page uses.
     for line in include_str!("golden/v2.txt")
         .lines()
+        .chain(include_str!("golden/v3.txt").lines())
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let (fragment, want) = line.split_once(' ').unwrap();

@@ -55,6 +55,26 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Where the parameters of a model of this kind and shape live: `[W or W₁ | W₂ᵀ | b | b_h]`.
+    pub fn of(kind: ModelKind, n: usize, m: usize, hidden_bias: bool) -> Layout {
+        let nm = n * m;
+        let w = (0, nm);
+        let w2 = if kind.tied() { (nm, nm) } else { (nm, 2 * nm) };
+        let b = (w2.1, w2.1 + n);
+        let b_h = if hidden_bias {
+            (b.1, b.1 + m)
+        } else {
+            (b.1, b.1)
+        };
+        Layout {
+            w,
+            w2,
+            b,
+            b_h,
+            len: b_h.1,
+        }
+    }
+
     /// The output matrix E (m × n, row j = neuron j's output weights): W itself for tied models, W₂ᵀ
     /// for `abs`.
     pub fn out(&self) -> (usize, usize) {
@@ -129,26 +149,7 @@ impl Model {
     }
 
     pub fn layout(&self) -> Layout {
-        let nm = self.n * self.m;
-        let w = (0, nm);
-        let w2 = if self.kind.tied() {
-            (nm, nm)
-        } else {
-            (nm, 2 * nm)
-        };
-        let b = (w2.1, w2.1 + self.n);
-        let b_h = if self.hidden_bias {
-            (b.1, b.1 + self.m)
-        } else {
-            (b.1, b.1)
-        };
-        Layout {
-            w,
-            w2,
-            b,
-            b_h,
-            len: b_h.1,
-        }
+        Layout::of(self.kind, self.n, self.m, self.hidden_bias)
     }
 
     /// The standard deviations of W (or W₁) and of W₂ (docs/science.md, "Initialisation").

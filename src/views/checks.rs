@@ -253,7 +253,11 @@ fn exported_svgs_carry_no_tex_and_say_where_they_came_from() {
 
 #[test]
 fn the_views_table_derives_every_list() {
-    assert_eq!(View::ids_text(), "matrix, stack, graph, bars, hidden, loss");
+    assert_eq!(
+        View::ids_text(),
+        "matrix, stack, graph, bars, hidden, loss, dynamics"
+    );
+    assert_eq!(VIEW_CHOICES, "matrix|stack|graph|bars|hidden|loss|dynamics");
     for v in View::ALL {
         assert_eq!(View::from_id(v.id()), Some(v));
         for kind in ModelKind::ALL {
@@ -305,6 +309,21 @@ fn the_views_table_derives_every_list() {
         "the hidden space is drawn for m = 2 or 3 (this model has m = 5)"
     );
     assert!(View::Hidden.spec().reason(3).is_none());
+    // The schema the page reads, as JSON.
+    let json = serde_json::to_value(schema(ModelKind::Abs, 100, 40)).unwrap();
+    assert_eq!(json["order"][0], "stack");
+    assert_eq!(json["views"].as_array().unwrap().len(), VIEWS.len());
+    let hidden = &json["views"][4];
+    assert_eq!(
+        (&hidden["id"], &hidden["available"]),
+        (&"hidden".into(), &false.into())
+    );
+    assert_eq!(json["sweep_figures"][0]["id"], "dimensionality");
+    assert!(!json["sweep_views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v == "graph" || v == "loss" || v == "hidden"));
 }
 
 /// The largest models the settings allow (n = m = 1000) lay out in bounded work: matrices as a block per

@@ -111,6 +111,32 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
         );
         prev = x1;
     }
+    // The step shown, when the timeline is scrubbed back from the furthest step trained.
+    if model.step < model.frontier {
+        let sx = x(model.step as f64);
+        scene.line((sx, top), (sx, top + plot_h), 1.5, theme.text);
+        let label = format!("step {}", model.step);
+        // Beside the line, on whichever side has room.
+        if !scene.try_text(
+            sx + 3.0,
+            top + 2.0,
+            label.clone(),
+            size,
+            HAlign::Left,
+            VAlign::Top,
+            theme.text,
+        ) {
+            scene.try_text(
+                sx - 3.0,
+                top + 2.0,
+                label,
+                size,
+                HAlign::Right,
+                VAlign::Top,
+                theme.text,
+            );
+        }
+    }
     scene
 }
 

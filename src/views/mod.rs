@@ -7,6 +7,7 @@ pub mod bars;
 #[cfg(test)]
 mod checks;
 pub mod dimensionality;
+pub mod dynamics;
 pub mod graph;
 pub mod hidden;
 pub mod legend;
@@ -18,16 +19,20 @@ pub mod stack;
 pub mod sweep;
 pub mod text;
 
-use crate::core::config::{ModelKind, M_MAX};
+use crate::core::config::ModelKind;
+
+/// The largest m the settings allow (the views' upper bound when they have none of their own).
+const M_MAX: usize = crate::core::settings::M_MAX as usize;
 use crate::core::metrics::{self, FeatureMetrics, Neuron};
 use crate::core::model::Weights;
+use crate::core::trace::Trace;
 use crate::core::training::Trainer;
 pub use legend::Key;
 pub use palette::{Rgba, Theme};
 pub use scene::{HAlign, Scene, Shape, Tag, VAlign};
 
 /// Everything the views need to know about one model at one step.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ModelView {
     pub kind: ModelKind,
     pub n: usize,
@@ -52,9 +57,13 @@ pub struct ModelView {
     pub label: Option<String>,
     /// The run's settings text (`key=value&…`), for exports; empty when unknown.
     pub settings: String,
+    /// The furthest step trained (the timeline's end; `step` is the one shown).
+    pub frontier: u64,
+    /// The learning dynamics up to the frontier (empty for a sweep's panels).
+    pub trace: Trace,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Highlight {
     Feature(usize),
     Neuron(usize),
@@ -83,8 +92,10 @@ impl ModelView {
         let w = trainer.weights();
         let mut view = ModelView::from_weights(&w, trainer.config().density[0]);
         view.step = trainer.step_count();
+        view.frontier = trainer.frontier();
         view.loss = bucket_losses(trainer.loss_history());
         view.settings = trainer.config().to_text();
+        view.trace = trainer.trace().clone();
         view
     }
 
@@ -108,6 +119,8 @@ impl ModelView {
             highlight: None,
             label: None,
             settings: String::new(),
+            frontier: 0,
+            trace: Trace::default(),
         }
     }
 
@@ -177,6 +190,16 @@ impl ModelView {
         )
     }
 
+    /// The view in a compact binary form (postcard), to send from a training worker to the page.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a model view serialises")
+    }
+
+    /// Reads [`ModelView::to_bytes`]; Err when the bytes are not a view.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ModelView, String> {
+        postcard::from_bytes(bytes).map_err(|e| format!("not a model view: {e}"))
+    }
+
     /// The output matrix E (m × n): W for tied models, W₂ᵀ for `abs`.
     pub fn out_w(&self) -> &[f32] {
         self.w2_t.as_deref().unwrap_or(&self.w)
@@ -205,6 +228,7 @@ pub enum View {
     Bars,
     Hidden,
     Loss,
+    Dynamics,
 }
 
 /// One view as the page's menus, captions and the link parser know it. Per-model columns are in the
@@ -250,10 +274,14 @@ const BARS_CAPTION: &str =
 const HIDDEN_CAPTION: &str =
     "Each feature's direction Wᵢ in the hidden space (m = 2, or 3: drag to \
                               turn).";
-const LOSS_CAPTION: &str = "The training loss on each step's batch, log scale.";
+const LOSS_CAPTION: &str =
+    "The training loss on each step's batch, log scale; click to show that step.";
+const DYNAMICS_CAPTION: &str =
+    "How features and neurons changed over training; click a line to mark it \
+                                in every view, click elsewhere to show that step.";
 
 /// The views: the one place their names, captions, formulas and order are written.
-pub const VIEWS: [ViewSpec; 6] = [
+pub const VIEWS: [ViewSpec; 7] = [
     ViewSpec {
         view: View::Matrix,
         id: "matrix",
@@ -294,7 +322,7 @@ pub const VIEWS: [ViewSpec; 6] = [
             "h = ReLU(W x): neuron j stacks row j of W",
             "h = ReLU(W₁ x): neuron j stacks row j of W₁, rescaled so its largest |w| is 1",
         ],
-        order: [3, 3, 0, 0],
+        order: [4, 4, 0, 0],
         sweepable: true,
         min_m: 1,
         max_m: M_MAX,
@@ -315,7 +343,7 @@ pub const VIEWS: [ViewSpec; 6] = [
             "x → W → h = ReLU(W x) → Wᵀ → x′ = ReLU(Wᵀh + b)",
             "x → W₁ → h = ReLU(W₁ x) → W₂ → y′ = ReLU(W₂h + b)",
         ],
-        order: [4, 4, 2, 2],
+        order: [5, 5, 2, 2],
         sweepable: false,
         min_m: 1,
         max_m: M_MAX,
@@ -347,7 +375,7 @@ pub const VIEWS: [ViewSpec; 6] = [
             "Wᵢ = column i of W, an m-vector",
             "Wᵢ = column i of W₁, an m-vector",
         ],
-        order: [2, 2, 5, 5],
+        order: [2, 2, 6, 6],
         sweepable: true,
         min_m: 2,
         max_m: 3,
@@ -363,12 +391,79 @@ pub const VIEWS: [ViewSpec; 6] = [
             "L = mean over batch and i of Iᵢ (xᵢ − x′ᵢ)²",
             "L = mean over batch and i of Iᵢ (|xᵢ| − y′ᵢ)²",
         ],
-        order: [5, 5, 4, 4],
+        order: [6, 6, 5, 5],
+        sweepable: false,
+        min_m: 1,
+        max_m: M_MAX,
+    },
+    ViewSpec {
+        view: View::Dynamics,
+        id: "dynamics",
+        name: "learning dynamics",
+        caption: [DYNAMICS_CAPTION; 4],
+        formula: [
+            "Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)² over the steps",
+            "Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)² over the steps",
+            "Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)²; each neuron's max|w|/‖w‖, over the steps",
+            "y′ᵢ for x = ±eᵢ (1: |xᵢ| computed); each neuron's max|w|/‖w‖, over the steps",
+        ],
+        order: [3, 3, 4, 4],
         sweepable: false,
         min_m: 1,
         max_m: M_MAX,
     },
 ];
+
+/// The length of the views' ids joined by `sep`.
+const fn joined_len(sep: &str) -> usize {
+    let mut len = 0;
+    let mut k = 0;
+    while k < VIEWS.len() {
+        len += VIEWS[k].id.len();
+        k += 1;
+    }
+    len + sep.len() * (VIEWS.len() - 1)
+}
+
+/// The views' ids joined by `sep`, at compile time (so static help texts can hold them too).
+const fn joined<const N: usize>(sep: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    let (mut at, mut k) = (0, 0);
+    while k < VIEWS.len() {
+        if k > 0 {
+            let mut b = 0;
+            while b < sep.len() {
+                out[at] = sep.as_bytes()[b];
+                at += 1;
+                b += 1;
+            }
+        }
+        let id = VIEWS[k].id.as_bytes();
+        let mut b = 0;
+        while b < id.len() {
+            out[at] = id[b];
+            at += 1;
+            b += 1;
+        }
+        k += 1;
+    }
+    out
+}
+
+const IDS_COMMA: [u8; joined_len(", ")] = joined(", ");
+const IDS_BAR: [u8; joined_len("|")] = joined("|");
+
+/// "matrix, stack, graph, bars, hidden, loss, dynamics": the views' ids as messages list them.
+pub const VIEW_IDS: &str = match std::str::from_utf8(&IDS_COMMA) {
+    Ok(s) => s,
+    Err(_) => panic!("view ids are UTF-8"),
+};
+
+/// "matrix|stack|…": the views' ids as a flag's placeholder (`--view matrix|stack|…`).
+pub const VIEW_CHOICES: &str = match std::str::from_utf8(&IDS_BAR) {
+    Ok(s) => s,
+    Err(_) => panic!("view ids are UTF-8"),
+};
 
 /// The sweep-only figure, named like a view so the page can list it beside the panels' views.
 pub const DIMENSIONALITY: (&str, &str, &str, &str) = (
@@ -377,6 +472,88 @@ pub const DIMENSIONALITY: (&str, &str, &str, &str) = (
     "Each feature's dimensionality at each sparsity, and the dimensions per feature the model uses.",
     "Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)²; D* = m / Σᵢ ‖Wᵢ‖²",
 );
+
+/// One view for the page (see `schema`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ViewInfo {
+    pub id: String,
+    pub name: String,
+    pub caption: String,
+    pub formula: String,
+    pub sweepable: bool,
+    pub min_m: usize,
+    pub max_m: usize,
+    /// Whether it can be drawn for this model; when not, `reason` says why.
+    pub available: bool,
+    pub reason: String,
+}
+
+/// A figure only a sweep draws (the dimensionality figure).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FigureInfo {
+    pub id: String,
+    pub name: String,
+    pub caption: String,
+    pub formula: String,
+}
+
+/// The views table for one model, as the page reads it (`views_schema` in src/web).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ViewsSchema {
+    pub model: String,
+    pub n: usize,
+    pub m: usize,
+    /// "matrix, stack, …", for messages.
+    pub ids: String,
+    /// Every view in the table's order, with this model's caption and formula.
+    pub views: Vec<ViewInfo>,
+    /// The available views in their default order for this model (the first is the large one).
+    pub order: Vec<String>,
+    /// The available views a sweep's panels can show, in that order.
+    pub sweep_views: Vec<String>,
+    pub sweep_figures: Vec<FigureInfo>,
+}
+
+/// The views table for a model of kind `kind` with `n` features and `m` hidden dimensions.
+pub fn schema(kind: ModelKind, n: usize, m: usize) -> ViewsSchema {
+    let order = View::default_order(kind, m);
+    let (id, name, caption, formula) = DIMENSIONALITY;
+    ViewsSchema {
+        model: kind.id().into(),
+        n,
+        m,
+        ids: View::ids_text(),
+        views: VIEWS
+            .iter()
+            .map(|s| {
+                let reason = s.reason(m);
+                ViewInfo {
+                    id: s.id.into(),
+                    name: s.name.into(),
+                    caption: s.caption(kind).into(),
+                    formula: s.formula(kind).into(),
+                    sweepable: s.sweepable,
+                    min_m: s.min_m,
+                    max_m: s.max_m,
+                    available: reason.is_none(),
+                    reason: reason.unwrap_or_default(),
+                }
+            })
+            .collect(),
+        sweep_views: order
+            .iter()
+            .filter(|v| v.spec().sweepable)
+            .map(|v| v.id().into())
+            .collect(),
+        order: order.iter().map(|v| v.id().into()).collect(),
+        sweep_figures: vec![FigureInfo {
+            id: id.into(),
+            name: name.into(),
+            caption: caption.into(),
+            formula: formula.into(),
+        }],
+    }
+}
 
 impl ViewSpec {
     pub fn caption(&self, kind: ModelKind) -> &'static str {
@@ -432,9 +609,9 @@ impl View {
         VIEWS.iter().find(|s| s.id == id).map(|s| s.view)
     }
 
-    /// "matrix, stack, graph, bars, hidden, loss": for messages that list the allowed views.
+    /// "matrix, stack, graph, …": for messages that list the allowed views.
     pub fn ids_text() -> String {
-        VIEWS.iter().map(|s| s.id).collect::<Vec<_>>().join(", ")
+        VIEW_IDS.to_string()
     }
 
     /// The views the page shows for a model, in their default order, leaving out those that cannot be
@@ -477,6 +654,7 @@ impl View {
             View::Bars => bars::scene(model, width, height, theme, opts),
             View::Hidden => hidden::scene(model, width, height, theme, opts),
             View::Loss => loss::scene(model, width, height, theme, opts),
+            View::Dynamics => dynamics::scene(model, width, height, theme, opts),
         }
     }
 
@@ -492,6 +670,7 @@ impl View {
             View::Bars => bars::legend(first, theme),
             View::Hidden => hidden::legend(models, theme, opts),
             View::Loss => vec![],
+            View::Dynamics => dynamics::legend(first, theme),
         }
     }
 }

@@ -193,6 +193,14 @@ pub enum Tag {
     },
     /// One panel of a sweep.
     Panel { index: usize, density: f32 },
+    /// A point of a learning-dynamics line: feature or neuron `index` at `step`, `what` it measures.
+    Series {
+        kind: &'static str,
+        index: usize,
+        step: u64,
+        value: f32,
+        what: &'static str,
+    },
 }
 
 impl Tag {
@@ -284,6 +292,13 @@ impl Tag {
                 text::subscript(*feature)
             ),
             Tag::Panel { index, density } => format!("panel {index}: 1−S = {density}"),
+            Tag::Series {
+                kind,
+                index,
+                step,
+                value,
+                what,
+            } => format!("{kind} {index} at step {step}: {what} = {value:.3}"),
         }
     }
 }

@@ -107,6 +107,7 @@ const ADVANCES: [(char, u16); ADVANCE_COUNT] = [
     ('³', 821),
     ('·', 651),
     ('¹', 821),
+    ('½', 1985),
     ('×', 1716),
     ('Ŵ', 2025),
     ('Δ', 1401),
@@ -140,6 +141,7 @@ const ADVANCES: [(char, u16); ADVANCE_COUNT] = [
     ('₉', 821),
     ('ₘ', 1276),
     ('ₙ', 816),
+    ('⅖', 1985),
     ('←', 1716),
     ('→', 1716),
     ('∈', 1784),
@@ -157,7 +159,7 @@ const ADVANCES: [(char, u16); ADVANCE_COUNT] = [
     ('●', 1787),
     ('ⱼ', 358),
 ];
-const ADVANCE_COUNT: usize = 150;
+const ADVANCE_COUNT: usize = 152;
 const UNITS_PER_EM: f64 = 2048.0;
 
 /// Characters outside the table (a label someone typed) count as one em, wider than nearly every glyph.

@@ -23,7 +23,7 @@ async function trainedPage(scale, settings) {
   const { page, problems } = await openPage(context, `${server.url}#v=3&${settings}&step=400`);
   await page.waitForSelector('body[data-ready="true"]');
   await page.waitForFunction(() => Number(document.getElementById('step-count').textContent) === 400
-    && document.getElementById('progress').hidden);
+    && document.body.dataset.mode === 'idle');
   return { context, page, problems };
 }
 
