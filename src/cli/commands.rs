@@ -130,9 +130,9 @@ static RENDER: Command = Command {
     settings: true,
     flags: &[
         STEP,
-        Flag::text("view", "VIEW", "the view to draw: matrix, stack, graph, bars, hidden, loss"),
-        Flag::text("svg", "FILE", "write the view as SVG"),
-        Flag::text("png", "FILE", "write the view as PNG"),
+        Flag::text("view", tms_explorer::views::VIEW_CHOICES, "the view to draw"),
+        Flag::text("svg", "FILE", "write the view as SVG (a folder: a file named for the run in it)"),
+        Flag::text("png", "FILE", "write the view as PNG (a folder: a file named for the run in it)"),
         Flag::whole("width", "W", "width in CSS pixels", 120, 8000, 800),
         Flag::whole("height", "H", "height in CSS pixels", 100, 8000, 500),
         Flag::text("theme", "light|dark", "colours (default light, as papers print)"),
@@ -496,10 +496,11 @@ fn render(args: &[String]) -> Result<(), String> {
     };
     let view_id = args
         .get("view")
-        .ok_or("--view is needed: matrix, stack, graph, bars, hidden or loss")?;
+        .ok_or_else(|| format!("--view is needed: {}", View::ids_text()))?;
     let view = View::from_id(view_id).ok_or_else(|| {
         format!(
-            "--view: '{view_id}' is not a view; allowed matrix, stack, graph, bars, hidden, loss"
+            "--view: '{view_id}' is not a view; allowed {}",
+            View::ids_text()
         )
     })?;
     let theme_id = args.get("theme").unwrap_or("light");
@@ -514,16 +515,42 @@ fn render(args: &[String]) -> Result<(), String> {
     let files = save_formats(&args)?;
     let trainer = train_to(&args)?;
     save(&trainer, &files)?;
-    let scene = view.scene(&ModelView::of(&trainer), width, height, &theme);
+    let model = ModelView::of(&trainer);
+    let scene = view.scene(&model, width, height, &theme);
+    // A folder given for a file: the file is named for what it shows.
+    let target = |path: &str, ext: &str| {
+        let p = std::path::Path::new(path);
+        if path.ends_with('/') || p.is_dir() {
+            p.join(model.file_name(view.id(), theme_id, ext))
+        } else {
+            p.to_path_buf()
+        }
+    };
     if let Some(path) = args.get("svg") {
-        std::fs::write(path, to_svg(&scene, theme.background))
-            .map_err(|e| format!("--svg: cannot write '{path}': {e}"))?;
-        println!("wrote {path}");
+        let path = target(path, "svg");
+        let meta = tms_explorer::views::scene::Metadata {
+            title: model.export_title(view),
+            settings: model.settings.clone(),
+            step: model.step,
+            fingerprint: trainer.fingerprint(),
+            view: view.id().into(),
+            theme: theme_id.into(),
+            link: tms_explorer::app::link::Link {
+                sweep: None,
+                config: trainer.config().clone(),
+                step: model.step,
+                view,
+            }
+            .to_fragment(),
+        };
+        std::fs::write(&path, to_svg(&scene, theme.background, Some(&meta)))
+            .map_err(|e| format!("--svg: cannot write '{}': {e}", path.display()))?;
+        println!("wrote {}", path.display());
     }
     if let Some(path) = args.get("png") {
-        write_png(&scene, std::path::Path::new(path), scale, theme.background)
-            .map_err(|e| format!("--png: {e}"))?;
-        println!("wrote {path}");
+        let path = target(path, "png");
+        write_png(&scene, &path, scale, theme.background).map_err(|e| format!("--png: {e}"))?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }
