@@ -1,7 +1,7 @@
 //! The paper's results, reproduced with the reference recipe (NOTES.md): these fail if the maths is wrong.
 
 use tms_explorer::core::config::{Config, ModelKind};
-use tms_explorer::core::metrics::{neurons, summarize, Neuron};
+use tms_explorer::core::metrics::{neurons_of, summarize, Neuron};
 use tms_explorer::core::training::Trainer;
 
 fn train(config: Config) -> Trainer {
@@ -26,12 +26,12 @@ fn basic(model: ModelKind, density: f32) -> Config {
 /// "negative side" neuron ReLU(−x_i), each monosemantic?
 fn abs_splits_each_feature(t: &Trainer) -> bool {
     let w = t.weights();
-    let ns: Vec<Neuron> = neurons(w.w(), 3, 6, true);
+    let ns: Vec<Neuron> = neurons_of(&w);
     (0..3).all(|i| {
         let on = |positive: bool| {
             ns.iter()
                 .filter(|n| {
-                    n.monosemantic && n.top_feature == i && (n.top_weight > 0.0) == positive
+                    n.is_monosemantic() && n.top_feature == i && (n.top_weight > 0.0) == positive
                 })
                 .count()
         };
@@ -59,7 +59,7 @@ fn abs_computes_absolute_value_with_a_positive_and_a_negative_neuron_per_feature
     assert!(
         abs_splits_each_feature(&t),
         "{:?}",
-        neurons(t.weights().w(), 3, 6, true)
+        neurons_of(&t.weights())
     );
     // And it computes |x|.
     let out = t.model().forward(t.params(), &[0.5, -0.25, -0.75]);
@@ -197,7 +197,7 @@ fn relu_hidden_neurons_go_from_monosemantic_to_polysemantic_as_features_get_spar
             ..Config::default()
         });
         let ns = summarize(&t.weights()).neurons.unwrap();
-        ns.iter().filter(|n| !n.monosemantic).count()
+        ns.iter().filter(|n| !n.is_monosemantic()).count()
     };
     assert_eq!(poly(0.75), 0, "dense: every neuron monosemantic");
     assert_eq!(poly(0.04), 5, "sparse: every neuron polysemantic");

@@ -110,9 +110,27 @@ pub fn metrics_json(summary: &Summary) -> Json {
         ("superposition", Json::floats(&f.superposition)),
         ("dimensionality", Json::floats(&f.dimensionality)),
         ("dims_per_feature", Json::F32(f.dims_per_feature)),
-        ("features_represented", Json::Int(f.represented() as i64)),
     ];
-    if let Some(neurons) = &summary.neurons {
+    // Weight norms say what a tied model represents; for `abs` only the function says what it computes.
+    if let Some(represented) = summary.represented() {
+        fields.push(("features_represented", Json::Int(represented as i64)));
+    }
+    if let (Some(computed), Some(count)) = (&summary.computed, summary.computed_count()) {
+        fields.push(("features_computed", Json::Int(count as i64)));
+        fields.push((
+            "computed",
+            Json::Arr(computed.iter().map(|&c| Json::Bool(c)).collect()),
+        ));
+    }
+    if let (Some(neurons), Some(counts)) = (&summary.neurons, summary.neuron_counts()) {
+        fields.push((
+            "neuron_counts",
+            Json::Obj(vec![
+                ("monosemantic", Json::Int(counts.monosemantic as i64)),
+                ("polysemantic", Json::Int(counts.polysemantic as i64)),
+                ("dead", Json::Int(counts.dead as i64)),
+            ]),
+        ));
         fields.push((
             "neurons",
             Json::Arr(
@@ -120,11 +138,13 @@ pub fn metrics_json(summary: &Summary) -> Json {
                     .iter()
                     .map(|n| {
                         Json::Obj(vec![
+                            ("class", Json::Str(n.class.id().into())),
                             ("top_feature", Json::Int(n.top_feature as i64)),
                             ("top_weight", Json::F32(n.top_weight)),
                             ("monosemanticity", Json::F32(n.monosemanticity)),
-                            ("monosemantic", Json::Bool(n.monosemantic)),
+                            ("monosemantic", Json::Bool(n.is_monosemantic())),
                             ("features", Json::Int(n.features as i64)),
+                            ("gain", Json::F32(n.gain)),
                             ("norm", Json::F32(n.norm)),
                         ])
                     })
@@ -208,5 +228,10 @@ mod tests {
         assert!(s.contains("\"step\":3"));
         assert!(s.contains("\"neurons\":[{"));
         assert!(s.contains("\"W2\":[["));
+        // abs reports what it computes, not weight norms; tied models the other way round.
+        assert!(s.contains("\"features_computed\":") && !s.contains("features_represented"));
+        assert!(s.contains("\"neuron_counts\":{\"monosemantic\":"));
+        let tied = run_json(&Trainer::new(Config::default()).unwrap()).to_string();
+        assert!(tied.contains("\"features_represented\":") && !tied.contains("features_computed"));
     }
 }

@@ -4,8 +4,10 @@
 //! - [`presets`]: the paper's configurations, one click each
 //! - [`embed`]: embed mode's options (which controls and views an embedded explorer shows)
 //! - [`export`]: the JSON export
+//! - [`report`]: what `tms train` and `tms sweep` print
 
 pub mod embed;
 pub mod export;
 pub mod link;
 pub mod presets;
+pub mod report;

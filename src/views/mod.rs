@@ -10,6 +10,7 @@ pub mod hidden;
 pub mod loss;
 pub mod matrix;
 pub mod palette;
+pub mod phase;
 pub mod scene;
 pub mod stack;
 pub mod sweep;
@@ -94,7 +95,7 @@ impl ModelView {
             importance: model.importance.clone(),
             density,
             features: metrics::features(weights.w(), n, m),
-            neurons: metrics::neurons(weights.w(), n, m, model.kind.signed_inputs()),
+            neurons: metrics::neurons_of(weights),
             step: 0,
             loss: vec![],
             highlight: None,

@@ -135,6 +135,15 @@ pub enum Tag {
     },
     /// One panel of a sweep.
     Panel { index: usize, density: f32 },
+    /// One setting of a sweep in the neuron phase-change figure: its neurons by class and, for `abs`,
+    /// the features it computes (of n).
+    Phase {
+        label: String,
+        monosemantic: usize,
+        polysemantic: usize,
+        dead: usize,
+        computed: Option<(usize, usize)>,
+    },
 }
 
 impl Tag {
@@ -193,6 +202,22 @@ impl Tag {
                 value,
             } => format!("feature {feature} at 1−S = {density}: D_i = {value:.3}"),
             Tag::Panel { index, density } => format!("panel {index}: 1−S = {density}"),
+            Tag::Phase {
+                label,
+                monosemantic,
+                polysemantic,
+                dead,
+                computed,
+            } => {
+                let mut s = format!(
+                    "{label}: {monosemantic} monosemantic, {polysemantic} polysemantic, {dead} dead of {} neurons",
+                    monosemantic + polysemantic + dead
+                );
+                if let Some((k, n)) = computed {
+                    s.push_str(&format!("; {k} of {n} features computed"));
+                }
+                s
+            }
         }
     }
 }

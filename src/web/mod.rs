@@ -12,7 +12,7 @@ use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
 use crate::views::scene::to_svg;
 use crate::views::{
-    dimensionality, hidden, sweep, Highlight, ModelView, Scene, Shape, Theme, View,
+    dimensionality, hidden, phase, sweep, Highlight, ModelView, Scene, Shape, Theme, View,
 };
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::Clamped;
@@ -353,7 +353,7 @@ impl Panels {
         self.models.is_empty()
     }
 
-    /// `view` is a single-model view (one panel per model) or "dimensionality".
+    /// `view` is a single-model view (one panel per model), "dimensionality" or "phase".
     pub fn draw(
         &self,
         canvas: HtmlCanvasElement,
@@ -408,17 +408,32 @@ impl Panels {
             .unwrap_or_default())
     }
 
+    /// The figure `view` (as `draw` takes it) as an SVG document.
+    pub fn svg(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        theme_id: &str,
+    ) -> Result<String, JsError> {
+        let t = theme(theme_id)?;
+        let scene = self.layout(view_id, &t)?(width, height);
+        Ok(to_svg(&scene, t.background))
+    }
+
     fn layout<'a>(
         &'a self,
         view_id: &str,
         t: &'a Theme,
     ) -> Result<impl FnOnce(f64, f64) -> Scene + 'a, JsError> {
-        let v = if view_id == "dimensionality" {
-            None
-        } else {
-            Some(view(view_id)?)
+        // The sweep-level figures by name; any other name is a single-model view, one panel per model.
+        let v = match view_id {
+            "dimensionality" | "phase" => None,
+            _ => Some(view(view_id)?),
         };
+        let phase = view_id == "phase";
         Ok(move |w, h| match v {
+            None if phase => phase::scene(&self.models, w, h, t),
             None => dimensionality::scene(&self.models, w, h, t),
             Some(v) => sweep::scene(&self.models, v, w, h, t),
         })
