@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-/// The four toy models of the paper (NOTES.md, "The four models").
+/// The four toy models of the paper (docs/science.md, "The four models").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelKind {
     /// h = W x; x' = Wᵀ h + b
@@ -139,7 +139,7 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// The authors' recipe (NOTES.md) on the intro model.
+    /// The authors' recipe (docs/science.md, "The recipe") on the intro model.
     fn default() -> Config {
         Config {
             model: ModelKind::ReluOutput,
@@ -291,7 +291,7 @@ pub enum Control {
     Density,
 }
 
-/// The densities the paper sweeps (NOTES.md), the stops of the density slider.
+/// The densities the paper sweeps (docs/science.md, "What reproduces"), the stops of the density slider.
 pub const PAPER_DENSITIES: [f32; 7] = [1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001];
 
 pub const N_MAX: usize = 1000;

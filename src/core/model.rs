@@ -1,5 +1,5 @@
-//! The four toy models (NOTES.md): parameters, initialisation, and the loss with its gradient, written out
-//! by hand in f32.
+//! The four toy models (docs/science.md, "The four models"): parameters, initialisation, and the loss
+//! with its gradient, written out by hand in f32.
 //!
 //! | model         | forward                                   | target |
 //! |---------------|-------------------------------------------|--------|
@@ -642,8 +642,8 @@ mod tests {
     use super::*;
     use crate::core::data::Sampler;
 
-    /// The loss written straight from NOTES.md in f64 over dense matrices, independent of the
-    /// optimised code above: W is m × n here, as in the paper.
+    /// The loss written straight from docs/science.md ("The recipe") in f64 over dense matrices,
+    /// independent of the optimised code above: W is m × n here, as in the paper.
     fn reference_loss(model: &Model, p: &[f64], x: &[f32], rows: usize) -> f64 {
         let (n, m) = (model.n, model.m);
         let l = model.layout();

@@ -1,4 +1,4 @@
-//! The paper's views, drawn from live weights (NOTES.md, "The views the paper uses").
+//! The paper's views, drawn from live weights (docs/science.md, "The figures").
 //!
 //! Each view lays out a [`Scene`] from a [`ModelView`] at a size in CSS pixels; the scene draws on any
 //! plotters backend (the page's canvas, SVG, PNG) and answers what is under a point.
