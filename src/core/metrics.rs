@@ -459,13 +459,11 @@ mod tests {
 
     #[test]
     fn a_monosemantic_neuron_carries_exactly_one_feature_and_residue_does_not_count() {
-        // CARRIED is the largest second weight a monosemantic neuron can have.
-        assert!(close(
-            CARRIED,
-            (1.0 / (MONOSEMANTIC * MONOSEMANTIC) - 1.0).sqrt()
-        ));
+        // The largest second weight a monosemantic neuron can have is under the carried cut.
+        let largest_second = (1.0 / (MONOSEMANTIC * MONOSEMANTIC) - 1.0).sqrt();
+        assert!(largest_second < CARRIED);
         // Just monosemantic with the largest second weight it can have: one feature.
-        let second = CARRIED * 0.999;
+        let second = largest_second * 0.999;
         let w = [1.0, second, 0.0];
         let n = &neurons(&w, &w, None, 3, 1, true)[0];
         assert!(n.monosemanticity > MONOSEMANTIC);
