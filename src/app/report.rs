@@ -111,15 +111,18 @@ pub fn sweep_table(axis: Axis, points: &[Point]) -> String {
     ));
     if hidden {
         out.push_str(
-            "; mono/poly/dead: neurons monosemantic (max|w|/‖w‖ > 0.99), polysemantic, or dead",
+            "\nmono/poly/dead: neurons monosemantic (max|w|/‖w‖ > 0.99), polysemantic, or dead (no input \
+             moves an output by 0.01 through them)",
         );
     }
     if computes {
         out.push_str(&format!(
-            "; computed: features whose output for ±e_i is within {COMPUTED_WITHIN} of 1"
+            "\ncomputed: features whose output for x = ±e_i is within {COMPUTED_WITHIN} of 1"
         ));
     } else {
-        out.push_str(&format!("; represented: ‖W_i‖ ≥ {REPRESENTED_NORM}"));
+        out.push_str(&format!(
+            "\nrepresented: features with ‖W_i‖ ≥ {REPRESENTED_NORM}"
+        ));
     }
     out.push('\n');
     out
@@ -191,7 +194,7 @@ mod tests {
         let points = run(&sweep, 2, &|_| {});
         let table = sweep_table(Axis::Density, &points);
         let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines.len(), 1 + points.len() + 1, "{table}");
+        assert_eq!(lines.len(), 1 + points.len() + 3, "{table}");
         assert!(lines[0].starts_with("setting") && lines[0].contains("mono"));
         assert!(lines[0].contains("represented") && !lines[0].contains("computed"));
         for (line, p) in lines[1..].iter().zip(&points) {

@@ -168,19 +168,23 @@ pub fn scene(models: &[ModelView], width: f64, height: f64, theme: &Theme) -> Sc
     let mut sorted = values.clone();
     sorted.sort_by(f64::total_cmp);
     let gap = sorted.windows(2).map(|w| w[1] - w[0]).fold(span, f64::min);
-    let pad = 30.0;
+    // Room at each end for half a bar and a margin.
+    let bar_for = |inner: f64| {
+        if models.len() > 1 {
+            (0.55 * inner * gap / span).clamp(4.0, 36.0)
+        } else {
+            36.0
+        }
+    };
+    let pad = (bar_for(plot_w - 60.0) / 2.0 + 14.0).max(30.0);
     let inner = (plot_w - 2.0 * pad).max(1.0);
+    let bar = bar_for(inner);
     let x = |v: f64| {
         if hi > lo {
             x0 + pad + inner * (v - lo) / span
         } else {
             x0 + plot_w / 2.0
         }
-    };
-    let bar = if models.len() > 1 {
-        (0.55 * inner * gap / span).clamp(4.0, 36.0)
-    } else {
-        36.0
     };
 
     // The count axis: neurons (bars) and, for abs, features computed (line), on one scale.
