@@ -168,7 +168,8 @@ export class SweepRunner {
     else if (done.length === runs.length) {
       const best = Math.min(...done.map((j) => j.evalLoss));
       const agree = done.filter((j) => j.evalLoss <= best * AGREE).length;
-      text = `best of ${runs.length}: seed ${this.shown(group).json.config.seed}, eval loss ${best.toExponential(3)}; ${agree} of ${runs.length} agree`;
+      const metrics = this.shown(group).json.metrics;
+      text = `best of ${runs.length}: seed ${this.shown(group).json.config.seed}, eval loss ${best.toExponential(3)}; ${agree} of ${runs.length} agree${neuronText(metrics)}`;
     } else text = this.paused ? 'paused' : 'training…';
     return { steps, total: this.plan.until * runs.length, text, failed: failed.length > 0 };
   }
@@ -238,6 +239,16 @@ export class SweepRunner {
     for (const job of this.jobs) job.snapshot?.free();
     this.panels.free();
   }
+}
+
+// " · 34 monosemantic, 6 polysemantic, 0 dead · 19 of 100 computed" for hidden-layer models (as the
+// phase-change figure and `tms sweep` count them); empty otherwise.
+function neuronText(metrics) {
+  const c = metrics.neuron_counts;
+  if (!c) return '';
+  const computed = metrics.features_computed === undefined ? ''
+    : ` · ${metrics.features_computed} of ${metrics.feature_norms.length} computed`;
+  return ` · ${c.monosemantic} monosemantic, ${c.polysemantic} polysemantic, ${c.dead} dead${computed}`;
 }
 
 // Models whose neurons are a privileged basis: the phase-change figure is drawn for these.

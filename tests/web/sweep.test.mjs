@@ -25,7 +25,7 @@ test('a small sweep runs in workers, fills every panel, and matches tms sweep bi
   assert.equal(await page.isVisible('#sweep'), true);
   assert.equal(await page.$$eval('#sweep-list li', (ls) => ls.length), 3);
   for (const status of await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent))) {
-    assert.match(status, /^best of 2: seed \d, eval loss .*; \d of 2 agree$/);
+    assert.match(status, /^best of 2: seed \d, eval loss .*; \d of 2 agree · \d monosemantic, \d polysemantic, \d dead$/);
   }
   const colours = await page.$eval('#sweep-panels', (c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
