@@ -1,5 +1,5 @@
-//! The four toy models (NOTES.md): parameters, initialisation, and the loss with its gradient, written out
-//! by hand in f32.
+//! The four toy models (docs/science.md, "The four models"): parameters, initialisation, and the loss
+//! with its gradient, written out by hand in f32.
 //!
 //! | model         | forward                                   | target |
 //! |---------------|-------------------------------------------|--------|

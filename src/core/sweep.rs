@@ -1,6 +1,6 @@
 //! Sweeps: the same model at several densities, each the best of K restarts. Every (density, restart) is
-//! an independent run (NOTES.md: training models together or apart gives the same result), so a sweep is
-//! a list of jobs; natively they run on all cores, in the page on Web Workers.
+//! an independent run (docs/science.md, "The recipe": training models together or apart gives the same
+//! result), so a sweep is a list of jobs; natively they run on all cores, in the page on Web Workers.
 
 use crate::core::config::Config;
 use crate::core::data::Batch;
