@@ -1,4 +1,5 @@
-//! The wasm build in headless Chromium (wasm-bindgen-test-runner with chromedriver; see .ci/test):
+//! The wasm build in headless Chromium and headless Firefox ESR (wasm-bindgen-test-runner with
+//! chromedriver, then geckodriver; see .ci/test):
 //! the same trainer, through the same `Run` API the page uses.
 #![cfg(target_arch = "wasm32")]
 
@@ -32,7 +33,10 @@ fn seek_goes_back_to_the_exact_weights_of_an_earlier_step() {
     a.step(300);
     a.seek(40.0);
     assert_eq!(a.fingerprint(), at_40);
-    assert_eq!(a.loss_history().len(), 40);
+    assert_eq!(a.step_count(), 40.0);
+    // Seeking back keeps the trained future: the timeline (and its loss history) still ends at 340.
+    assert_eq!(a.frontier(), 340.0);
+    assert_eq!(a.loss_history().len(), 340);
 }
 
 #[wasm_bindgen_test]
