@@ -2,9 +2,10 @@
 // Web Workers (one wasm instance each) and drawn here as small multiples, the dimensionality figure and,
 // for hidden-layer models, the neuron phase change. A worker that throws or dies is reported on its
 // panel; the rest of the sweep carries on.
-import { Panels, snapshot_of, sweep_plan } from './pkg/tms_explorer.js';
+import { Panels, restart_choice, snapshot_of, sweep_plan } from './pkg/tms_explorer.js';
 
-const AGREE = 1.05; // restarts within 5% of the best evaluation loss "agree" (as `tms sweep` counts)
+// Which restart to keep and how many agree is Rust's choice (`restart_choice`, as `tms sweep` makes it).
+const choose = (runs) => JSON.parse(restart_choice(new Float32Array(runs.map((j) => j.evalLoss))));
 
 export class SweepRunner {
   constructor(fragment, ui) {
@@ -152,8 +153,8 @@ export class SweepRunner {
   // The run a group's panel shows: the best finished restart, or the furthest one still training.
   shown(group) {
     const runs = this.jobs.filter((j) => j.group === group);
-    const done = runs.filter((j) => j.state === 'done').sort((a, b) => a.evalLoss - b.evalLoss || a.restart - b.restart);
-    if (done.length) return done[0];
+    const done = runs.filter((j) => j.state === 'done').sort((a, b) => a.restart - b.restart);
+    if (done.length) return done[choose(done).best];
     return runs.filter((j) => j.snapshot).sort((a, b) => b.step - a.step)[0] ?? null;
   }
 
@@ -166,10 +167,9 @@ export class SweepRunner {
     if (failed.length) text = `failed: ${failed[0].message}`;
     else if (runs.some((j) => j.state === 'cancelled')) text = 'cancelled';
     else if (done.length === runs.length) {
-      const best = Math.min(...done.map((j) => j.evalLoss));
-      const agree = done.filter((j) => j.evalLoss <= best * AGREE).length;
+      const c = choose(done.sort((a, b) => a.restart - b.restart));
       const metrics = this.shown(group).json.metrics;
-      text = `best of ${runs.length}: seed ${this.shown(group).json.config.seed}, eval loss ${best.toExponential(3)}; ${agree} of ${runs.length} agree${neuronText(metrics)}`;
+      text = `best of ${c.of}: seed ${this.shown(group).json.config.seed}, eval loss ${c.eval_loss.toExponential(3)}; ${c.agree} of ${c.of} agree${neuronText(metrics)}`;
     } else text = this.paused ? 'paused' : 'training…';
     return { steps, total: this.plan.until * runs.length, text, failed: failed.length > 0 };
   }
