@@ -9,7 +9,7 @@ export function viewsFor(settings) {
   const schema = JSON.parse(views_schema(settings));
   const byId = Object.fromEntries(schema.views.map((v) => [v.id, v]));
   const reason = (v) => (byId[v] && !byId[v].available ? byId[v].reason : '');
-  return { order: schema.order, reason, views: schema.views, byId, sweepViews: schema.sweep_views };
+  return { order: schema.order, reason, views: schema.views, byId, sweepViews: schema.sweep_views, sweepFigures: schema.sweep_figures };
 }
 
 export class Figures {

@@ -656,7 +656,13 @@ function startSweep(info) {
   $('sweep-values').value = info.sweep.values.join(',');
   $('sweep-restarts').value = String(info.sweep.restarts);
   // The panels offer the views a sweep can draw for this model (Rust's views table), nothing else.
-  const { byId, sweepViews } = viewsFor(info.settings);
+  const { byId, sweepViews, sweepFigures } = viewsFor(info.settings);
+  for (const f of sweepFigures) {
+    for (const part of ['caption', 'formula']) {
+      const el = document.querySelector(`#sweep [data-figure="${f.id}"].${part}`);
+      if (el) el.textContent = f[part];
+    }
+  }
   $('sweep-view').replaceChildren(...sweepViews.map((id) => new Option(byId[id].name, id)));
   if (sweepViews.includes(info.view)) $('sweep-view').value = info.view;
   $('stage').hidden = true;
