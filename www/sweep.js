@@ -4,10 +4,11 @@
 // panel; the rest of the sweep carries on. Where workers cannot start at all (a sandbox the trampoline
 // of workers.js cannot get through, the page gone offline), the sweep says so once, with a link to the
 // page opened directly, instead of failing job after job.
-import { Panels, snapshot_of, sweep_plan } from './pkg/tms_explorer.js';
+import { Panels, restart_choice, snapshot_of, sweep_plan, views_schema } from './pkg/tms_explorer.js';
 import { startWorker } from './workers.js';
 
-const AGREE = 1.05; // restarts within 5% of the best evaluation loss "agree" (as `tms sweep` counts)
+// Which restart to keep and how many agree is Rust's choice (`restart_choice`, as `tms sweep` makes it).
+const choose = (runs) => JSON.parse(restart_choice(new Float32Array(runs.map((j) => j.evalLoss))));
 
 export class SweepRunner {
   constructor(fragment, ui) {
@@ -199,8 +200,8 @@ export class SweepRunner {
   // The run a group's panel shows: the best finished restart, or the furthest one still training.
   shown(group) {
     const runs = this.jobs.filter((j) => j.group === group);
-    const done = runs.filter((j) => j.state === 'done').sort((a, b) => a.evalLoss - b.evalLoss || a.restart - b.restart);
-    if (done.length) return done[0];
+    const done = runs.filter((j) => j.state === 'done').sort((a, b) => a.restart - b.restart);
+    if (done.length) return done[choose(done).best];
     return runs.filter((j) => j.snapshot).sort((a, b) => b.step - a.step)[0] ?? null;
   }
 
@@ -214,10 +215,9 @@ export class SweepRunner {
     else if (runs.some((j) => j.state === 'not run')) text = `not run: ${this.startFailure}`;
     else if (runs.some((j) => j.state === 'cancelled')) text = 'cancelled';
     else if (done.length === runs.length) {
-      const best = Math.min(...done.map((j) => j.evalLoss));
-      const agree = done.filter((j) => j.evalLoss <= best * AGREE).length;
+      const c = choose(done.sort((a, b) => a.restart - b.restart));
       const metrics = this.shown(group).json.metrics;
-      text = `best of ${runs.length}: seed ${this.shown(group).json.config.seed}, eval loss ${best.toExponential(3)}; ${agree} of ${runs.length} agree${neuronText(metrics)}`;
+      text = `best of ${c.of}: seed ${this.shown(group).json.config.seed}, eval loss ${c.eval_loss.toExponential(3)}; ${c.agree} of ${c.of} agree${neuronText(metrics)}`;
     } else text = this.paused ? 'paused' : 'training…';
     return { steps, total: this.plan.until * runs.length, text, failed: failed.length > 0 };
   }
@@ -300,9 +300,6 @@ function neuronText(metrics) {
   return ` · ${c.monosemantic} monosemantic, ${c.polysemantic} polysemantic, ${c.dead} dead${computed}`;
 }
 
-// Models whose neurons are a privileged basis: the phase-change figure is drawn for these.
-const HIDDEN_LAYER = ['relu-hidden', 'abs'];
-
 function download(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -323,8 +320,10 @@ class PhaseFigure {
     this.figure = document.getElementById('sweep-phase-figure');
     this.canvas = document.getElementById('sweep-phase');
     this.readout = document.getElementById('sweep-phase-hover');
-    const model = new URLSearchParams(runner.plan.jobs[0]?.settings ?? '').get('model');
-    this.shown = HIDDEN_LAYER.includes(model);
+    const settings = runner.plan.jobs[0]?.settings ?? '';
+    const model = new URLSearchParams(settings).get('model');
+    // Rust's views table says which sweep figures a model gets (the phase change: hidden-layer models).
+    this.shown = Boolean(settings) && JSON.parse(views_schema(settings)).sweep_figures.some((f) => f.id === 'phase');
     this.figure.hidden = !this.shown;
     this.readout.textContent = '';
     const size = () => this.canvas.getBoundingClientRect();

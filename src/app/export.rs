@@ -6,6 +6,7 @@
 //!
 //! The same data leaves as safetensors and .npz in [`crate::app::weights`], in the notebook's shapes.
 
+use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::core::config::Config;
@@ -161,25 +162,18 @@ pub struct RunJson {
     pub eval_losses: Option<Vec<f32>>,
 }
 
-fn rows(rows: usize, cols: usize, at: impl Fn(usize, usize) -> f32) -> Vec<Vec<f32>> {
-    (0..rows)
-        .map(|r| (0..cols).map(|c| at(r, c)).collect())
-        .collect()
+/// A matrix as nested rows, as JSON writes it.
+fn rows(matrix: ArrayView2<f32>) -> Vec<Vec<f32>> {
+    matrix.outer_iter().map(|row| row.to_vec()).collect()
 }
 
 /// The export of a trainer's current state.
 pub fn run_export(trainer: &Trainer) -> RunJson {
     let w = trainer.weights();
-    let (n, m) = (w.model.n, w.model.m);
-    let paper_w = rows(m, n, |j, i| w.at(j, i));
-    let (tied, w1, w2) = match w.w2_t() {
+    let paper_w = rows(w.w_matrix());
+    let (tied, w1, w2) = match w.w2_matrix() {
         None => (Some(paper_w), None, None),
-        // W₂ is stored transposed (m × n); the paper's W₂ is n × m.
-        Some(w2_t) => (
-            None,
-            Some(paper_w),
-            Some(rows(n, m, |i, j| w2_t[j * n + i])),
-        ),
+        Some(w2) => (None, Some(paper_w), Some(rows(w2))),
     };
     RunJson {
         config: config_json(trainer.config()),

@@ -723,6 +723,13 @@ pub fn sweep_plan(fragment: &str) -> String {
     json(&api::sweep_plan(fragment))
 }
 
+/// Which restart of a sweep's setting to keep: JSON of [`api::RestartChoice`] (`{best, eval_loss, agree,
+/// of, agree_within}`) for the restarts' evaluation losses in seed order.
+#[wasm_bindgen]
+pub fn restart_choice(eval_losses: Vec<f32>) -> String {
+    json(&api::restart_choice(&eval_losses))
+}
+
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("plain data serialises")
 }
