@@ -450,7 +450,11 @@ function drawFrame() {
     setTimeout(() => engine.send('frame'), wait);
   };
   if (sweep) credit();
-  else figures.show(tms.Snapshot.from_bytes(m.bytes), credit);
+  else {
+    const snapshot = tms.Snapshot.from_bytes(m.bytes);
+    $('run-readout').textContent = snapshot.readout();
+    figures.show(snapshot, credit);
+  }
 }
 
 function showNumbers() {
