@@ -116,9 +116,10 @@ export class Figures {
     }
   }
 
-  // Draws every view, the large one first. Views that take long to draw are drawn one per task, so the
-  // page answers clicks between them; a newer snapshot restarts the round. `done` is called once every
-  // view shows this snapshot.
+  // Draws every view, the large one first. Views that take long to draw are drawn one per animation
+  // frame: the page answers clicks between them, and each frame's commit (where the browser rasterises
+  // what the canvases recorded, its cost growing with the shapes drawn) holds only that frame's views.
+  // A newer snapshot restarts the round. `done` is called once every view shows this snapshot.
   draw(done) {
     if (!this.snapshot) {
       done?.();
@@ -133,8 +134,7 @@ export class Figures {
       while (queue.length) {
         this.drawOne(queue.shift());
         if (queue.length && performance.now() - sliceStart > 8) {
-          this.channel.port2.postMessage(0);
-          this.pendingNext = next;
+          requestAnimationFrame(next);
           return;
         }
       }
@@ -142,14 +142,6 @@ export class Figures {
       done?.();
     };
     next();
-  }
-
-  get channel() {
-    if (!this.port) {
-      this.port = new MessageChannel();
-      this.port.port1.onmessage = () => this.pendingNext?.();
-    }
-    return this.port;
   }
 
   drawOne(figure) {
