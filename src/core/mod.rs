@@ -9,6 +9,7 @@
 //! - [`optimizer`]: AdamW and learning-rate schedules
 //! - [`training`]: the trainer (step, reset, seek, snapshots)
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
+//! - [`lanes`]: several restarts of one setting trained together, one per [`vector`] lane
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`bench`](mod@bench): the benchmark cases
 
@@ -16,6 +17,7 @@ pub mod bench;
 pub mod config;
 pub mod data;
 pub mod kernels;
+pub mod lanes;
 pub mod metrics;
 pub mod model;
 pub mod optimizer;
@@ -23,3 +25,4 @@ pub mod rng;
 pub mod simd;
 pub mod sweep;
 pub mod training;
+pub mod vector;

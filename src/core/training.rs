@@ -107,6 +107,25 @@ impl Trainer {
         })
     }
 
+    /// The run of `config` continued from `state`, trained elsewhere (with other restarts in vector
+    /// lanes, `lanes.rs`), whose losses so far are `loss_history`. It has no snapshots before
+    /// `state.step`: seeking back retrains from step 0.
+    pub fn resume(config: Config, state: State, loss_history: Vec<f32>) -> Result<Trainer, String> {
+        let mut t = Trainer::new(config)?;
+        if state.params.len() != t.state.params.len()
+            || state.opt.exp_avg.len() != t.state.params.len()
+            || loss_history.len() as u64 != state.step
+        {
+            return Err("the state does not fit this setting".into());
+        }
+        let finite = loss_history.last().is_none_or(|l| l.is_finite())
+            && state.params.iter().all(|p| p.is_finite());
+        t.diverged = (!finite).then_some(state.step);
+        t.state = state;
+        t.loss_history = loss_history;
+        Ok(t)
+    }
+
     /// Runs k optimisation steps and returns the loss of the last one (NaN when k = 0 and nothing has
     /// been trained yet; the last loss otherwise).
     ///
