@@ -60,7 +60,10 @@ impl Width {
     /// The widest this machine runs: eight lanes where the CPU has AVX2, four otherwise.
     pub fn best() -> Width {
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
+        if std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("popcnt")
+            && std::is_x86_feature_detected!("bmi1")
+        {
             return Width::Eight;
         }
         Width::Four
@@ -105,12 +108,22 @@ pub struct Lanes {
     histories: Vec<Vec<f32>>,
     /// The state of a lane whose loss or weights stopped being finite, at that step; it trains no further.
     stopped: Vec<Option<State>>,
+    /// Each lane's data stream at the start of the step (to draw its batch again if the single-run
+    /// code has to redo the step).
+    step_rngs: Vec<Rng>,
     // Per step:
     multi: Vec<Vec<u32>>,
     singles: Vec<Vec<u64>>,
+    /// A one-feature row's value, by row (rows drawn straight into the lanes keep no batch).
+    single_values: Vec<Vec<f32>>,
     groups: Vec<Vec<(u32, u32)>>,
     empty: Vec<usize>,
-    xbuf: Vec<f32>,
+    /// Several-feature rows waiting to be computed: RING slots of n lane vectors, and per slot each
+    /// lane's feature count (0 where the lane has no row there).
+    ring: Vec<f32>,
+    ring_meta: Vec<f32>,
+    /// What the accumulation needs of up to `chunk` computed rows (see `row_terms`).
+    records: Vec<f32>,
     deferred: Vec<f32>,
     loss: Vec<f32>,
     ws: Workspace,
@@ -118,8 +131,10 @@ pub struct Lanes {
     one_grad: Vec<f32>,
 }
 
-/// Rows of several-feature rows whose dense inputs are laid out at a time.
-const CHUNK: usize = 32;
+/// Several-feature rows laid out ahead of computing them (per lane).
+const RING: usize = 16;
+/// Accumulators kept in registers at a time when adding up rows' gradient terms.
+const BLOCK: usize = 10;
 
 impl Lanes {
     /// Restarts of `config` with the given seeds (at most `width.lanes()`), at step 0.
@@ -165,11 +180,23 @@ impl Lanes {
             acc: vec![0.0; (p + 2 * nm) * lanes],
             w_t: vec![0.0; nm * lanes],
             e_t: vec![0.0; nm * lanes],
+            step_rngs: seeds
+                .iter()
+                .map(|&s| Rng::new(s as u64, Stream::Data))
+                .collect(),
             multi: vec![Vec::new(); lanes],
             singles: vec![Vec::new(); lanes],
+            single_values: vec![vec![0.0; config.batch]; lanes],
             groups: vec![Vec::new(); lanes],
             empty: vec![0; lanes],
-            xbuf: vec![0.0; CHUNK * config.n * lanes],
+            ring: vec![0.0; RING * config.n * lanes],
+            ring_meta: vec![0.0; RING * lanes],
+            records: vec![
+                0.0;
+                chunk_rows(config.n, config.m, lanes)
+                    * record_len(config.n, config.m)
+                    * lanes
+            ],
             deferred: Vec::new(),
             loss: vec![0.0; lanes],
             ws: Workspace::default(),
@@ -286,16 +313,26 @@ impl Lanes {
     #[inline(always)]
     fn step_sized<V: Vector, const N: usize, const M: usize>(&mut self, n: usize, m: usize) {
         debug_assert_eq!(V::LANES, self.lanes);
-        let lanes = self.lanes;
+        let lanes = V::LANES;
         let rows = self.config.batch;
+        let group = !self.model.hidden_bias && n > 1;
+        // Rows are drawn straight into the lanes when the batch is drawn row by row; otherwise each
+        // lane's batch is drawn whole and its rows sorted first.
+        let draws = self.sampler.row_draws();
+        let fused = draws.is_some();
         for r in 0..lanes {
-            if self.stopped[r].is_none() {
+            self.step_rngs[r] = self.rngs[r].clone();
+            self.multi[r].clear();
+            self.singles[r].clear();
+            self.groups[r].clear();
+            self.empty[r] = 0;
+            if !fused && self.stopped[r].is_none() {
                 self.sampler
                     .sample(&mut self.rngs[r], rows, &mut self.batches[r]);
+                self.classify(r, group);
             }
         }
         self.prepare(n, m);
-        self.classify();
         let l = self.layout;
         let tied = self.model.kind.tied();
         let p_len = l.len;
@@ -306,6 +343,7 @@ impl Lanes {
             relu_o: self.model.kind.output_relu(),
             abs_t: self.model.kind.signed_inputs(),
             hidden_bias: self.model.hidden_bias,
+            tied,
             params: &self.params,
             w_t: &self.w_t,
             e_t: if tied { &self.w_t } else { &self.e_t },
@@ -320,6 +358,9 @@ impl Lanes {
         let acc = &mut self.acc[..];
         let deferred = &mut self.deferred;
         deferred.clear();
+        let records = &mut self.records[..];
+        let rec_len = record_len(n, m);
+        let chunk = chunk_rows(n, m, lanes);
         let zero = V::zero();
         let scale = 2.0 / (rows * n) as f32;
         // Plain loops rather than closures throughout: a closure would be compiled apart from the AVX2
@@ -339,73 +380,125 @@ impl Lanes {
             }
         }
         let mut totals = [0.0f64; MAX_LANES];
-        let mut lane_row = [0.0f32; MAX_LANES];
-        let mut lane_fc = [0.0f32; MAX_LANES];
-        let mut lane_full = [0.0f32; MAX_LANES];
         let ones = f32::from_bits(u32::MAX);
         let once = [1.0f64; MAX_LANES];
 
         // Rows with several features (any feature, when one-feature rows are not grouped), in batch
-        // order: the s-th of every lane together.
-        let slots = self.multi.iter().map(Vec::len).max().unwrap_or(0);
-        let mut s0 = 0;
-        while s0 < slots {
-            let count = CHUNK.min(slots - s0);
-            let xbuf = &mut self.xbuf[..count * n * lanes];
-            xbuf.fill(0.0);
+        // order: the s-th of every lane together. Each lane lays out up to RING rows ahead of the
+        // slowest, in the ring; a lane without an s-th row is masked out of slot s.
+        let mut cursor = [0usize; MAX_LANES];
+        let mut filled = [0usize; MAX_LANES];
+        let mut exhausted = [false; MAX_LANES];
+        let mut value_buf = [0.0f32; MAX_N + 8];
+        let mut processed = 0usize;
+        let (ring, meta) = (&mut self.ring[..], &mut self.ring_meta[..]);
+        loop {
             for r in 0..lanes {
-                let batch = &self.batches[r];
-                for (s, &row) in self.multi[r].iter().skip(s0).take(count).enumerate() {
-                    let (f, v) = batch.row(row as usize);
-                    for (&i, &v) in f.iter().zip(v) {
-                        xbuf[(s * n + i as usize) * lanes + r] = v;
-                    }
+                if self.stopped[r].is_some() {
+                    exhausted[r] = true;
                 }
-            }
-            for s in 0..count {
-                for r in 0..lanes {
-                    let (row, fc, full) = match self.multi[r].get(s0 + s) {
-                        Some(&row) => {
-                            let len = self.batches[r].row_start[row as usize + 1]
-                                - self.batches[r].row_start[row as usize];
-                            (ones, len as f32, if len as usize == n { ones } else { 0.0 })
+                // The lane's data stream in a local, so it stays in registers while rows are drawn.
+                let mut rng = self.rngs[r].clone();
+                while !exhausted[r] && filled[r] - processed < RING {
+                    let at = filled[r] % RING;
+                    // SAFETY: at < RING, i < n and r < lanes within the ring's RING · n · lanes.
+                    let slot = unsafe { ring.as_mut_ptr().add(at * n * lanes + r) };
+                    let c = if let Some(draws) = &draws {
+                        let b = cursor[r];
+                        if b == rows {
+                            exhausted[r] = true;
+                            break;
                         }
-                        None => (0.0, 0.0, 0.0),
+                        cursor[r] += 1;
+                        let bits = draws.draw(&mut rng, &mut value_buf);
+                        let c = bits.count_ones() as usize;
+                        if c == 0 {
+                            self.empty[r] += 1;
+                            continue;
+                        }
+                        if group && c == 1 {
+                            let key =
+                                2 * bits.trailing_zeros() as u64 + (value_buf[0] < 0.0) as u64;
+                            self.singles[r].push(key << 32 | b as u64);
+                            self.single_values[r][b] = value_buf[0];
+                            continue;
+                        }
+                        let (mut bits, mut q) = (bits, 0);
+                        while bits != 0 {
+                            let i = bits.trailing_zeros() as usize;
+                            unsafe { *slot.add(i * lanes) = value_buf[q] };
+                            q += 1;
+                            bits &= bits - 1;
+                        }
+                        c
+                    } else {
+                        let Some(&row) = self.multi[r].get(cursor[r]) else {
+                            exhausted[r] = true;
+                            break;
+                        };
+                        cursor[r] += 1;
+                        let (f, v) = self.batches[r].row(row as usize);
+                        for (&i, &v) in f.iter().zip(v) {
+                            unsafe { *slot.add(i as usize * lanes) = v };
+                        }
+                        f.len()
                     };
-                    lane_row[r] = row;
-                    lane_fc[r] = fc;
-                    lane_full[r] = full;
+                    meta[at * lanes + r] = c as f32;
+                    filled[r] += 1;
                 }
-                let (row, fc, full) = unsafe {
-                    (
-                        V::load(lane_row.as_ptr()),
-                        V::load(lane_fc.as_ptr()),
-                        V::load(lane_full.as_ptr()),
-                    )
-                };
-                let mut x = [zero; N];
-                for (i, x) in x.iter_mut().enumerate().take(n) {
-                    *x = unsafe { V::load(self.xbuf.as_ptr().add((s * n + i) * lanes)) };
-                }
-                let hid = hidden::<V, N, M>(&k, &x, &bh);
-                let (g, loss) = output::<V, N, M>(&k, &hid.h, &x, &gs, &imp, &b);
-                add_losses(&mut totals, lanes, loss, &lane_row, &once);
-                for (i, &gi) in g.iter().enumerate().take(n) {
-                    unsafe { add_to(acc, k.b0 + i, gi.and(row)) };
-                }
-                backward::<V, N, M>(&k, acc, deferred, &hid, &g, &x, fc, full, row, true);
+                self.rngs[r] = rng;
             }
-            s0 += count;
+            let waiting = (0..lanes)
+                .filter(|&r| !exhausted[r])
+                .map(|r| filled[r])
+                .min();
+            let ready =
+                waiting.unwrap_or_else(|| filled[..lanes].iter().copied().max().unwrap_or(0));
+            while processed < ready {
+                let count = chunk.min(ready - processed);
+                let mut flags = 0u32;
+                for q in 0..count {
+                    let at = (processed + q) % RING;
+                    // Each lane's feature count (0: no row in this slot).
+                    let fc = unsafe { ld::<V>(meta, at) };
+                    let (row, full) = (fc.gt(zero), fc.eq(V::splat(n as f32)));
+                    let mut x = [zero; N];
+                    for (i, x) in x.iter_mut().enumerate().take(n) {
+                        *x = unsafe { ld(ring, at * n + i) };
+                        unsafe { st(zero, ring, at * n + i) };
+                    }
+                    unsafe { st(zero, meta, at) };
+                    let hid = hidden::<V, N, M>(&k, &x, &bh);
+                    let (g, loss) = output::<V, N, M>(&k, &hid.h, &x, &gs, &imp, &b);
+                    add_losses(&mut totals, lanes, loss, row, &once);
+                    let record = &mut records[q * rec_len * lanes..(q + 1) * rec_len * lanes];
+                    flags |= row_terms::<V, N, M>(
+                        &k, record, deferred, &hid, &g, &x, fc, full, row, true,
+                    );
+                }
+                accumulate::<V, N>(&k, acc, records, count, flags, true);
+                processed += count;
+            }
+            if waiting.is_none() && processed >= ready {
+                break;
+            }
+        }
+        if fused {
+            for r in 0..lanes {
+                self.singles[r].sort_unstable();
+                group_singles(&self.singles[r], &mut self.groups[r]);
+            }
         }
 
         // One-feature rows, grouped by (feature, sign): the g-th group of every lane together, then
         // its q-th rows together.
         let group_slots = self.groups.iter().map(Vec::len).max().unwrap_or(0);
+        let mut lane_row = [0.0f32; MAX_LANES];
         let mut lane_sign = [0.0f32; MAX_LANES];
         let mut lane_v = [0.0f32; MAX_LANES];
         let mut lane_a = [0.0f32; MAX_LANES];
+        let mut in_row = [0.0f32; MAX_LANES];
         let mut onehot = [0.0f32; MAX_N * MAX_LANES];
-        let mut feature = [0usize; MAX_LANES];
         for gi in 0..group_slots {
             onehot[..n * lanes].fill(0.0);
             let mut rows_in = 0;
@@ -413,10 +506,9 @@ impl Lanes {
                 match self.groups[r].get(gi) {
                     Some(&(start, end)) => {
                         let key = self.singles[r][start as usize] >> 32;
-                        feature[r] = (key / 2) as usize;
                         lane_sign[r] = if key & 1 == 1 { -1.0 } else { 1.0 };
                         lane_row[r] = ones;
-                        onehot[feature[r] * lanes + r] = ones;
+                        onehot[(key / 2) as usize * lanes + r] = ones;
                         rows_in = rows_in.max((end - start) as usize);
                     }
                     None => {
@@ -438,14 +530,17 @@ impl Lanes {
             let u = output_sum::<V, N, M>(&k, &hid.h, &[zero; N]);
             let mut g_group = [zero; N];
             let mut g_total = [zero; N];
-            let mut in_row = [0.0f32; MAX_LANES];
             for q in 0..rows_in {
                 for r in 0..lanes {
                     match self.groups[r].get(gi) {
                         Some(&(start, end)) if q < (end - start) as usize => {
                             let row = (self.singles[r][start as usize + q] & 0xffff_ffff) as usize;
-                            let batch = &self.batches[r];
-                            let v = batch.value[batch.row_start[row] as usize];
+                            let v = if fused {
+                                self.single_values[r][row]
+                            } else {
+                                let batch = &self.batches[r];
+                                batch.value[batch.row_start[row] as usize]
+                            };
                             lane_v[r] = v;
                             lane_a[r] = v.abs();
                             in_row[r] = ones;
@@ -475,15 +570,17 @@ impl Lanes {
                     g_group[i] = g_group[i].add(gm);
                     g_total[i] = g_total[i].add(a.mul(gm));
                 }
-                add_losses(&mut totals, lanes, tree::<V, N>(n, &sq), &in_row, &once);
+                add_losses(&mut totals, lanes, tree::<V, N>(n, &sq), rm, &once);
             }
             for (i, &gi) in g_group.iter().enumerate().take(n) {
                 unsafe { add_to(acc, k.b0 + i, gi.and(has)) };
             }
             let one = V::splat(1.0).and(has);
-            backward::<V, N, M>(
-                &k, acc, deferred, &hid, &g_total, &unit, one, zero, has, true,
+            let record = &mut records[..rec_len * lanes];
+            let flags = row_terms::<V, N, M>(
+                &k, record, deferred, &hid, &g_total, &unit, one, zero, has, true,
             );
+            accumulate::<V, N>(&k, acc, records, 1, flags, false);
         }
 
         // Rows without a feature, once per lane, counted k times.
@@ -505,11 +602,11 @@ impl Lanes {
             let x = [zero; N];
             let hid = hidden::<V, N, M>(&k, &x, &bh);
             let (g, loss) = output::<V, N, M>(&k, &hid.h, &x, &gs_empty, &imp, &b);
-            add_losses(&mut totals, lanes, loss, &lane_row, &lane_k);
-            for (i, &gi) in g.iter().enumerate().take(n) {
-                unsafe { add_to(acc, k.b0 + i, gi.and(has)) };
-            }
-            backward::<V, N, M>(&k, acc, deferred, &hid, &g, &x, zero, zero, has, false);
+            add_losses(&mut totals, lanes, loss, has, &lane_k);
+            let record = &mut records[..rec_len * lanes];
+            let flags =
+                row_terms::<V, N, M>(&k, record, deferred, &hid, &g, &x, zero, zero, has, false);
+            accumulate::<V, N>(&k, acc, records, 1, flags, true);
         }
 
         // Fold the feature-major (output-major) sums into the neuron-major gradient, then add the rows
@@ -527,7 +624,7 @@ impl Lanes {
         for record in deferred.chunks_exact((m + n) * lanes) {
             for j in 0..m {
                 let dz = unsafe { ld::<V>(record, j) };
-                if dz.ne(zero).bits() == 0 {
+                if !any_nonzero(dz) {
                     continue;
                 }
                 for i in 0..n {
@@ -538,7 +635,7 @@ impl Lanes {
         for r in 0..lanes {
             self.loss[r] = (totals[r] / (rows * n) as f64) as f32;
         }
-        self.guard(p_len);
+        self.guard(p_len, fused);
         self.update::<V>(p_len);
     }
 
@@ -559,48 +656,30 @@ impl Lanes {
         }
     }
 
-    /// Sorts each lane's rows as `Model::run` does: several features (batch order), one feature
-    /// (grouped by feature and sign, when the hidden layer scales with a lone feature), none.
-    fn classify(&mut self) {
-        let group = !self.model.hidden_bias && self.model.n > 1;
-        for r in 0..self.lanes {
-            let batch = &self.batches[r];
-            let (multi, singles, groups) = (
-                &mut self.multi[r],
-                &mut self.singles[r],
-                &mut self.groups[r],
-            );
-            multi.clear();
-            singles.clear();
-            groups.clear();
-            self.empty[r] = 0;
-            if self.stopped[r].is_some() {
-                continue;
-            }
-            for b in 0..batch.rows {
-                let (s, e) = (batch.row_start[b], batch.row_start[b + 1]);
-                match e - s {
-                    0 => self.empty[r] += 1,
-                    1 if group => {
-                        let key = 2 * batch.feature[s as usize] as u64
-                            + (batch.value[s as usize] < 0.0) as u64;
-                        singles.push(key << 32 | b as u64);
-                    }
-                    _ => multi.push(b as u32),
+    /// Sorts lane r's batch as `Model::run` does: rows with several features (batch order), with one
+    /// (grouped by feature and sign, when the hidden layer scales with a lone feature), with none.
+    fn classify(&mut self, r: usize, group: bool) {
+        let batch = &self.batches[r];
+        let (multi, singles) = (&mut self.multi[r], &mut self.singles[r]);
+        for b in 0..batch.rows {
+            let (s, e) = (batch.row_start[b], batch.row_start[b + 1]);
+            match e - s {
+                0 => self.empty[r] += 1,
+                1 if group => {
+                    let key = 2 * batch.feature[s as usize] as u64
+                        + (batch.value[s as usize] < 0.0) as u64;
+                    singles.push(key << 32 | b as u64);
                 }
-            }
-            singles.sort_unstable();
-            let mut start = 0;
-            for chunk in singles.chunk_by(|p, q| p >> 32 == q >> 32) {
-                groups.push((start, start + chunk.len() as u32));
-                start += chunk.len() as u32;
+                _ => multi.push(b as u32),
             }
         }
+        singles.sort_unstable();
+        group_singles(singles, &mut self.groups[r]);
     }
 
     /// Recomputes with the single-run code the step of any lane whose loss or gradient is not finite,
     /// where the lanes' dense terms could differ from the single run's (0 · ∞).
-    fn guard(&mut self, p_len: usize) {
+    fn guard(&mut self, p_len: usize, fused: bool) {
         let lanes = self.lanes;
         for r in 0..lanes {
             if self.stopped[r].is_some() {
@@ -613,6 +692,12 @@ impl Lanes {
             }
             for k in 0..p_len {
                 self.one_params[k] = self.params[k * lanes + r];
+            }
+            if fused {
+                // The rows were drawn into the lanes: draw the same batch again.
+                let mut rng = self.step_rngs[r].clone();
+                self.sampler
+                    .sample(&mut rng, self.config.batch, &mut self.batches[r]);
             }
             self.loss[r] = self.model.loss_and_grad(
                 &self.one_params,
@@ -691,9 +776,10 @@ impl Lanes {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,popcnt,bmi1")]
 /// # Safety
-/// The CPU must have AVX2.
+/// The CPU must have AVX2, POPCNT and BMI1 (integer instructions for the bit counts; no float
+/// operation depends on them).
 unsafe fn step_avx2(lanes: &mut Lanes) {
     lanes.dispatch::<V8>();
 }
@@ -706,6 +792,7 @@ struct Kern<'a> {
     relu_o: bool,
     abs_t: bool,
     hidden_bias: bool,
+    tied: bool,
     params: &'a [f32],
     w_t: &'a [f32],
     e_t: &'a [f32],
@@ -751,14 +838,15 @@ fn add_losses<V: Vector>(
     totals: &mut [f64; MAX_LANES],
     lanes: usize,
     loss: V,
-    row: &[f32; MAX_LANES],
+    row: V,
     times: &[f64; MAX_LANES],
 ) {
     let mut out = [0.0f32; MAX_LANES];
     // SAFETY: MAX_LANES ≥ LANES values.
     unsafe { loss.store(out.as_mut_ptr()) };
+    let row = row.bits();
     for r in 0..lanes {
-        if row[r].to_bits() != 0 {
+        if row & (1 << r) != 0 {
             totals[r] += times[r] * out[r] as f64;
         }
     }
@@ -916,16 +1004,50 @@ fn tree<V: Vector, const N: usize>(len: usize, t: &[V; N]) -> V {
     sum.unwrap_or(V::zero())
 }
 
-/// The backward pass of one row (`backward_row`) for the lanes in `row`: each lane's ∂/∂z by the
-/// order its single run picks (output-major when 2 · live · m < active · n), ∂/∂E into the neuron-major
-/// or the output-major sum, ∂/∂W (when `w_grads`) neuron by neuron when fc · m > active · n (deferred to
-/// the end of the batch for a full row), feature by feature otherwise. `fc` is the row's feature count,
-/// `full` whether it is n.
+/// The groups of equal (feature, sign) in sorted one-feature rows, as ranges.
+fn group_singles(singles: &[u64], groups: &mut Vec<(u32, u32)>) {
+    groups.clear();
+    let mut start = 0;
+    for chunk in singles.chunk_by(|p, q| p >> 32 == q >> 32) {
+        groups.push((start, start + chunk.len() as u32));
+        start += chunk.len() as u32;
+    }
+}
+
+/// A computed row's record, in lane vectors: h (m), ∂/∂z (m), g (n), x (n), then the masks of
+/// [`Record`].
+fn record_len(n: usize, m: usize) -> usize {
+    2 * m + 2 * n + 5
+}
+
+/// Rows whose records are summed at a time: about 16 KB of them.
+fn chunk_rows(n: usize, m: usize, lanes: usize) -> usize {
+    (16384 / (record_len(n, m) * lanes * 4)).clamp(1, 16)
+}
+
+/// Where the masks are in a record (after h, ∂/∂z, g, x): the lanes that back-propagate neuron-major
+/// and output-major, that add ∂/∂W neuron by neuron and feature by feature, and that have the row.
+struct Record;
+
+impl Record {
+    const NEURON_MAJOR: usize = 0;
+    const OUTPUT_MAJOR: usize = 1;
+    const BY_NEURON: usize = 2;
+    const BY_FEATURE: usize = 3;
+    const ROW: usize = 4;
+}
+
+/// The per-row half of `backward_row` for the lanes in `row`: each lane's ∂/∂z by the order its single
+/// run picks (output-major when 2 · live · m < active · n), and how its terms are to be summed: ∂/∂E
+/// neuron-major or output-major; ∂/∂W (when `w_grads`) neuron by neuron when fc · m > active · n,
+/// deferred to the end of the batch when the row is also full, feature by feature otherwise (`fc` is
+/// the row's feature count, `full` whether it is n). Writes the row's record and returns which masks
+/// have a lane set (bit k for mask k of [`Record`]).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn backward<V: Vector, const N: usize, const M: usize>(
+fn row_terms<V: Vector, const N: usize, const M: usize>(
     k: &Kern,
-    acc: &mut [f32],
+    record: &mut [f32],
     deferred: &mut Vec<f32>,
     hid: &Hidden<V, M>,
     g: &[V; N],
@@ -934,7 +1056,7 @@ fn backward<V: Vector, const N: usize, const M: usize>(
     full: V,
     row: V,
     w_grads: bool,
-) {
+) -> u32 {
     let (n, m) = (k.n, k.m);
     let (zero, one) = (V::zero(), V::splat(1.0));
     let mut live_n = zero;
@@ -970,73 +1092,250 @@ fn backward<V: Vector, const N: usize, const M: usize>(
     for j in 0..m {
         dz[j] = dz[j].and(hid.act[j]);
     }
-    if k.hidden_bias {
-        for (j, &dz) in dz.iter().enumerate().take(m) {
-            unsafe { add_to(acc, k.bh0 + j, dz.and(row)) };
-        }
-    }
-    // ∂/∂E_j += h_j g (neuron-major lanes), ∂/∂E_{:,i} += g_i h (output-major lanes).
-    if nm.bits() != 0 {
-        for j in 0..m {
-            let h = hid.h[j].and(nm);
-            if !any_nonzero(h) {
-                continue;
-            }
-            for (i, &gi) in g.iter().enumerate().take(n) {
-                unsafe { add_to(acc, k.ae0 + j * n + i, h.mul(gi)) };
-            }
-        }
-    }
-    if om.bits() != 0 {
-        for (i, &gi) in g.iter().enumerate().take(n) {
-            let gi = gi.and(om);
-            if !any_nonzero(gi) {
-                continue;
-            }
-            for j in 0..m {
-                unsafe { add_to(acc, k.te0 + i * m + j, gi.mul(hid.h[j])) };
-            }
-        }
-    }
-    if !w_grads {
-        return;
-    }
-    // ∂/∂W_ji += ∂/∂z_j x_i
-    let dense = fc.mul(V::splat(m as f32)).gt(work_n).and(row);
-    let by_neuron = full.and_not(dense);
-    let by_feature = dense.and_not(row);
-    let deferred_rows = full.and(dense);
-    if by_neuron.bits() != 0 {
-        for (j, &dz) in dz.iter().enumerate().take(m) {
-            let dz = dz.and(by_neuron);
-            if !any_nonzero(dz) {
-                continue;
+    let (by_neuron, by_feature) = if w_grads {
+        let dense = fc.mul(V::splat(m as f32)).gt(work_n).and(row);
+        let deferred_rows = full.and(dense);
+        if deferred_rows.bits() != 0 {
+            let at = deferred.len();
+            deferred.resize(at + (m + n) * V::LANES, 0.0);
+            let d = &mut deferred[at..];
+            for (j, &dz) in dz.iter().enumerate().take(m) {
+                unsafe { st(dz.and(deferred_rows), d, j) };
             }
             for (i, &xi) in x.iter().enumerate().take(n) {
-                unsafe { add_to(acc, k.aw0 + j * n + i, dz.mul(xi)) };
+                unsafe { st(xi, d, m + i) };
+            }
+        }
+        (full.and_not(dense), dense.and_not(row))
+    } else {
+        (zero, zero)
+    };
+    // SAFETY: the record holds record_len(n, m) vectors.
+    unsafe {
+        for j in 0..m {
+            st(hid.h[j], record, j);
+            st(dz[j], record, m + j);
+        }
+        for i in 0..n {
+            st(g[i], record, 2 * m + i);
+            st(x[i], record, 2 * m + n + i);
+        }
+        let masks = 2 * m + 2 * n;
+        st(nm, record, masks + Record::NEURON_MAJOR);
+        st(om, record, masks + Record::OUTPUT_MAJOR);
+        st(by_neuron, record, masks + Record::BY_NEURON);
+        st(by_feature, record, masks + Record::BY_FEATURE);
+        st(row, record, masks + Record::ROW);
+    }
+    (nm.bits() != 0) as u32
+        | ((om.bits() != 0) as u32) << 1
+        | ((by_neuron.bits() != 0) as u32) << 2
+        | ((by_feature.bits() != 0) as u32) << 3
+}
+
+/// The summing half of `backward_row` for `count` records in row order: ∂/∂b (when `bias`) and ∂/∂b_h,
+/// ∂/∂E_j += h_j g (neuron-major lanes) or ∂/∂E_{:,i} += g_i h (output-major lanes), then ∂/∂W_j +=
+/// ∂/∂z_j x (neuron by neuron) or ∂/∂W_i += x_i ∂/∂z (feature by feature). Each sum is held in a register
+/// over the records, and each term is masked by its row's lanes through its neuron factor (h_j or
+/// ∂/∂z_j is +0 in the other lanes, so the term is ±0 there). `flags` (from `row_terms`) skips the kinds
+/// of term no lane has.
+#[inline(always)]
+fn accumulate<V: Vector, const N: usize>(
+    k: &Kern,
+    acc: &mut [f32],
+    records: &[f32],
+    count: usize,
+    flags: u32,
+    bias: bool,
+) {
+    let (n, m) = (k.n, k.m);
+    let rl = record_len(n, m);
+    let (odz, og, om) = (m, 2 * m, 2 * m + 2 * n);
+    // SAFETY (every `ld`/`st`): offsets within `count` records and the layouts of `acc`.
+    if bias {
+        for i in 0..n {
+            let mut a = unsafe { ld::<V>(acc, k.b0 + i) };
+            for s in 0..count {
+                a = a.add(rec::<V>(records, rl, s, og + i).and(rec::<V>(
+                    records,
+                    rl,
+                    s,
+                    om + Record::ROW,
+                )));
+            }
+            unsafe { st(a, acc, k.b0 + i) };
+        }
+    }
+    if k.hidden_bias {
+        for j in 0..m {
+            let mut a = unsafe { ld::<V>(acc, k.bh0 + j) };
+            for s in 0..count {
+                a = a.add(rec::<V>(records, rl, s, odz + j).and(rec::<V>(
+                    records,
+                    rl,
+                    s,
+                    om + Record::ROW,
+                )));
+            }
+            unsafe { st(a, acc, k.bh0 + j) };
+        }
+    }
+    // Neuron-major sums (E_j and W_j), then feature-major ones (column j of the n × m layout), in
+    // blocks of outputs held in registers: blocks of fixed width when n is the size this was compiled
+    // for.
+    let exact = n == N;
+    for j in 0..m {
+        let mut i0 = 0;
+        while i0 < n {
+            let w = BLOCK.min(n - i0);
+            if exact && w == BLOCK {
+                neuron_block::<V, BLOCK>(k, acc, records, count, flags, j, i0, BLOCK);
+            } else if exact && w == 5 {
+                neuron_block::<V, 5>(k, acc, records, count, flags, j, i0, 5);
+            } else {
+                neuron_block::<V, BLOCK>(k, acc, records, count, flags, j, i0, w);
+            }
+            i0 += w;
+        }
+    }
+    if flags & 0b1010 == 0 {
+        return;
+    }
+    for j in 0..m {
+        let mut i0 = 0;
+        while i0 < n {
+            let w = BLOCK.min(n - i0);
+            if exact && w == BLOCK {
+                feature_block::<V, BLOCK>(k, acc, records, count, flags, j, i0, BLOCK);
+            } else if exact && w == 5 {
+                feature_block::<V, 5>(k, acc, records, count, flags, j, i0, 5);
+            } else {
+                feature_block::<V, BLOCK>(k, acc, records, count, flags, j, i0, w);
+            }
+            i0 += w;
+        }
+    }
+}
+
+#[inline(always)]
+fn rec<V: Vector>(records: &[f32], rl: usize, s: usize, e: usize) -> V {
+    // SAFETY: callers pass s < the records written and e < rl.
+    unsafe { ld::<V>(records, s * rl + e) }
+}
+
+/// Outputs i0..i0 + w (w ≤ W) of neuron j's neuron-major sums over the records: ∂/∂E_j += h_j g
+/// (neuron-major lanes), then ∂/∂W_j += ∂/∂z_j x (lanes summing neuron by neuron); for tied models both
+/// are W_j.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn neuron_block<V: Vector, const W: usize>(
+    k: &Kern,
+    acc: &mut [f32],
+    records: &[f32],
+    count: usize,
+    flags: u32,
+    j: usize,
+    i0: usize,
+    w: usize,
+) {
+    let (n, m) = (k.n, k.m);
+    let rl = record_len(n, m);
+    let (oh, odz, og, ox, om) = (0, m, 2 * m, 2 * m + n, 2 * m + 2 * n);
+    let zero = V::zero();
+    let mut a = [zero; W];
+    let mut aw = [zero; W];
+    // SAFETY (`ld`/`st`): offsets within the layouts of `acc`.
+    for t in 0..w {
+        a[t] = unsafe { ld(acc, k.ae0 + j * n + i0 + t) };
+        if !k.tied {
+            aw[t] = unsafe { ld(acc, k.aw0 + j * n + i0 + t) };
+        }
+    }
+    // Tied models add both terms to W_j (E = W), in this order per record; `abs` to W₂ᵀ_j and W₁_j.
+    // (Two loops rather than a reference to either sum, which would keep the sums out of registers.)
+    let (e_terms, w_terms) = (flags & 1 != 0, flags & 4 != 0);
+    for s in 0..count {
+        let h =
+            rec::<V>(records, rl, s, oh + j).and(rec(records, rl, s, om + Record::NEURON_MAJOR));
+        let dz = rec::<V>(records, rl, s, odz + j).and(rec(records, rl, s, om + Record::BY_NEURON));
+        if e_terms && any_nonzero(h) {
+            for t in 0..w {
+                a[t] = a[t].add(h.mul(rec(records, rl, s, og + i0 + t)));
+            }
+        }
+        if w_terms && any_nonzero(dz) {
+            if k.tied {
+                for t in 0..w {
+                    a[t] = a[t].add(dz.mul(rec(records, rl, s, ox + i0 + t)));
+                }
+            } else {
+                for t in 0..w {
+                    aw[t] = aw[t].add(dz.mul(rec(records, rl, s, ox + i0 + t)));
+                }
             }
         }
     }
-    if by_feature.bits() != 0 {
-        for (i, &xi) in x.iter().enumerate().take(n) {
-            let xi = xi.and(by_feature);
-            if !any_nonzero(xi) {
-                continue;
+    for t in 0..w {
+        unsafe { st(a[t], acc, k.ae0 + j * n + i0 + t) };
+        if !k.tied {
+            unsafe { st(aw[t], acc, k.aw0 + j * n + i0 + t) };
+        }
+    }
+}
+
+/// Features i0..i0 + w (w ≤ W) of column j of the feature-major sums over the records: ∂/∂E_{:,i} +=
+/// g_i h (output-major lanes), then ∂/∂W_i += x_i ∂/∂z (lanes summing feature by feature).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn feature_block<V: Vector, const W: usize>(
+    k: &Kern,
+    acc: &mut [f32],
+    records: &[f32],
+    count: usize,
+    flags: u32,
+    j: usize,
+    i0: usize,
+    w: usize,
+) {
+    let (n, m) = (k.n, k.m);
+    let rl = record_len(n, m);
+    let (oh, odz, og, ox, om) = (0, m, 2 * m, 2 * m + n, 2 * m + 2 * n);
+    let zero = V::zero();
+    let mut t_e = [zero; W];
+    let mut t_w = [zero; W];
+    for t in 0..w {
+        t_e[t] = unsafe { ld(acc, k.te0 + (i0 + t) * m + j) };
+        if !k.tied {
+            t_w[t] = unsafe { ld(acc, k.tw0 + (i0 + t) * m + j) };
+        }
+    }
+    let (e_terms, w_terms) = (flags & 2 != 0, flags & 8 != 0);
+    for s in 0..count {
+        let h =
+            rec::<V>(records, rl, s, oh + j).and(rec(records, rl, s, om + Record::OUTPUT_MAJOR));
+        let dz =
+            rec::<V>(records, rl, s, odz + j).and(rec(records, rl, s, om + Record::BY_FEATURE));
+        if e_terms && any_nonzero(h) {
+            for t in 0..w {
+                t_e[t] = t_e[t].add(rec::<V>(records, rl, s, og + i0 + t).mul(h));
             }
-            for (j, &dz) in dz.iter().enumerate().take(m) {
-                unsafe { add_to(acc, k.tw0 + i * m + j, xi.mul(dz)) };
+        }
+        if w_terms && any_nonzero(dz) {
+            if k.tied {
+                for t in 0..w {
+                    t_e[t] = t_e[t].add(rec::<V>(records, rl, s, ox + i0 + t).mul(dz));
+                }
+            } else {
+                for t in 0..w {
+                    t_w[t] = t_w[t].add(rec::<V>(records, rl, s, ox + i0 + t).mul(dz));
+                }
             }
         }
     }
-    if deferred_rows.bits() != 0 {
-        let at = deferred.len();
-        deferred.resize(at + (m + n) * V::LANES, 0.0);
-        let record = &mut deferred[at..];
-        for (j, &dz) in dz.iter().enumerate().take(m) {
-            unsafe { st(dz.and(deferred_rows), record, j) };
-        }
-        for (i, &xi) in x.iter().enumerate().take(n) {
-            unsafe { st(xi, record, m + i) };
+    for t in 0..w {
+        unsafe { st(t_e[t], acc, k.te0 + (i0 + t) * m + j) };
+        if !k.tied {
+            unsafe { st(t_w[t], acc, k.tw0 + (i0 + t) * m + j) };
         }
     }
 }
