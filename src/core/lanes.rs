@@ -263,6 +263,11 @@ impl Lanes {
         }
     }
 
+    /// Whether lane r stopped (its loss or weights stopped being finite).
+    pub fn stopped(&self, r: usize) -> bool {
+        self.stopped[r].is_some()
+    }
+
     pub fn loss_history(&self, r: usize) -> &[f32] {
         &self.histories[r]
     }

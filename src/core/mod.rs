@@ -10,6 +10,7 @@
 //! - [`training`]: the trainer (step, reset, seek, snapshots)
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
 //! - [`lanes`]: several restarts of one setting trained together, one per [`vector`] lane
+//! - [`restarts`]: best of K restarts of one setting, in bounded memory
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`bench`](mod@bench): the benchmark cases
 
@@ -21,6 +22,7 @@ pub mod lanes;
 pub mod metrics;
 pub mod model;
 pub mod optimizer;
+pub mod restarts;
 pub mod rng;
 pub mod simd;
 pub mod sweep;

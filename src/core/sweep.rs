@@ -1,9 +1,14 @@
 //! Sweeps: the same model at several densities, each the best of K restarts. Every (density, restart) is
 //! an independent run (NOTES.md: training models together or apart gives the same result), so a sweep is
-//! a list of jobs; natively they run on all cores, in the page on Web Workers.
+//! a list of jobs; natively they run on all cores (small models several restarts at a time in vector
+//! lanes, `restarts.rs`), in the page on Web Workers. A sweep can be split into shards for several
+//! machines; merging their results gives what one machine gives.
+
+use std::ops::Range;
 
 use crate::core::config::Config;
 use crate::core::data::Batch;
+use crate::core::restarts::Best;
 use crate::core::training::{eval_batch, Trainer};
 
 /// Rows of the fixed evaluation batch that ranks restarts.
@@ -109,8 +114,68 @@ impl Sweep {
 pub struct Point {
     pub value: f32,
     pub best: Trainer,
+    /// Which restart it is (seed `base.seed + best_restart`).
+    pub best_restart: u32,
     /// Evaluation loss of each restart, in seed order.
     pub eval_losses: Vec<f32>,
+}
+
+/// Which part of a sweep one machine trains: shard `index` of `count` takes restarts
+/// ⌊index·K/count⌋ to ⌊(index + 1)·K/count⌋ of every value, so each shard has a near-equal share of
+/// every value's work (the values' costs differ, their shares do not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// From 0.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole sweep.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+    /// The most shards a sweep is split into.
+    pub const MAX: u32 = 100_000;
+
+    /// Reads "K/N", shard K (from 1) of N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || {
+            format!(
+                "'{text}' is not a shard K/N with 1 ≤ K ≤ N ≤ {} (for example 2/8)",
+                Shard::MAX
+            )
+        };
+        let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
+        let (k, n): (u32, u32) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if k == 0 || k > n || n > Shard::MAX {
+            return Err(bad());
+        }
+        Ok(Shard {
+            index: k - 1,
+            count: n,
+        })
+    }
+
+    /// As "K/N".
+    pub fn text(self) -> String {
+        format!("{}/{}", self.index + 1, self.count)
+    }
+
+    /// This shard's restarts of each value, of `restarts`.
+    pub fn restarts(self, restarts: u32) -> Range<u32> {
+        let at = |i: u32| (i as u64 * restarts as u64 / self.count as u64) as u32;
+        at(self.index)..at(self.index + 1)
+    }
+}
+
+/// What one shard of a sweep keeps for one value.
+pub struct ShardPoint {
+    pub value: f32,
+    /// Its restarts of the value, their evaluation losses and the best of them (none if the shard
+    /// has no restart of it).
+    pub result: Best,
 }
 
 impl Point {
@@ -131,68 +196,152 @@ impl Point {
     }
 }
 
-/// Trains one job to its step budget, calling `progress(steps)` as it goes; returns the trainer and its
-/// loss on `eval`.
-pub fn train_job(
-    config: &Config,
-    until: u64,
-    eval: &Batch,
-    mut progress: impl FnMut(u64),
-) -> (Trainer, f32) {
-    let mut trainer = Trainer::new(config.clone()).expect("sweep jobs come from a checked config");
-    let mut left = until;
-    while left > 0 {
-        let k = left.min(250);
-        trainer.step(k);
-        progress(k);
-        left -= k;
-    }
-    let loss = trainer.loss_on(eval);
-    (trainer, loss)
-}
-
 /// Runs the sweep on `threads` threads; the result does not depend on the thread count.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn run(sweep: &Sweep, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Vec<Point> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    run_shard(sweep, Shard::WHOLE, threads, progress)
+        .into_iter()
+        .map(|p| {
+            let (best_restart, best) = p.result.best.expect("every value has a restart");
+            Point {
+                value: p.value,
+                best,
+                best_restart,
+                eval_losses: p.result.eval_losses,
+            }
+        })
+        .collect()
+}
+
+/// Trains one shard of the sweep on `threads` threads: units of one lane group (or one run) of one
+/// value, taken in order, each value's results kept as they come (its restarts' losses and its best
+/// run only). The result does not depend on the thread count.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run_shard(
+    sweep: &Sweep,
+    shard: Shard,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<ShardPoint> {
+    use crate::core::restarts::{run_units, train_unit, units, Tally};
     use std::sync::Mutex;
-    let jobs = sweep.jobs();
+    let restarts = shard.restarts(sweep.restarts.max(1));
+    let configs: Vec<Config> = sweep
+        .values
+        .iter()
+        .map(|&v| sweep.axis.apply(&sweep.base, v))
+        .collect();
     let evals: Vec<Batch> = sweep.values.iter().map(|&v| sweep.eval_batch(v)).collect();
-    let per_density = sweep.restarts.max(1) as usize;
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<Option<(Trainer, f32)>>> =
-        Mutex::new((0..jobs.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, jobs.len().max(1)) {
-            scope.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= jobs.len() {
-                    break;
-                }
-                let result = train_job(&jobs[k], sweep.until, &evals[k / per_density], progress);
-                done.lock().unwrap()[k] = Some(result);
-            });
-        }
-    });
-    let mut results = done.into_inner().unwrap().into_iter();
+    let work: Vec<(usize, Range<u32>)> = configs
+        .iter()
+        .enumerate()
+        .flat_map(|(v, c)| units(c, restarts.clone()).into_iter().map(move |r| (v, r)))
+        .collect();
+    let tallies: Vec<Mutex<Tally>> = configs
+        .iter()
+        .map(|_| Mutex::new(Tally::new(restarts.clone())))
+        .collect();
+    run_units(&work, threads, |(v, range)| {
+        let part = train_unit(
+            &configs[*v],
+            range.clone(),
+            sweep.until,
+            &evals[*v],
+            progress,
+        )?;
+        tallies[*v].lock().unwrap().add(part)
+    })
+    .expect("sweep jobs come from a checked config");
     sweep
         .values
         .iter()
-        .map(|&value| {
-            let runs: Vec<(Trainer, f32)> = (0..per_density)
-                .map(|_| results.next().unwrap().unwrap())
-                .collect();
-            let eval_losses: Vec<f32> = runs.iter().map(|r| r.1).collect();
-            // Lowest evaluation loss; ties (and NaNs last) go to the lower seed.
-            let best_k = (0..runs.len())
-                .min_by(|&a, &b| eval_losses[a].total_cmp(&eval_losses[b]).then(a.cmp(&b)))
-                .unwrap();
-            let best = runs.into_iter().nth(best_k).unwrap().0;
-            Point {
+        .zip(tallies)
+        .map(|(&value, t)| ShardPoint {
+            value,
+            result: t
+                .into_inner()
+                .unwrap()
+                .finish()
+                .expect("every unit of the shard ran"),
+        })
+        .collect()
+}
+
+/// The shards' points merged into the sweep's: every shard 1..N of one count given exactly once (in
+/// any order). The same points one machine's `run` gives.
+pub fn merge(sweep: &Sweep, shards: Vec<(Shard, Vec<ShardPoint>)>) -> Result<Vec<Point>, String> {
+    use crate::core::restarts::Tally;
+    let count = shards.first().map_or(0, |(s, _)| s.count);
+    let mut seen = vec![false; count as usize];
+    for (s, _) in &shards {
+        if s.count != count {
+            return Err(format!(
+                "shard {} is of {} shards; shard {} is of {count}",
+                s.text(),
+                s.count,
+                shards[0].0.text()
+            ));
+        }
+        if std::mem::replace(&mut seen[s.index as usize], true) {
+            return Err(format!("shard {} is given twice", s.text()));
+        }
+    }
+    if let Some(missing) = seen.iter().position(|&s| !s) {
+        return Err(format!("shard {}/{count} is missing", missing + 1));
+    }
+    if shards.is_empty() {
+        return Err("no shards to merge".into());
+    }
+    let k = sweep.restarts.max(1);
+    let mut tallies: Vec<Tally> = sweep.values.iter().map(|_| Tally::new(0..k)).collect();
+    for (s, points) in shards {
+        if points.len() != sweep.values.len() {
+            return Err(format!(
+                "shard {} has {} values; the sweep has {}",
+                s.text(),
+                points.len(),
+                sweep.values.len()
+            ));
+        }
+        for (v, point) in points.into_iter().enumerate() {
+            if point.value.to_bits() != sweep.values[v].to_bits() {
+                return Err(format!(
+                    "shard {}'s value {} is {}; the sweep's is {}",
+                    s.text(),
+                    v + 1,
+                    point.value,
+                    sweep.values[v]
+                ));
+            }
+            if point.result.restarts != s.restarts(k) {
+                return Err(format!(
+                    "shard {} holds restarts {}..{} of {}; shard {} of {k} restarts is {:?}",
+                    s.text(),
+                    point.result.restarts.start,
+                    point.result.restarts.end,
+                    point.value,
+                    s.text(),
+                    s.restarts(k)
+                ));
+            }
+            tallies[v].add(point.result)?;
+        }
+    }
+    sweep
+        .values
+        .iter()
+        .zip(tallies)
+        .map(|(&value, t)| {
+            let result = t
+                .finish()
+                .map_err(|_| format!("the shards do not cover every restart of {value}"))?;
+            let (best_restart, best) = result.best.ok_or("a value without a restart")?;
+            Ok(Point {
                 value,
                 best,
-                eval_losses,
-            }
+                best_restart,
+                eval_losses: result.eval_losses,
+            })
         })
         .collect()
 }
