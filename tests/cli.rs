@@ -2,6 +2,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::process::Command;
+use tms_explorer::core::settings::{setting, SETTINGS};
 
 fn tms(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_tms"))
@@ -15,33 +16,128 @@ fn tms(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// A setting's allowed values as the settings table states them.
+fn range(key: &str) -> String {
+    setting(key).unwrap().kind.range_text()
+}
+
 #[test]
 fn bad_flags_get_one_line_naming_the_flag_and_the_range() {
     for (args, flag, range) in [
-        (vec!["train", "--n", "0"], "--n", "1 to 1000"),
-        (vec!["train", "--density", "2"], "--density", "0.00001 to 1"),
-        (vec!["train", "--lr=nan"], "--lr", "above 0 up to 1000"),
+        (vec!["train", "--n", "0"], "--n", range("n")),
         (
-            vec!["train", "--model", "mlp"],
-            "--model",
-            "linear, relu-output, relu-hidden, abs",
+            vec!["train", "--density", "2"],
+            "--density",
+            range("density"),
         ),
-        (vec!["sweep", "--restarts", "0"], "--restarts", "1 to 1000"),
+        (vec!["train", "--lr=nan"], "--lr", range("lr")),
+        (vec!["train", "--lr", "1e-7"], "--lr", range("lr")),
+        (
+            vec!["train", "--importance", "0.001"],
+            "--importance",
+            range("importance"),
+        ),
+        (vec!["train", "--model", "mlp"], "--model", range("model")),
+        (
+            vec!["sweep", "--restarts", "0"],
+            "--restarts",
+            "1 to 1000".into(),
+        ),
         (
             vec!["sweep", "--densities", "1,0"],
             "--densities",
-            "0.00001 to 1",
+            "0.00001 to 1".into(),
+        ),
+        (
+            vec!["render", "--width", "5", "--view", "stack"],
+            "--width",
+            "120 to 8000".into(),
         ),
     ] {
         let (ok, _, err) = tms(&args);
         assert!(!ok, "{args:?} should fail");
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
-        assert!(err.contains(flag) && err.contains(range), "{args:?}: {err}");
+        assert!(
+            err.contains(flag) && err.contains(&range),
+            "{args:?}: {err}"
+        );
     }
     let (ok, _, err) = tms(&["train", "--colour", "red"]);
     assert!(!ok && err.contains("unknown flag --colour"), "{err}");
     let (ok, _, err) = tms(&["train", "--model", "abs", "--hidden-bias"]);
     assert!(!ok && err.contains("only relu-hidden"), "{err}");
+}
+
+#[test]
+fn links_and_steps_on_the_command_line_are_never_silently_misread() {
+    let (ok, _, err) = tms(&["train", "--link", "v=3&n=3", "--link", "v=3&n=4"]);
+    assert!(
+        !ok && err.contains("--link is given more than once"),
+        "{err}"
+    );
+    let (ok, _, err) = tms(&["train", "--link", "--n", "5"]);
+    assert!(!ok && err.contains("--link needs a value"), "{err}");
+    let (ok, _, err) = tms(&["train", "--steps", "3", "--step", "999"]);
+    assert!(
+        !ok && err.contains("--step: 999 is past the step budget 3"),
+        "{err}"
+    );
+    let (ok, _, err) = tms(&["train", "--step", "2", "--step", "3"]);
+    assert!(
+        !ok && err.contains("--step is given more than once"),
+        "{err}"
+    );
+    // A bare toggle, and a toggle with its value as the next word.
+    let (ok, out, _) = tms(&[
+        "train",
+        "--model",
+        "relu-hidden",
+        "--hidden-bias",
+        "--steps",
+        "2",
+    ]);
+    assert!(ok && out.contains("+hidden bias"), "{out}");
+    let (ok, out, _) = tms(&[
+        "train",
+        "--model",
+        "relu-hidden",
+        "--hidden-bias",
+        "0",
+        "--steps",
+        "2",
+    ]);
+    assert!(ok && !out.contains("+hidden bias"), "{out}");
+}
+
+#[test]
+fn every_command_answers_help_with_its_flags_and_the_settings_table() {
+    for command in ["train", "sweep", "render", "bench", "serve"] {
+        for ask in [
+            vec![command, "--help"],
+            vec![command, "-h"],
+            vec!["help", command],
+        ] {
+            let (ok, out, err) = tms(&ask);
+            assert!(ok, "{ask:?}: {err}");
+            assert!(
+                out.starts_with(&format!("tms {command}: ")),
+                "{ask:?}: {out}"
+            );
+        }
+    }
+    let (_, out, _) = tms(&["train", "--help"]);
+    for s in SETTINGS {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("--{} ", s.key)))
+            .unwrap_or_else(|| panic!("--{} missing from:\n{out}", s.key));
+        assert!(line.contains(&s.kind.range_text()), "{line}");
+    }
+    let (ok, out, _) = tms(&["help"]);
+    assert!(
+        ok && out.contains("tms render") && out.contains("--density"),
+        "{out}"
+    );
 }
 
 #[test]

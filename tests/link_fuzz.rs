@@ -1,14 +1,11 @@
 //! Share links come from strangers: 100,000 random and mutated fragments never panic the parser, always
 //! give a run within every cap, and every value that was not used as written is reported.
 
-use tms_explorer::app::link::{
-    decode, Link, MAX_LENGTH, MAX_SWEEP_RUNS, MAX_SWEEP_VALUES, MAX_WORK_PER_STEP, MAX_WORK_TO_STEP,
-};
-use tms_explorer::core::config::{
-    Config, Init, ModelKind, Schedule, BATCH_MAX, DENSITY_MIN, LR_MAX, M_MAX, N_MAX, SETTINGS,
-    STEPS_MAX,
-};
+use tms_explorer::app::gate;
+use tms_explorer::app::link::{decode, Link, MAX_LENGTH, MAX_SWEEP_RUNS, MAX_SWEEP_VALUES};
+use tms_explorer::core::config::{Config, Init, ModelKind, Schedule};
 use tms_explorer::core::rng::{Rng, Stream};
+use tms_explorer::core::settings::{Kind, Value, DENSITY_MIN, SETTINGS};
 use tms_explorer::views::View;
 
 const KEYS: [&str; 20] = [
@@ -149,12 +146,14 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
         schedule: Schedule::ALL[(rng.next_u64() % 3) as usize],
         weight_decay: rng.uniform_f32(),
         init: Init::ALL[(rng.next_u64() % 2) as usize],
-        batch: (1 + (rng.next_u64() % 2048) as usize).min(MAX_WORK_PER_STEP as usize / (n * m)),
+        batch: 1 + (rng.next_u64() % 2048) as usize,
         steps: rng.next_u64() % 50_000,
         seed: rng.next_u64() as u32,
     };
+    let mut config = config;
+    gate::cap_config(&mut config);
     let step = rng.next_u64() % (config.steps + 1);
-    let step = step.min(MAX_WORK_TO_STEP / (config.n * config.m * config.batch) as u64);
+    let step = step.min(gate::reachable_step(&config));
     (
         Link {
             sweep: None,
@@ -190,22 +189,31 @@ fn accepted(key: &str, value: &str, link: &Link) -> bool {
 fn check_caps(link: &Link, input: &str) {
     let c = &link.config;
     c.check().unwrap_or_else(|e| panic!("{e} for {input:.200}"));
+    // Every setting inside its declared bounds.
+    for s in SETTINGS {
+        let inside = match (s.kind, s.get(c)) {
+            (Kind::Whole { min, max }, Value::Whole(v)) => (min..=max).contains(&v),
+            (Kind::Number { min, max, .. }, Value::Number(v)) => {
+                v.is_finite() && v >= min && v <= max
+            }
+            (Kind::List { min, max, most }, Value::List(l)) => {
+                l.len() <= most && l.iter().all(|v| v.is_finite() && *v >= min && *v <= max)
+            }
+            (Kind::Choice(options), Value::Choice(v)) => options.contains(&v),
+            (Kind::Toggle, Value::Toggle(_)) => true,
+            _ => false,
+        };
+        assert!(inside, "{} = {} for {input:.200}", s.key, s.show(c));
+    }
+    assert!(link.step <= c.steps && link.step <= gate::reachable_step(c));
     assert!(
-        (1..=N_MAX).contains(&c.n)
-            && (1..=M_MAX).contains(&c.m)
-            && (1..=BATCH_MAX).contains(&c.batch)
+        gate::step_ns(c) <= gate::MAX_UNIT_NS,
+        "step cost for {input:.200}"
     );
-    assert!(c
-        .density
-        .iter()
-        .all(|d| d.is_finite() && (DENSITY_MIN..=1.0).contains(d)));
-    assert!(c.lr.is_finite() && c.lr > 0.0 && c.lr <= LR_MAX);
-    assert!(c.importance.is_finite() && c.importance > 0.0 && c.importance <= 1.0);
-    assert!(c.weight_decay.is_finite() && (0.0..=1.0).contains(&c.weight_decay));
-    assert!(c.steps <= STEPS_MAX && link.step <= c.steps);
-    let work = (c.n * c.m * c.batch) as u64;
-    assert!(work <= MAX_WORK_PER_STEP, "work {work} for {input:.200}");
-    assert!(link.step.saturating_mul(work) <= MAX_WORK_TO_STEP);
+    assert!(
+        gate::metrics_ns(c) <= gate::MAX_UNIT_NS,
+        "redraw cost for {input:.200}"
+    );
     if let Some(s) = &link.sweep {
         assert!(!s.values.is_empty() && s.values.len() <= MAX_SWEEP_VALUES);
         assert!(s.restarts >= 1 && s.values.len() * s.restarts as usize <= MAX_SWEEP_RUNS);

@@ -32,7 +32,10 @@ fn seek_goes_back_to_the_exact_weights_of_an_earlier_step() {
     a.step(300);
     a.seek(40.0);
     assert_eq!(a.fingerprint(), at_40);
-    assert_eq!(a.loss_history().len(), 40);
+    assert_eq!(a.step_count(), 40.0);
+    // The timeline keeps the run's future: the loss curve still reaches the frontier.
+    assert_eq!(a.frontier(), 340.0);
+    assert_eq!(a.loss_history().len(), 340);
 }
 
 #[wasm_bindgen_test]
@@ -66,10 +69,11 @@ fn bad_settings_are_refused_with_a_message() {
 }
 
 #[wasm_bindgen_test]
-fn version_2_links_open_on_their_recorded_fingerprints_in_the_browser() {
-    // The same golden list as tests/golden.rs, through the link parser and `Run` the page uses.
+fn links_open_on_their_recorded_fingerprints_in_the_browser() {
+    // The same golden lists as tests/golden.rs, through the link parser and `Run` the page uses.
     for line in include_str!("golden/v2.txt")
         .lines()
+        .chain(include_str!("golden/v3.txt").lines())
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let (fragment, want) = line.split_once(' ').unwrap();

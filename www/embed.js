@@ -5,15 +5,18 @@
 // works inside <iframe sandbox="allow-scripts">.
 //
 // The host-page API (version 1) is postMessage with plain objects {tms: 1, type, ...}:
-//   commands  play · pause · step {n} · reset · setState {fragment} · export · highlight {feature}|{neuron}|{}
-//   events    ready {fragment} · state {fragment, step, playing, notices} · progress {step, loss}
+//   commands  play · pause · step {n} · seek {step} · reset · setState {fragment} · export
+//             · highlight {feature}|{neuron}|{} · load {bytes, name, instance} (weights from a file)
+//   events    ready {fragment, notices} · state {fragment, step, playing, notices} · progress {step, loss}
 //             · resize {height} · export {json} · error {message}
-// A command may carry an `id`, echoed as `re` in the reply it causes. Replies go to the sender's
-// origin; other events go to the host's origin once known (before that, to any origin: they carry
-// nothing but the public state of the run).
+// A command may carry an `id`, echoed as `re` in the reply it causes: `export` by an `export`, a bad
+// command by an `error`, every other command by the `state` it led to (`setState`'s with its own
+// notices). Replies go to the sender's origin; other events go to the host's
+// origin once known (before that, to any origin: they carry nothing but the public state of the run).
 
 const VERSION = 1;
 const MAX_STEP = 100000;
+const COMMANDS = ['play', 'pause', 'step', 'seek', 'reset', 'setState', 'export', 'highlight', 'load'];
 
 export function startEmbed(options, page) {
   document.body.classList.add('embed');
@@ -35,23 +38,21 @@ export function startEmbed(options, page) {
     }
   };
 
-  const describe = () => {
-    const run = page.run();
-    return { fragment: run.fragment(page.view()), step: run.step_count, playing: page.playing() };
-  };
+  const describe = () => ({ fragment: page.fragment(), step: page.step(), playing: page.playing() });
 
   // The "open in the full explorer" link carries the run as it is now.
   const updateLink = () => {
-    const fragment = page.run().fragment(page.view());
     let base = '';
     try {
       base = window.location.pathname;
     } catch {
       base = '';
     }
-    full.href = `${base}#${fragment}`;
+    full.href = `${base}#${page.fragment()}`;
   };
 
+  // What the embed had to change or could not use (its options, a link's adjustments): shown in the
+  // embed, compactly, and sent with the next `state` event.
   let pendingNotices = [];
   page.on('state', () => {
     updateLink();
@@ -64,9 +65,7 @@ export function startEmbed(options, page) {
     const now = performance.now();
     if (now - lastProgress < 250) return;
     lastProgress = now;
-    const run = page.run();
-    const loss = run.last_loss;
-    send({ type: 'progress', step: run.step_count, loss: Number.isNaN(loss) ? null : loss });
+    send({ type: 'progress', step: page.step(), loss: page.loss() });
   });
   page.on('fatal', (message) => send({ type: 'error', message: `the explorer stopped: ${message}` }));
 
@@ -94,79 +93,153 @@ export function startEmbed(options, page) {
     }
   }).observe(document.body);
 
-  window.addEventListener('message', (event) => {
+  window.addEventListener('message', async (event) => {
     if (event.source !== window.parent) return;
-    const reply = (message) => send({ ...message, ...(validId(event.data) ? { re: event.data.id } : {}) }, event.source, event.origin);
-    const problem = check(event.data);
+    const data = event.data;
+    const reply = (message) => send({ ...message, ...(validId(data) ? { re: data.id } : {}) }, event.source, event.origin);
+    const problem = check(data);
     if (problem) {
       reply({ type: 'error', message: problem });
       return;
     }
     hostOrigin = event.origin === 'null' ? '*' : event.origin;
-    const command = event.data;
-    switch (command.type) {
-      case 'play':
-        if (onScreen) page.play();
-        else resume = true; // plays once it is on screen
-        break;
-      case 'pause':
-        resume = false;
-        page.stop();
-        break;
-      case 'step':
-        page.step(command.n ?? 1);
-        break;
-      case 'reset':
-        page.reset();
-        break;
-      case 'setState':
-        resume = false;
-        pendingNotices = page.open(command.fragment);
-        break;
-      case 'export':
-        reply({ type: 'export', json: JSON.parse(page.run().export_json()) });
-        break;
-      case 'highlight':
-        page.highlight(command.feature !== undefined ? { kind: 'feature', index: command.feature }
-          : command.neuron !== undefined ? { kind: 'neuron', index: command.neuron } : null);
-        reply({ type: 'state', ...describe(), notices: [] });
-        break;
-      default:
-        break;
+    try {
+      switch (data.type) {
+        case 'play':
+          if (onScreen) await page.play();
+          else resume = true; // plays once it is on screen
+          reply({ type: 'state', ...describe(), playing: page.playing() || resume, notices: [] });
+          break;
+        case 'pause':
+          resume = false;
+          await page.stop();
+          reply({ type: 'state', ...describe(), notices: [] });
+          break;
+        case 'step':
+          await page.stepBy(data.n ?? 1);
+          reply({ type: 'state', ...describe(), notices: [] });
+          break;
+        case 'seek':
+          await page.seek(data.step);
+          reply({ type: 'state', ...describe(), notices: [] });
+          break;
+        case 'reset':
+          await page.reset();
+          reply({ type: 'state', ...describe(), notices: [] });
+          break;
+        case 'setState': {
+          resume = false;
+          await page.stop();
+          const notices = page.open(data.fragment);
+          showNotices(notices);
+          reply({ type: 'state', ...describe(), notices });
+          break;
+        }
+        case 'export':
+          reply({ type: 'export', json: JSON.parse(await page.exportJson()) });
+          break;
+        case 'load': {
+          resume = false;
+          const bytes = data.bytes instanceof ArrayBuffer ? data.bytes : data.bytes.buffer.slice(data.bytes.byteOffset, data.bytes.byteOffset + data.bytes.byteLength);
+          if (!(await page.load(bytes, data.name, data.instance))) {
+            reply({ type: 'error', message: `load: ${document.getElementById('notices').textContent}` });
+          } else {
+            reply({ type: 'state', ...describe(), notices: [] });
+          }
+          break;
+        }
+        case 'highlight':
+          page.highlight(data.feature !== undefined ? { kind: 'feature', index: data.feature }
+            : data.neuron !== undefined ? { kind: 'neuron', index: data.neuron } : null);
+          reply({ type: 'state', ...describe(), notices: [] });
+          break;
+        default:
+          break;
+      }
+    } catch (error) {
+      reply({ type: 'error', message: `${data.type}: ${String(error?.message ?? error)}` });
     }
   });
 
+  // What the embed's own options and the link it opened could not use: shown, and sent with `ready`
+  // and with the first `state`.
+  const initial = [...options.notices, ...(page.openingNotices ?? [])];
+  showNotices(initial);
   updateLink();
-  send({ type: 'ready', fragment: page.run().fragment(page.view()) });
+  send({ type: 'ready', fragment: page.fragment(), notices: initial });
+  send({ type: 'state', ...describe(), notices: initial });
+  pendingNotices = [];
 }
 
-const COMMANDS = ['play', 'pause', 'step', 'reset', 'setState', 'export', 'highlight'];
+// The embed's notices, compactly, in the page's notice strip (dismissible), prefixed so a reader knows
+// they are about the embed.
+function showNotices(notices) {
+  if (!notices.length) return;
+  const list = document.getElementById('notices');
+  const items = notices.map((text) => {
+    const li = document.createElement('li');
+    li.className = 'warning';
+    li.textContent = `Embed: ${text}.`;
+    return li;
+  });
+  list.replaceChildren(...items);
+  document.getElementById('notice-strip').hidden = false;
+}
 
-const validId = (data) => data !== null && typeof data === 'object' && (typeof data.id === 'string' || Number.isFinite(data.id));
+const validId = (data) => isObject(data) && (typeof data.id === 'string' || Number.isFinite(data.id));
 
-// What is wrong with a message, in words; '' when it is a valid command.
+function isObject(data) {
+  return data !== null && typeof data === 'object' && !Array.isArray(data);
+}
+
+// A short, safe description of any structured-clone value for an error message: never throws (BigInt,
+// cyclic objects, Maps and typed arrays have no JSON form).
+function show(value) {
+  try {
+    if (typeof value === 'bigint') return `${value}n (a BigInt)`;
+    if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+    if (value === undefined) return 'nothing';
+    if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+    if (Array.isArray(value)) return 'an array';
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return 'binary data';
+    if (value instanceof Map) return 'a Map';
+    if (value instanceof Set) return 'a Set';
+    return `a ${Object.prototype.toString.call(value).slice(8, -1)}`;
+  } catch {
+    return 'a value that cannot be shown';
+  }
+}
+
+// What is wrong with a message, in words; '' when it is a valid command. Reads only the fields it
+// checks, each with a type test first, so no value a host can send makes it throw.
 function check(data) {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return `a message must be an object {tms: ${VERSION}, type, ...}, not ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}`;
-  }
-  if (data.tms !== VERSION) return `unknown API version ${JSON.stringify(data.tms)?.slice(0, 20)}; this explorer speaks {tms: ${VERSION}}`;
+  if (!isObject(data)) return `a message must be an object {tms: ${VERSION}, type, ...}, not ${data === null ? 'null' : show(data)}`;
+  if (data.tms !== VERSION) return `unknown API version ${show(data.tms)}; this explorer speaks {tms: ${VERSION}}`;
   if (typeof data.type !== 'string' || !COMMANDS.includes(data.type)) {
-    return `unknown command ${JSON.stringify(data.type)?.slice(0, 40)}; allowed ${COMMANDS.join(', ')}`;
+    return `unknown command ${show(data.type)}; allowed ${COMMANDS.join(', ')}`;
   }
-  const whole = (v, max) => Number.isInteger(v) && v >= 0 && v <= max;
+  const whole = (v, max) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
   switch (data.type) {
     case 'step':
       if (data.n !== undefined && !(whole(data.n, MAX_STEP) && data.n >= 1)) {
-        return `step: n must be a whole number from 1 to ${MAX_STEP}, not ${JSON.stringify(data.n)?.slice(0, 40)}`;
+        return `step: n must be a whole number from 1 to ${MAX_STEP}, not ${show(data.n)}`;
       }
       return '';
+    case 'seek':
+      if (!whole(data.step, 1e12)) return `seek: step must be a whole number from 0 (up to the run's budget), not ${show(data.step)}`;
+      return '';
     case 'setState':
-      if (typeof data.fragment !== 'string') return 'setState: fragment must be a string (a share link\'s part after #)';
+      if (typeof data.fragment !== 'string') return `setState: fragment must be a string (a share link's part after #), not ${show(data.fragment)}`;
       if (data.fragment.length > 100000) return 'setState: fragment is longer than 100,000 characters';
       return '';
+    case 'load':
+      if (!(data.bytes instanceof ArrayBuffer || ArrayBuffer.isView(data.bytes))) return `load: bytes must be an ArrayBuffer or a typed array of the file, not ${show(data.bytes)}`;
+      if (typeof data.name !== 'string' || !/\.(safetensors|npz|json)$/i.test(data.name)) return `load: name must be the file's name ending in .safetensors, .npz or .json, not ${show(data.name)}`;
+      if (data.instance !== undefined && !whole(data.instance, 1e6)) return `load: instance must be a whole number, not ${show(data.instance)}`;
+      return '';
     case 'highlight':
-      if (data.feature !== undefined && !whole(data.feature, 1000)) return 'highlight: feature must be a whole number from 0 to 999';
-      if (data.neuron !== undefined && !whole(data.neuron, 1000)) return 'highlight: neuron must be a whole number from 0 to 999';
+      if (data.feature !== undefined && !whole(data.feature, 1000)) return `highlight: feature must be a whole number from 0 to 999, not ${show(data.feature)}`;
+      if (data.neuron !== undefined && !whole(data.neuron, 1000)) return `highlight: neuron must be a whole number from 0 to 999, not ${show(data.neuron)}`;
       if (data.feature !== undefined && data.neuron !== undefined) return 'highlight: give a feature or a neuron, not both';
       return '';
     default:
@@ -174,19 +247,19 @@ function check(data) {
   }
 }
 
-// Shows only the chosen buttons and settings; the rest of the panel stays hidden in embed mode.
+// Shows only what was asked for: the chosen buttons, and the chosen settings as a compact row in the
+// control strip; no panel, sweep form or page furniture.
 function showOnly(controls) {
-  const buttons = { play: 'play', step: 'step', step100: 'step100', reset: 'reset', 'new-seed': 'new-seed', speed: 'speed' };
+  const buttons = { play: 'play', step: 'step', step100: 'step100', reset: 'reset', 'new-seed': 'new-seed', speed: 'speed', timeline: 'timeline-bar' };
   for (const [name, id] of Object.entries(buttons)) {
     const element = document.getElementById(id);
     const target = name === 'speed' ? element.closest('label') : element;
     target.hidden = !controls.includes(name);
   }
-  for (const label of document.querySelectorAll('#settings .setting')) {
-    const input = label.querySelector('[name]');
-    label.hidden = !controls.includes(input.name);
+  const row = document.getElementById('embed-settings');
+  for (const field of [...document.querySelectorAll('#settings .setting')]) {
+    if (controls.includes(field.dataset.key)) row.append(field);
   }
-  const anySetting = [...document.querySelectorAll('#settings .setting')].some((l) => !l.hidden);
-  document.getElementById('controls').hidden = !anySetting;
-  document.getElementById('controls').open = true;
+  row.hidden = row.children.length === 0;
+  document.querySelector('.panel').hidden = true;
 }

@@ -1,43 +1,43 @@
-// The explorer page. JS owns the loop, the controls and the canvases; Rust owns the run, the settings'
-// ranges, the share link and all drawing. Untrusted text (links, notices) only ever goes to textContent.
-import init, { Run, last_panic, parse_embed, parse_link, presets, settings_schema } from './pkg/tms_explorer.js';
+// The explorer page. JS wires controls, the loop and canvases; Rust owns the run, the settings and their
+// ranges, the share link and all drawing. Training runs in the engine (engine.js: a worker, or slices
+// of this thread where no worker can start); this thread only draws the frames the engine sends.
+// Untrusted text (links, notices, messages) only ever goes to textContent.
+import init, * as tms from './pkg/tms_explorer.js';
+import { EngineClient } from './client.js';
 import { startEmbed } from './embed.js';
+import { Figures, VIEW_NAMES, download, viewsFor } from './figures.js';
 import { SweepRunner } from './sweep.js';
 
 const $ = (id) => document.getElementById(id);
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
+const touch = window.matchMedia('(hover: none) and (pointer: coarse)');
+const theme = () => embed?.theme || (dark.matches ? 'dark' : 'light');
 
-const VIEWS = {
-  stack: ['What each neuron reads: its weights stacked by feature.', 'h = ReLU(W x)'],
-  matrix: ['The weights themselves, red positive, blue negative (tied models: also WᵀW and b).', 'W, WᵀW | b'],
-  graph: ['The network as a graph, features → neurons → outputs; edge width ∝ |w|.', 'x → W → h → Wᵀ (or W₂) → x′'],
-  bars: ['How strongly each feature is represented, and how much it shares its direction.', '‖W_i‖, Σ_{j≠i} (Ŵ_i·W_j)²'],
-  hidden: ['Each feature\'s direction in the hidden space (m = 2, or 3: drag to turn).', 'W_i = column i of W'],
-  loss: ['The training loss on each step\'s batch, log scale.', 'L = mean I_i (x_i − x′_i)²'],
-};
+await init();
 
-let schema = [];
-let run = null;
-let snapshot = null;
-let playing = false;
-let resumeWhenVisible = false;
-let fastForward = null;
-let mainView = 'hidden';
-let rotation = { yaw: 0.6, pitch: 0.35 };
-let stepsPerCall = 1;
-let lastDraw = 0;
-let drawCost = 0;
-let figures = [];
-let highlight = null; // { kind: 'feature' | 'neuron', index } from the embed API
 let embed = null; // embed mode's options, when the page is inside someone else's article
-const listeners = { state: [], progress: [], playing: [], fatal: [] };
+let engine = null;
+let schema = [];
+let settings = ''; // the run's settings text, as Rust writes it
+let budget = 0;
+let shown = { step: 0, frontier: 0, loss: null, fingerprint: '–', diverged: -1, message: '' };
+let mode = 'idle'; // the engine's: idle · playing · job
+document.body.dataset.mode = mode;
+let job = null; // the engine's current job: {kind: 'open' | 'seek' | 'step', target}
+let mainView = 'hidden';
+let sweep = null;
+let sweepFragment = '';
+let resumeWhenVisible = false;
+let presetId = '';
+let generation = 0; // which opened run the frames shown belong to
+let numbersSeq = 0; // the engine's sequence number of the numbers shown (newer ones win)
+const listeners = { state: [], progress: [], playing: [], fatal: [], notices: [] };
 const emit = (kind, ...args) => listeners[kind].forEach((f) => f(...args));
 
 // ---- notices -------------------------------------------------------------------------------------
 
-// Messages about the run (a link's or a field's bad values, divergence, rewinds) show in a strip above
-// the views, where they are seen without scrolling; the strip hides when there is nothing to say.
+// Messages about the run show in a strip above the views, where they are seen without scrolling.
 function showNotices(items) {
   $('notices').replaceChildren(...items);
   $('notice-strip').hidden = items.length === 0;
@@ -52,65 +52,76 @@ function notify(lines, kind = 'info') {
   }));
 }
 
-// A diverged run pauses, says what happened in words, and offers to rewind to its last finite step.
-function checkDivergence() {
-  if (run.diverged < 0) return false;
-  stop();
-  cancelFastForward();
+// A notice with a button: [text] [label].
+function offer(text, label, action, kind = 'info', id = '') {
   const item = document.createElement('li');
-  item.className = 'error';
-  item.textContent = `${run.divergence_message()} `;
-  const rewind = document.createElement('button');
-  rewind.type = 'button';
-  rewind.id = 'rewind';
-  rewind.textContent = `Rewind to step ${run.diverged - 1}`;
-  rewind.addEventListener('click', () => {
-    run.seek(run.diverged - 1);
-    notify([`Rewound to step ${run.step_count}, the last finite weights. Lower the learning rate before playing on.`]);
-    refresh();
-    scheduleLink();
-  });
-  item.append(rewind);
-  showNotices([item]);
-  refresh();
-  return true;
+  item.className = kind;
+  item.textContent = `${text} `;
+  const button = document.createElement('button');
+  button.type = 'button';
+  if (id) button.id = id;
+  button.textContent = label;
+  button.addEventListener('click', action);
+  item.append(button);
+  return item;
 }
 
-// Anything that escapes (a panic inside the trainer traps the wasm module) ends here: the page says so
-// in words and keeps the run's settings in the address, so a reload starts the same run again.
+// ---- fatal errors ------------------------------------------------------------------------------------
+
 let fatalShown = false;
 function fatal(error) {
   if (fatalShown) return;
   fatalShown = true;
-  playing = false;
-  fastForward = null;
   let detail = '';
   try {
-    detail = last_panic();
+    detail = tms.last_panic();
   } catch {
     detail = '';
   }
-  emit('fatal', detail || String(error?.message ?? error));
+  const message = detail || String(error?.message ?? error);
+  emit('fatal', message);
   const box = $('fatal');
-  box.querySelector('.what').textContent = detail || String(error?.message ?? error);
+  box.querySelector('.what').textContent = message;
   box.hidden = false;
   document.body.dataset.failed = 'true';
 }
 window.addEventListener('error', (e) => fatal(e.error ?? e.message));
+window.addEventListener('unhandledrejection', (e) => fatal(e.reason));
 $('reload').addEventListener('click', () => window.location.reload());
 $('notices-dismiss').addEventListener('click', () => showNotices([]));
-window.addEventListener('unhandledrejection', (e) => fatal(e.reason));
 
-// ---- settings controls, built from the declared list in Rust --------------------------------------
+// ---- the settings form, built from the settings table in Rust -------------------------------------
 
 function control(setting) {
   const c = setting.control;
-  const label = document.createElement('label');
+  const label = document.createElement('div');
   label.className = `setting setting-${c.kind}`;
-  label.title = `${setting.meaning} (${setting.range})`;
-  const name = document.createElement('span');
+  label.dataset.key = setting.key;
+  const id = `setting-${setting.key}`;
+  const name = document.createElement('label');
+  name.htmlFor = id;
   name.textContent = setting.key;
-  label.append(name);
+  const help = document.createElement('button');
+  help.type = 'button';
+  help.className = 'help';
+  help.textContent = '?';
+  help.setAttribute('aria-label', `What is ${setting.key}?`);
+  help.setAttribute('aria-expanded', 'false');
+  const explain = document.createElement('p');
+  explain.className = 'explain';
+  explain.id = `${id}-help`;
+  explain.hidden = true;
+  explain.textContent = `${setting.help} Allowed: ${setting.range}; default ${setting.default}.`;
+  help.setAttribute('aria-controls', explain.id);
+  help.title = setting.help;
+  help.addEventListener('click', () => {
+    explain.hidden = !explain.hidden;
+    help.setAttribute('aria-expanded', String(!explain.hidden));
+  });
+  const head = document.createElement('span');
+  head.className = 'setting-head';
+  head.append(name, help);
+  label.append(head);
   let input;
   if (c.kind === 'choice') {
     input = document.createElement('select');
@@ -134,10 +145,8 @@ function control(setting) {
     input.type = 'text';
     input.inputMode = 'decimal';
     slider.addEventListener('input', () => {
-      let value = 10 ** Number(slider.value);
       const near = c.stops.find((s) => Math.abs(Math.log10(s) - Number(slider.value)) < 0.04);
-      value = near ?? Number(value.toPrecision(2));
-      input.value = String(value);
+      input.value = String(near ?? Number((10 ** Number(slider.value)).toPrecision(2)));
     });
     slider.addEventListener('change', () => input.dispatchEvent(new Event('change', { bubbles: true })));
     input.syncSlider = () => {
@@ -147,39 +156,84 @@ function control(setting) {
     label.append(slider, stops);
   } else {
     input = document.createElement('input');
-    input.type = 'number';
-    input.min = String(c.min);
-    input.max = String(c.max);
-    input.step = c.kind === 'int' ? '1' : 'any';
+    input.type = 'text';
+    input.inputMode = c.kind === 'int' ? 'numeric' : 'decimal';
   }
   input.name = setting.key;
-  input.id = `setting-${setting.key}`;
-  label.append(input);
+  input.id = id;
+  const problem = document.createElement('span');
+  problem.className = 'problem';
+  problem.id = `${id}-problem`;
+  problem.setAttribute('role', 'status');
+  input.setAttribute('aria-describedby', `${explain.id} ${problem.id}`);
+  label.append(input, problem, explain);
   return label;
 }
 
-function buildControls() {
+function buildForm() {
   const form = $('settings');
   form.replaceChildren(...schema.map(control));
-  form.addEventListener('change', () => {
-    leaveSweep();
-    applySettings(readControls());
-  });
+  form.addEventListener('change', () => applyForm());
+  $('embed-settings').addEventListener('change', () => applyForm());
   form.addEventListener('submit', (e) => e.preventDefault());
 }
 
-function readControls() {
-  return schema.map(({ key }) => {
-    const input = $(`setting-${key}`);
-    const value = input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value.trim();
-    return `${key}=${encodeURIComponent(value).replace(/%2C/gi, ',')}`;
-  }).join('&');
+function fieldText(key) {
+  const input = $(`setting-${key}`);
+  return input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value;
 }
 
-function writeControls(settingsText) {
-  const values = new URLSearchParams(settingsText);
+function markField(key, message, kind = 'error') {
+  const input = $(`setting-${key}`);
+  const problem = $(`setting-${key}-problem`);
+  if (!input) return;
+  if (kind === 'error') input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+  problem.textContent = message;
+  problem.className = `problem ${kind}`;
+}
+
+function clearMarks() {
+  for (const { key } of schema) markField(key, '', 'info');
+}
+
+// A field whose text the setting does not take keeps what was typed and says why beside it; the run is
+// kept. When every field is good, the form is read like a link (the same reader and caps), and what the
+// caps changed is said beside its field.
+function applyForm() {
+  leaveSweep();
+  let bad = false;
+  for (const { key } of schema) {
+    const problem = tms.setting_problem(key, fieldText(key).trim());
+    if (problem) {
+      markField(key, problem);
+      bad = true;
+    } else {
+      markField(key, '', 'info');
+    }
+  }
+  if (bad) {
+    notify(['Some settings were not used (see the marked fields); the current run is kept.'], 'error');
+    return;
+  }
+  const keys = schema.map((s) => s.key);
+  const info = JSON.parse(tms.form_link(settings, keys, keys.map((k) => fieldText(k).trim()), mainView));
+  for (const n of info.notices) if (n.key && $(`setting-${n.key}`)) markField(n.key, n.text, 'warning');
+  if (info.settings === settings) return;
+  if (imported) {
+    // A run from a file trains on from the same weights with the new settings.
+    loadWeights(imported.bytes, imported.name, { instance: imported.instance === undefined ? '' : String(imported.instance), settings: info.settings });
+    return;
+  }
+  open(info, { notices: info.notices.map((n) => `Settings: ${n.text}.`), fromForm: true });
+}
+
+// Writes the run's settings into the form; the field being typed in keeps what is typed.
+function writeForm(text) {
+  const values = new URLSearchParams(text);
   for (const { key } of schema) {
     const input = $(`setting-${key}`);
+    if (input === document.activeElement && input.type !== 'checkbox' && input.tagName !== 'SELECT') continue;
     const value = values.get(key) ?? '';
     if (input.type === 'checkbox') input.checked = value === '1';
     else input.value = value;
@@ -188,236 +242,356 @@ function writeControls(settingsText) {
   $('setting-hidden-bias').disabled = values.get('model') !== 'relu-hidden';
 }
 
-// ---- the run -------------------------------------------------------------------------------------
+// ---- presets -------------------------------------------------------------------------------------
 
-function budget() {
-  return Number(new URLSearchParams(run.settings).get('steps'));
-}
-
-// Makes a run from settings text; on bad settings says why and keeps the current run.
-function applySettings(settingsText, { step = 0, keepNotices = false } = {}) {
-  let next;
-  try {
-    next = new Run(settingsText);
-  } catch (e) {
-    notify([`Settings not used: ${e.message ?? e}. The current run is kept.`], 'error');
-    if (run) writeControls(run.settings);
-    return false;
+let presetList = [];
+function buildPresets() {
+  const select = $('preset');
+  const groups = new Map();
+  presetList = JSON.parse(tms.presets());
+  for (const p of presetList) {
+    if (!groups.has(p.group)) {
+      const group = document.createElement('optgroup');
+      group.label = p.group;
+      groups.set(p.group, group);
+      select.append(group);
+    }
+    groups.get(p.group).append(new Option(`${p.group.split(':')[0]}: ${p.label}`, p.id));
   }
-  if (run && next.settings === run.settings && step === 0) {
-    next.free(); // nothing changed: keep the run where it is
-    return true;
+  select.addEventListener('change', () => {
+    const p = presetList.find((q) => q.id === select.value);
+    if (p) openFragment(p.fragment);
+  });
+}
+
+// The preset this run is, by its settings: a link that equals a preset opens with its name and hint;
+// editing a setting marks the preset as modified instead of leaving a stale hint.
+function showPreset(fragment) {
+  const id = tms.preset_matching(fragment);
+  const p = presetList.find((q) => q.id === id);
+  const select = $('preset');
+  if (p) {
+    presetId = id;
+    select.value = id;
+    select.dataset.modified = 'false';
+    $('look-for').textContent = `Look for: ${p.look_for}.`;
+  } else if (presetId) {
+    const was = presetList.find((q) => q.id === presetId);
+    select.dataset.modified = 'true';
+    $('look-for').textContent = `Modified from “${was.group.split(':')[0]}: ${was.label}”: its note may no longer hold.`;
+  } else {
+    select.value = '';
+    $('look-for').textContent = '';
   }
-  stop();
-  cancelFastForward();
-  if (run) run.free();
-  run = next;
-  if (!keepNotices) notify([]);
-  writeControls(run.settings);
-  arrangeViews();
-  if (step > 0) startFastForward(step);
-  refresh();
-  scheduleLink();
-  return true;
 }
 
-function stepBy(k) {
-  cancelFastForward();
-  const left = budget() - run.step_count;
-  run.step(Math.max(0, Math.min(k, left)));
-  if (!checkDivergence()) refresh();
-  scheduleLink();
+// ---- the run ---------------------------------------------------------------------------------------
+
+function openFragment(fragment, extra = {}) {
+  const info = JSON.parse(tms.parse_link(fragment));
+  open(info, { notices: info.notices.map((n) => `Link: ${n.text}.`), ...extra });
+  return info.notices.map((n) => n.text);
 }
 
-// ---- the loop --------------------------------------------------------------------------------------
+// Opens a read link (parse_link's answer): a sweep, or a run fast-forwarded to its step.
+function open(info, { notices = [], fromForm = false } = {}) {
+  imported = null;
+  $('weights-read').textContent = '';
+  mainView = info.view;
+  notify(notices, notices.length ? 'warning' : 'info');
+  if (!fromForm) clearMarks();
+  if (info.sweep) {
+    settings = info.settings;
+    writeForm(settings);
+    startSweep(info);
+    showPreset(info.fragment);
+    return;
+  }
+  leaveSweep();
+  settings = info.settings;
+  budget = info.budget;
+  job = info.step > 0 ? { kind: 'open', target: info.step } : null;
+  shown = { ...shown, step: 0, frontier: 0, loss: null, diverged: -1 };
+  writeForm(settings);
+  arrange();
+  showPreset(info.fragment);
+  generation += 1;
+  engine.send('open', { settings, target: info.step, generation });
+  writeLink();
+}
+
+function arrange() {
+  const { order, reason } = viewsFor(settings);
+  let views = order.filter((v) => !reason(v));
+  if (embed?.views.length) views = embed.views;
+  if (!views.includes(mainView)) mainView = views[0];
+  views = [mainView, ...views.filter((v) => v !== mainView)];
+  figures.arrange(views);
+  const select = $('view');
+  select.replaceChildren(...Object.entries(VIEW_NAMES).map(([id, name]) => {
+    const option = new Option(name, id);
+    const why = reason(id);
+    option.disabled = Boolean(why);
+    if (why) option.title = why;
+    return option;
+  }));
+  select.value = mainView;
+  $('view-reason').textContent = ['hidden'].map(reason).filter(Boolean).join('');
+}
+
+const atBudget = () => shown.step >= budget;
 
 function play() {
-  if (!run || run.step_count >= budget()) return;
-  cancelFastForward();
-  playing = true;
-  $('play').textContent = 'Pause';
-  emit('playing', true);
-  requestAnimationFrame(frame);
+  if (mode === 'playing' || shown.diverged >= 0) return;
+  if (atBudget()) {
+    offerContinue();
+    return;
+  }
+  engine.send('play', { rate: rate() });
 }
 
-function stop() {
-  if (!playing) return;
-  playing = false;
-  $('play').textContent = 'Play';
-  emit('playing', false);
-  refresh();
-  scheduleLink();
+// Pause stops whatever trains: play, a fast-forward, steps.
+function pause() {
+  if (mode === 'idle') return Promise.resolve();
+  return engine.request('pause');
 }
 
-// Trains for about `ms` milliseconds (at most `limit` steps), in calls sized to take ~2 ms each.
-function trainFor(ms, limit, target) {
-  const start = performance.now();
-  let done = 0;
-  while (done < limit && run.step_count < target && run.diverged < 0 && performance.now() - start < ms) {
-    const k = Math.max(1, Math.min(stepsPerCall, limit - done, target - run.step_count));
-    const t0 = performance.now();
-    run.step(k);
-    const took = performance.now() - t0;
-    stepsPerCall = Math.max(1, Math.min(10000, Math.round(k * 2 / Math.max(took, 0.05))));
-    done += k;
+function rate() {
+  const v = $('speed').value;
+  if (v === 'replay') return Math.max(1, budget / 10);
+  return Number(v);
+}
+
+// Step and ×100: exactly n steps from the step shown. During a fast-forward, the fast-forward stops
+// where it is first, and the page says so.
+async function stepBy(n) {
+  if (mode === 'playing') await pause();
+  if (mode === 'job' && job && job.kind !== 'step') {
+    const was = job;
+    const reply = await engine.request('cancel');
+    notify([`${n === 1 ? 'Step' : `×${n}`}: the ${was.kind === 'open' ? 'fast-forward' : 'seek'} to step ${was.target} was stopped at step ${reply.step}; stepped on from there.`]);
+  }
+  if (atBudget()) {
+    offerContinue();
+    return;
+  }
+  await engine.request('step', { n });
+}
+
+// The end of the budget is not a dead end: with a constant learning rate the run continues exactly as a
+// run with the larger budget would; with a decaying one the budget shapes every step, so it restarts.
+function offerContinue() {
+  const constant = new URLSearchParams(settings).get('schedule') === 'constant';
+  const more = budget > 0 ? budget : 10000;
+  if (constant) {
+    showNotices([offer(`The run is complete: ${shown.step} of ${budget} steps.`, `Continue for ${more} more steps`, async () => {
+      await engine.request('extend', { steps: budget + more });
+      showNotices([]);
+      play();
+    }, 'info', 'continue')]);
+  } else {
+    showNotices([offer(`The run is complete: ${shown.step} of ${budget} steps. With the ${new URLSearchParams(settings).get('schedule')} schedule the learning rate decays over the whole budget, so a longer budget changes every step.`, `Restart with ${budget + more} steps`, () => {
+      const s = new URLSearchParams(settings);
+      s.set('steps', String(budget + more));
+      openFragment(tms.fragment_of(s.toString(), 0, mainView));
+    }, 'info', 'continue')]);
   }
 }
 
-// Each frame trains for a slice of time and, when drawing is cheap, redraws every view. When drawing is
-// expensive (large models), frames alternate: most only train, and the views are redrawn about ten
-// times a second, so no frame is long. With reduced motion, views redraw at most four times a second.
-function frame() {
-  if (!playing) return;
-  const speed = Number($('speed').value);
-  const sinceDraw = performance.now() - lastDraw;
-  const cheap = drawCost < 8;
-  const drawNow = reducedMotion.matches ? sinceDraw > 250 : cheap || sinceDraw > 90;
-  trainFor(drawNow ? Math.max(2, 11 - drawCost) : 11, speed, budget());
-  if (checkDivergence()) return;
+function seek(step) {
+  if (sweep) return Promise.resolve();
+  job = { kind: 'seek', target: step };
+  return engine.request('seek', { step });
+}
+
+// ---- what the engine says -------------------------------------------------------------------------
+
+let pending = null; // the newest frame not yet drawn
+let drawScheduled = false;
+
+function onFrame(m) {
+  if (m.generation !== generation) return; // an earlier run's frame, still in flight
+  pending = m;
+  if (!drawScheduled) {
+    drawScheduled = true;
+    requestAnimationFrame(drawFrame);
+  }
+}
+
+function drawFrame() {
+  drawScheduled = false;
+  const m = pending;
+  pending = null;
+  if (!m) return;
+  if (m.settings !== settings) {
+    settings = m.settings;
+    writeForm(settings);
+  }
+  budget = m.budget;
+  $('timeline').dataset.interval = String(m.interval);
+  $('timeline').title = `The step shown. Snapshots every ${m.interval} steps keep the run's timeline (${(m.memory / 2 ** 20).toFixed(1)} MB): any trained step is shown again by replaying at most that many steps.`;
+  // Numbers newer than this frame's (a mode change that came after it) are kept.
+  if (m.seq > numbersSeq) {
+    numbersSeq = m.seq;
+    shown = { step: m.step, frontier: m.frontier, loss: m.loss, fingerprint: m.fingerprint, diverged: m.diverged, message: m.message };
+  } else {
+    shown = { ...shown, diverged: m.diverged, message: m.message };
+  }
+  showNumbers();
+  if (m.diverged >= 0) showDivergence(m);
   emit('progress');
-  if (drawNow) refresh();
-  else showNumbers();
-  if (run.step_count >= budget()) stop();
-  else requestAnimationFrame(frame);
-}
-
-function startFastForward(target) {
-  fastForward = { target };
-  $('progress').hidden = false;
-  const tick = () => {
-    if (!fastForward || fastForward.target !== target) return;
-    trainFor(30, Infinity, target);
-    if (checkDivergence()) return;
-    $('progress').value = run.step_count / Math.max(1, target);
-    showNumbers();
-    if (run.step_count >= target) {
-      cancelFastForward();
-      refresh();
-    } else {
-      requestAnimationFrame(tick);
-    }
+  // The next frame once this one is drawn, leaving the page at least as much idle time as drawing takes;
+  // with reduced motion, at most four a second.
+  const credit = () => {
+    const wait = reducedMotion.matches ? 250 : Math.max(0, figures.drawCost - 16);
+    setTimeout(() => engine.send('frame'), wait);
   };
-  requestAnimationFrame(tick);
-}
-
-function cancelFastForward() {
-  fastForward = null;
-  $('progress').hidden = true;
-}
-
-document.addEventListener('visibilitychange', () => {
-  if (document.hidden && playing) {
-    resumeWhenVisible = true;
-    stop();
-  } else if (!document.hidden && resumeWhenVisible) {
-    resumeWhenVisible = false;
-    play();
-  }
-});
-
-// ---- drawing ---------------------------------------------------------------------------------------
-
-function arrangeViews() {
-  const settings = new URLSearchParams(run.settings);
-  const model = settings.get('model');
-  const m = Number(settings.get('m'));
-  const hiddenLayer = model === 'relu-hidden' || model === 'abs';
-  let order = hiddenLayer ? ['stack', 'matrix', 'graph', 'bars', 'loss', 'hidden'] : ['bars', 'matrix', 'hidden', 'stack', 'graph', 'loss'];
-  if (m > 3) order = order.filter((v) => v !== 'hidden');
-  if (embed?.views.length) order = embed.views;
-  if (!order.includes(mainView)) mainView = order[0];
-  order = [mainView, ...order.filter((v) => v !== mainView)];
-  $('view').value = mainView;
-  const container = $('views');
-  const existing = new Map(figures.map((f) => [f.dataset.view, f]));
-  figures = order.map((view) => existing.get(view) ?? makeFigure(view));
-  container.replaceChildren(...figures);
-  figures.forEach((f, k) => f.classList.toggle('main', k === 0));
-}
-
-function makeFigure(view) {
-  const figure = $('figure').content.firstElementChild.cloneNode(true);
-  figure.dataset.view = view;
-  const canvas = figure.querySelector('canvas');
-  canvas.dataset.view = view;
-  canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', VIEWS[view][0]);
-  figure.querySelector('.caption').textContent = VIEWS[view][0];
-  figure.querySelector('.formula').textContent = VIEWS[view][1];
-  const readout = figure.querySelector('output');
-  canvas.addEventListener('pointermove', (e) => {
-    const box = canvas.getBoundingClientRect();
-    if (e.buttons && view === 'hidden') {
-      rotation = { yaw: rotation.yaw + e.movementX * 0.01, pitch: Math.max(-1.5, Math.min(1.5, rotation.pitch + e.movementY * 0.01)) };
-      drawFigure(figure);
-    }
-    if (snapshot) readout.textContent = snapshot.pick(view, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
-  });
-  canvas.addEventListener('pointerleave', () => { readout.textContent = ''; });
-  figure.querySelector('[data-export="png"]').addEventListener('click', () => {
-    canvas.toBlob((blob) => download(blob, `${fileStem()}-${view}.png`), 'image/png');
-  });
-  figure.querySelector('[data-export="svg"]').addEventListener('click', () => {
-    const box = canvas.getBoundingClientRect();
-    const svg = snapshot.svg(view, box.width, box.height, theme());
-    download(new Blob([svg], { type: 'image/svg+xml' }), `${fileStem()}-${view}.svg`);
-  });
-  return figure;
-}
-
-const theme = () => (dark.matches ? 'dark' : 'light');
-
-function drawFigure(figure) {
-  const canvas = figure.querySelector('canvas');
-  snapshot.draw(canvas, figure.dataset.view, theme(), window.devicePixelRatio || 1, rotation.yaw, rotation.pitch);
+  if (sweep) credit();
+  else figures.show(tms.Snapshot.from_bytes(m.bytes), credit);
 }
 
 function showNumbers() {
-  $('step-count').textContent = String(run.step_count);
-  $('budget').textContent = String(budget());
-  const loss = run.last_loss;
-  $('loss').textContent = Number.isNaN(loss) ? '–' : loss.toExponential(4);
-  $('fingerprint').textContent = run.fingerprint();
+  $('step-count').textContent = String(shown.step);
+  $('budget').textContent = String(budget);
+  $('loss').textContent = shown.loss === null ? '–' : shown.loss.toExponential(4);
+  $('fingerprint').textContent = shown.fingerprint;
+  const timeline = $('timeline');
+  timeline.max = String(budget);
+  if (document.activeElement !== timeline || mode !== 'job') timeline.value = String(shown.step);
+  const trained = budget > 0 ? (100 * shown.frontier) / budget : 0;
+  timeline.style.setProperty('--trained', `${trained}%`);
+  $('timeline-text').textContent = shown.frontier > shown.step ? `trained to ${shown.frontier}` : '';
 }
 
-function refresh() {
-  if (!run) return;
-  const start = performance.now();
+let divergenceShown = -1;
+function showDivergence(m) {
+  if (divergenceShown === m.diverged && shown.step !== m.diverged - 1) return;
+  divergenceShown = m.diverged;
+  const item = offer(m.message, `Rewind to step ${m.diverged - 1}`, async () => {
+    await seek(m.diverged - 1);
+    notify([`Rewound to step ${m.diverged - 1}, the last finite weights. Training on from here diverges again at step ${m.diverged}: lower the learning rate first.`]);
+    writeLink();
+  }, 'error', 'rewind');
+  if (shown.step === m.diverged) showNotices([item]);
+}
+
+function onMode(m) {
+  const was = mode;
+  mode = m.mode;
+  job = m.job;
+  if (m.generation === generation && m.seq > numbersSeq) {
+    numbersSeq = m.seq;
+    shown = { ...shown, step: m.step, frontier: m.frontier, loss: m.loss, fingerprint: m.fingerprint };
+  }
   showNumbers();
-  if (snapshot) snapshot.free();
-  snapshot = run.snapshot();
-  if (highlight) snapshot.set_highlight(highlight.kind, highlight.index);
-  for (const figure of figures) drawFigure(figure);
-  lastDraw = performance.now();
-  drawCost = lastDraw - start;
+  document.body.dataset.mode = mode;
+  $('play').textContent = mode === 'playing' ? 'Pause' : 'Play';
+  $('play').setAttribute('aria-pressed', String(mode === 'playing'));
+  if ((was === 'playing') !== (mode === 'playing')) emit('playing', mode === 'playing');
+  if (mode !== 'job') $('rebuild').hidden = true;
+  if (mode === 'idle') writeLink();
+  emit('state');
 }
 
-// ---- links and export ------------------------------------------------------------------------------
+// Progress of a fast-forward or a long seek: over the views, with the target, the time left and Cancel.
+function onProgress(m) {
+  if (m.etaMs < 150 && m.step < m.target && $('rebuild').hidden) return;
+  const box = $('rebuild');
+  box.hidden = m.step >= m.target;
+  $('rebuild-what').textContent = m.kind === 'open' ? 'Rebuilding the run' : m.kind === 'seek' ? 'Going to the step' : 'Training';
+  const secs = Math.ceil(m.etaMs / 1000);
+  $('rebuild-text').textContent = `step ${m.step} of ${m.target}${m.step < m.target ? ` · about ${secs} s left` : ''}`;
+  $('progress').value = m.target > 0 ? m.step / m.target : 1;
+  emit('progress');
+}
 
-let linkTimer = 0;
-function scheduleLink() {
-  clearTimeout(linkTimer);
-  linkTimer = setTimeout(writeLink, 300);
+function onDone(m) {
+  if (m.cancelled) {
+    const what = m.cancelled.kind === 'open' ? 'the link asked for' : 'the target was';
+    notify([`Cancelled at step ${m.step} (${what} ${m.cancelled.target}); the address now says step ${m.step}.`]);
+  }
+  if (m.kind === 'play' && m.complete) {
+    // Play reached the budget.
+    emit('state');
+  }
+  writeLink();
+}
+
+// ---- weights from a file -------------------------------------------------------------------------
+
+// Opens weights trained elsewhere (a notebook's safetensors or .npz, or an export): every view and metric
+// works, and training goes on from them with a fresh optimizer state. Such a run is not a share link (its
+// weights are not in the address), and the page says so. A bad file is refused in words; the current run
+// is kept.
+let imported = null; // {name, description} while the run on screen came from a file
+const MAX_PAGE_FILE = 2 * 2 ** 20;
+async function openWeights(file, options = {}) {
+  if (file.size > MAX_PAGE_FILE) {
+    notify([`${file.name}: ${(file.size / 2 ** 20).toFixed(1)} MiB is more than the page opens (2 MiB); use tms inspect or tms render --weights on the command line. The current run is kept.`], 'error');
+    return false;
+  }
+  return loadWeights(await file.arrayBuffer(), file.name, options);
+}
+
+// `settings`: the form's settings, to train on from the same weights with them ('' uses the file's own).
+async function loadWeights(bytes, name, { instance = $('weights-instance').value.trim(), model = '', settings: with_ = '' } = {}) {
+  const file = { name };
+  const which = instance === '' ? undefined : Number(instance);
+  if (which !== undefined && !(Number.isInteger(which) && which >= 0)) {
+    notify([`instance: '${instance}' is not a whole number from 0; the current run is kept.`], 'error');
+    return false;
+  }
+  await pause();
+  leaveSweep();
+  generation += 1;
+  try {
+    const reply = await engine.request('load', { bytes: bytes.slice(0), name: file.name, instance: which, model, settings: with_, generation });
+    imported = { name: file.name, description: reply.description, bytes, instance: which };
+    settings = reply.settings;
+    budget = reply.budget;
+    writeForm(settings);
+    arrange();
+    showPreset('');
+    $('weights-read').textContent = `${file.name}: ${reply.description}`;
+    notify([`Opened ${file.name}: ${reply.description}.`, ...reply.notices.map((n) => `${n}.`),
+      'Training goes on from these weights with a fresh optimizer state. A run from a file is not a share link (its weights are not in the address): export it to share it.']);
+    writeLink();
+    return true;
+  } catch (error) {
+    notify([`${file.name} was not opened: ${error.message}. The current run is kept.`], 'error');
+    return false;
+  }
+}
+
+// ---- the address ----------------------------------------------------------------------------------
+
+// The address is always the run on screen: while a link's fast-forward or a seek runs, it keeps the
+// step being gone to (a reload goes there too); otherwise the step shown.
+function addressStep() {
+  return job && job.kind !== 'step' ? job.target : shown.step;
+}
+
+function currentFragment() {
+  return sweep ? sweepFragment : tms.fragment_of(settings, addressStep(), mainView);
 }
 
 function writeLink() {
   emit('state');
   if (embed) return; // an embed never touches the host's history
   try {
-    history.replaceState(null, '', `#${sweep ? sweepFragment : run.fragment(mainView)}`);
+    // A run from a file has no link: the address would rebuild another run.
+    history.replaceState(null, '', imported ? window.location.pathname + window.location.search : `#${currentFragment()}`);
   } catch {
     // A sandboxed or opaque-origin page may not touch history; the Copy link button still works.
   }
 }
 
-function currentUrl() {
-  let base = '';
+function baseUrl(cut = /#/) {
   try {
-    base = window.location.href.split('#')[0];
+    return window.location.href.split(cut)[0];
   } catch {
-    base = '';
+    return '';
   }
-  return `${base}#${sweep ? sweepFragment : run.fragment(mainView)}`;
 }
 
 // Shows `text` in the box under the share buttons and copies it; where the browser does not allow
@@ -431,83 +605,57 @@ async function offerCopy(text, copied, what) {
     notify([copied]);
   } catch {
     field.select();
-    notify([`The browser did not allow copying; the ${what} is selected in the box above.`]);
+    notify([`The browser did not allow copying; the ${what} is selected in the box below the buttons.`]);
   }
 }
 
-function copyLink() {
-  writeLink();
-  return offerCopy(currentUrl(), 'Link copied: it opens this run at this step, on any machine.', 'link');
-}
-
-// An <iframe> snippet for this run and these views, for an article.
+// An <iframe> snippet for this run and these views, for an article, with the few lines of host script
+// that size it to its content (the embed reports its height in `resize` messages). Until the first one,
+// its aspect follows the views asked for, so nothing is clipped while it loads.
 function embedCode() {
-  const s = new URLSearchParams(run.settings);
-  const views = figures.slice(0, 2).map((f) => f.dataset.view).join(',');
-  let base = '';
-  try {
-    base = window.location.href.split(/[?#]/)[0];
-  } catch {
-    base = '';
-  }
-  const src = `${base}?embed=1&views=${views}&controls=play,step,reset#${run.fragment(mainView)}`;
+  const s = new URLSearchParams(settings);
+  const views = figures.shown.slice(0, 2);
+  const src = `${baseUrl(/[?#]/)}?embed=1&views=${views.join(',')}&controls=play,step,reset#${currentFragment()}`;
   const title = `Toy model of superposition: ${s.get('model')}, n = ${s.get('n')}, m = ${s.get('m')}, 1−S = ${s.get('density')}`;
   const attr = (v) => v.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
-  return `<iframe src="${attr(src)}" title="${attr(title)}" loading="lazy" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox" style="width: 100%; aspect-ratio: 16 / 10; border: 0;"></iframe>`;
-}
-
-function copyEmbed() {
-  return offerCopy(
-    embedCode(),
-    'Embed code copied: paste it into an article; the embed pauses when scrolled away and takes commands over postMessage (see README).',
-    'embed code',
-  );
+  const tall = Math.round(16 * (0.85 + 0.8 * (views.length - 1)));
+  return `<iframe src="${attr(src)}" title="${attr(title)}" loading="lazy" data-tms-embed
+        sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"
+        style="width: 100%; aspect-ratio: 16 / ${tall}; border: 0;"></iframe>
+<script>
+  // Sizes each explorer embed to its content: it reports its height in 'resize' messages.
+  addEventListener('message', (e) => {
+    if (e.data?.tms !== 1 || e.data.type !== 'resize') return;
+    for (const f of document.querySelectorAll('iframe[data-tms-embed]')) {
+      if (f.contentWindow === e.source) Object.assign(f.style, { aspectRatio: 'auto', height: e.data.height + 'px' });
+    }
+  });
+</script>`;
 }
 
 function fileStem() {
-  const s = new URLSearchParams(run.settings);
-  return `tms-${s.get('model')}-n${s.get('n')}-m${s.get('m')}-step${run.step_count}`;
+  const s = new URLSearchParams(settings);
+  return `tms-${s.get('model')}-n${s.get('n')}-m${s.get('m')}-step${shown.step}`;
 }
 
-function download(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-function openLink(fragment) {
-  const link = JSON.parse(parse_link(fragment));
-  mainView = link.view;
-  notify(link.notices.map((n) => `Link: ${n}.`), link.notices.length ? 'warning' : 'info');
-  if (link.sweep) {
-    applySettings(link.settings, { keepNotices: true });
-    startSweep(link);
-  } else {
-    leaveSweep();
-    applySettings(link.settings, { step: link.step, keepNotices: true });
-  }
+async function exportJson() {
+  const reply = await engine.request('export', { format: 'json' });
+  return reply.data;
 }
 
 // ---- sweeps ----------------------------------------------------------------------------------------
 
-let sweep = null;
-let sweepFragment = '';
-
-function startSweep(link) {
-  stop();
+function startSweep(info) {
+  pause();
   sweep?.free();
-  sweepFragment = link.fragment;
-  $('sweep-axis').value = link.sweep.axis;
-  $('sweep-values').value = link.sweep.values.join(',');
-  $('sweep-restarts').value = String(link.sweep.restarts);
-  if (['stack', 'bars', 'matrix', 'hidden'].includes(link.view)) $('sweep-view').value = link.view;
-  $('views').hidden = true;
-  document.querySelector('.main-view').hidden = true;
+  sweepFragment = info.fragment;
+  $('sweep-axis').value = info.sweep.axis;
+  $('sweep-values').value = info.sweep.values.join(',');
+  $('sweep-restarts').value = String(info.sweep.restarts);
+  if (['stack', 'bars', 'matrix', 'hidden'].includes(info.view)) $('sweep-view').value = info.view;
+  $('stage').hidden = true;
+  $('timeline-bar').hidden = true;
+  document.querySelector('.view-bar').hidden = true;
   $('sweep').hidden = false;
   $('sweep-pause').textContent = 'Pause';
   document.body.dataset.sweep = 'running';
@@ -521,7 +669,7 @@ function startSweep(link) {
     onChange: (s) => { document.body.dataset.sweep = s.finished ? 'done' : 'running'; },
   });
   window.tmsSweep = sweep;
-  scheduleLink();
+  writeLink();
 }
 
 function leaveSweep() {
@@ -531,20 +679,15 @@ function leaveSweep() {
   window.tmsSweep = null;
   delete document.body.dataset.sweep;
   $('sweep').hidden = true;
-  $('views').hidden = false;
-  document.querySelector('.main-view').hidden = false;
-}
-
-// A sweep around the current settings, through the link parser (which reports any bad value).
-function sweepFromControls() {
-  const base = run.fragment(mainView).replace(/&step=\d+/, `&step=${budget()}`);
-  const values = encodeURIComponent($('sweep-values').value.trim()).replace(/%2C/gi, ',');
-  const restarts = encodeURIComponent($('sweep-restarts').value.trim());
-  openLink(`${base}&sweep=${$('sweep-axis').value}&values=${values}&restarts=${restarts}`);
+  $('stage').hidden = false;
+  $('timeline-bar').hidden = false;
+  document.querySelector('.view-bar').hidden = false;
 }
 
 function wireSweep() {
-  $('sweep-start').addEventListener('click', sweepFromControls);
+  $('sweep-start').addEventListener('click', () => {
+    openFragment(tms.sweep_fragment(tms.fragment_of(settings, 0, mainView), $('sweep-axis').value, $('sweep-values').value, $('sweep-restarts').value));
+  });
   $('sweep-view').addEventListener('change', () => sweep?.draw());
   $('sweep-pause').addEventListener('click', () => {
     if (!sweep || sweep.finished) return;
@@ -556,7 +699,7 @@ function wireSweep() {
   $('sweep-export').addEventListener('click', () => {
     if (sweep) download(new Blob([JSON.stringify(sweep.exportJson())], { type: 'application/json' }), 'tms-sweep.json');
   });
-  $('sweep-leave').addEventListener('click', () => { leaveSweep(); refresh(); scheduleLink(); });
+  $('sweep-leave').addEventListener('click', () => { leaveSweep(); openFragment(tms.fragment_of(settings, 0, mainView)); });
   const panels = $('sweep-panels');
   const box = () => panels.getBoundingClientRect();
   panels.addEventListener('pointermove', (e) => {
@@ -569,8 +712,8 @@ function wireSweep() {
     if (!sweep) return;
     const b = box();
     const k = sweep.panels.panel_at($('sweep-view').value, b.width, b.height, e.clientX - b.left, e.clientY - b.top);
-    const job = k >= 0 ? sweep.shown(sweep.groups[k]) : null;
-    if (job) openLink(`v=3&${job.settings}&step=${job.state === 'done' ? sweep.plan.until : job.step}&view=${$('sweep-view').value}`);
+    const picked = k >= 0 ? sweep.shown(sweep.groups[k]) : null;
+    if (picked) openFragment(tms.fragment_of(picked.settings, picked.state === 'done' ? sweep.plan.until : picked.step, $('sweep-view').value));
   });
   const dim = $('sweep-dimensionality');
   dim.addEventListener('pointermove', (e) => {
@@ -580,97 +723,183 @@ function wireSweep() {
   });
 }
 
-// ---- presets ---------------------------------------------------------------------------------------
+// ---- the timeline -----------------------------------------------------------------------------------
 
-function buildPresets() {
-  const select = $('preset');
-  const groups = new Map();
-  for (const p of JSON.parse(presets())) {
-    if (!groups.has(p.group)) {
-      const group = document.createElement('optgroup');
-      group.label = p.group;
-      groups.set(p.group, group);
-      select.append(group);
+// The timeline's slider is the step shown: dragging or clicking it seeks (one seek at a time; the latest
+// position wins), ←/→ move from snapshot to snapshot, Home/End go to the first and last step.
+let seeking = null;
+let seekWanted = null;
+function wireTimeline() {
+  const t = $('timeline');
+  const go = async (step) => {
+    seekWanted = step;
+    if (seeking) return;
+    while (seekWanted !== null) {
+      const target = seekWanted;
+      seekWanted = null;
+      if (mode === 'playing') await pause();
+      seeking = seek(target);
+      await seeking;
+      seeking = null;
     }
-    const option = new Option(`${p.group.split(':')[0]}: ${p.label}`, p.id);
-    if (p.fragment) option.dataset.fragment = p.fragment;
-    else {
-      option.dataset.settings = p.settings;
-      option.dataset.view = p.view;
-    }
-    option.dataset.lookFor = p.look_for;
-    groups.get(p.group).append(option);
-  }
-  select.addEventListener('change', () => {
-    const option = select.selectedOptions[0];
-    if (!option?.dataset.lookFor) return;
-    $('look-for').textContent = `Look for: ${option.dataset.lookFor}.`;
-    if (option.dataset.fragment) {
-      openLink(option.dataset.fragment);
-      return;
-    }
-    leaveSweep();
-    mainView = option.dataset.view;
-    applySettings(option.dataset.settings);
+  };
+  t.addEventListener('input', () => go(Number(t.value)));
+  t.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    e.preventDefault();
+    const interval = Math.max(1, Number(t.dataset.interval || 1));
+    const next = e.key === 'ArrowRight' ? (Math.floor(shown.step / interval) + 1) * interval : (Math.ceil(shown.step / interval) - 1) * interval;
+    const step = Math.max(0, Math.min(budget, next));
+    t.value = String(step);
+    go(step);
   });
 }
 
 // ---- wiring ----------------------------------------------------------------------------------------
 
 function wire() {
-  $('play').addEventListener('click', () => (playing ? stop() : play()));
-  $('step').addEventListener('click', () => { stop(); stepBy(1); });
-  $('step100').addEventListener('click', () => { stop(); stepBy(100); });
-  $('reset').addEventListener('click', () => { stop(); cancelFastForward(); run.reset(); refresh(); scheduleLink(); });
-  $('new-seed').addEventListener('click', () => {
-    stop();
-    cancelFastForward();
-    run.new_seed();
-    writeControls(run.settings);
-    refresh();
-    scheduleLink();
+  $('play').addEventListener('click', () => (mode === 'playing' ? pause() : play()));
+  $('step').addEventListener('click', () => stepBy(1));
+  $('step100').addEventListener('click', () => stepBy(100));
+  $('reset').addEventListener('click', async () => {
+    await pause();
+    await seek(0);
   });
-  $('copy-link').addEventListener('click', copyLink);
-  wireSweep();
-  $('copy-embed').addEventListener('click', copyEmbed);
-  $('export-json').addEventListener('click', () => {
-    download(new Blob([run.export_json()], { type: 'application/json' }), `${fileStem()}.json`);
+  $('new-seed').addEventListener('click', async () => {
+    await pause();
+    const reply = await engine.request('new-seed');
+    settings = reply.settings;
+    writeForm(settings);
+    showPreset(tms.fragment_of(settings, 0, mainView));
+    writeLink();
+  });
+  $('speed').addEventListener('change', () => engine.send('rate', { rate: rate() }));
+  $('rebuild-cancel').addEventListener('click', () => engine.request('cancel'));
+  $('copy-link').addEventListener('click', () => {
+    if (imported) {
+      notify([`This run started from ${imported.name}: its weights are not in a link. Export it (.safetensors, .npz or JSON) to share it.`], 'warning');
+      return;
+    }
+    writeLink();
+    offerCopy(`${baseUrl()}#${currentFragment()}`, 'Link copied: it opens this run at this step, on any machine.', 'link');
+  });
+  $('copy-embed').addEventListener('click', () => offerCopy(embedCode(),
+    'Embed code copied: paste it into an article; the embed pauses when scrolled away and takes commands over postMessage (see README).', 'embed code'));
+  $('export-json').addEventListener('click', async () => {
+    download(new Blob([await exportJson()], { type: 'application/json' }), `${fileStem()}.json`);
+  });
+  for (const format of ['safetensors', 'npz']) {
+    $(`export-${format}`).addEventListener('click', async () => {
+      const reply = await engine.request('export', { format });
+      download(new Blob([reply.data], { type: 'application/octet-stream' }), `${fileStem()}.${format}`);
+    });
+  }
+  $('weights-file').addEventListener('change', () => {
+    const file = $('weights-file').files[0];
+    if (file) openWeights(file);
+  });
+  const stage = $('stage');
+  stage.addEventListener('dragover', (e) => {
+    if ([...(e.dataTransfer?.types ?? [])].includes('Files')) {
+      e.preventDefault();
+      stage.classList.add('dropping');
+    }
+  });
+  stage.addEventListener('dragleave', () => stage.classList.remove('dropping'));
+  stage.addEventListener('drop', (e) => {
+    e.preventDefault();
+    stage.classList.remove('dropping');
+    const file = e.dataTransfer?.files?.[0];
+    if (file) openWeights(file);
+  });
+  $('export-trace').addEventListener('click', async () => {
+    const reply = await engine.request('export', { format: 'trace' });
+    download(new Blob([reply.data], { type: 'text/csv' }), `${fileStem()}-dynamics.csv`);
   });
   $('view').addEventListener('change', () => {
     mainView = $('view').value;
-    arrangeViews();
-    refresh();
-    scheduleLink();
+    arrange();
+    figures.draw();
+    writeLink();
+  });
+  const keys = $('keys-help');
+  keys.addEventListener('click', () => {
+    const popover = $('keys-popover');
+    popover.hidden = !popover.hidden;
+    keys.setAttribute('aria-expanded', String(!popover.hidden));
   });
   document.addEventListener('keydown', (e) => {
     if (e.target.closest('input, select, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
     const actions = { ' ': 'play', '.': 'step', ',': 'step100', r: 'reset', n: 'new-seed' };
     const id = actions[e.key];
-    if (!id) return;
+    if (!id) {
+      if (e.key === 'Escape' && !$('keys-popover').hidden) keys.click();
+      return;
+    }
     if (e.key === ' ' && e.target.closest('button')) return; // the focused button handles space
     e.preventDefault();
     $(id).click();
   });
-  new ResizeObserver(() => { if (run) refresh(); }).observe($('views'));
-  dark.addEventListener('change', refresh);
+  new ResizeObserver(() => figures.draw()).observe($('views'));
+  dark.addEventListener('change', () => figures.draw());
   window.addEventListener('hashchange', () => {
     const fragment = window.location.hash.slice(1);
-    if (fragment && fragment !== run.fragment(mainView)) openLink(fragment);
+    if (fragment && fragment !== currentFragment()) openFragment(fragment);
   });
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden && mode === 'playing') {
+      resumeWhenVisible = true;
+      pause();
+    } else if (!document.hidden && resumeWhenVisible) {
+      resumeWhenVisible = false;
+      play();
+    }
+  });
+  wireSweep();
+  wireTimeline();
+  buildPresets();
 }
 
-await init();
+// ---- start -------------------------------------------------------------------------------------------
+
+const figures = new Figures({
+  container: $('views'),
+  template: $('figure'),
+  theme,
+  onSeek: (step) => seek(step),
+  // A line of the dynamics view marks its feature or neuron in every view (again: unmarks it).
+  onPick: (line) => {
+    const [kind, index] = line.split(' ');
+    const same = figures.highlight?.kind === kind && figures.highlight?.index === Number(index);
+    figures.setHighlight(same ? null : { kind, index: Number(index) });
+  },
+  exportName: fileStem,
+});
+
 try {
-  embed = JSON.parse(parse_embed(window.location.search));
+  embed = JSON.parse(tms.parse_embed(window.location.search));
 } catch {
   embed = { embed: false };
 }
 if (!embed.embed) embed = null;
-// On a phone the controls start folded, so the views come first.
-if (!embed && window.matchMedia('(max-width: 900px)').matches) $('controls').open = false;
-schema = JSON.parse(settings_schema());
-buildControls();
-buildPresets();
+if (embed?.theme) document.documentElement.dataset.theme = embed.theme;
+if (touch.matches) document.body.classList.add('touch');
+schema = JSON.parse(tms.settings_schema());
+buildForm();
+engine = await EngineClient.start(tms);
+engine.on('frame', onFrame);
+engine.on('mode', onMode);
+engine.on('progress', onProgress);
+engine.on('done', onDone);
+engine.on('opened', (m) => {
+  settings = m.settings;
+  budget = m.budget;
+  $('timeline').dataset.interval = '';
+  engine.send('frame');
+});
+engine.on('fatal', (m) => fatal(m.message));
+engine.on('error', (m) => { if (m.re === undefined) notify([m.message], 'error'); });
+document.body.dataset.engine = engine.where;
 wire();
 let fragment = '';
 try {
@@ -678,24 +907,33 @@ try {
 } catch {
   fragment = '';
 }
+let openingNotices = [];
 if (fragment) {
-  openLink(fragment);
+  openingNotices = openFragment(fragment);
 } else {
-  const intro = [...$('preset').options].find((o) => o.value === 'intro-0.05');
-  intro.selected = true;
-  $('preset').dispatchEvent(new Event('change'));
+  const intro = presetList.find((p) => p.id === 'intro-0.05');
+  openFragment(intro.fragment);
 }
 if (embed) {
   startEmbed(embed, {
-    run: () => run,
-    view: () => mainView,
-    playing: () => playing,
+    openingNotices,
+    fragment: currentFragment,
+    step: () => shown.step,
+    loss: () => shown.loss,
+    playing: () => mode === 'playing',
     play,
-    stop,
-    step: (n) => { stop(); stepBy(n); },
-    reset: () => $('reset').click(),
-    open: (fragment) => { stop(); openLink(fragment); return JSON.parse(parse_link(fragment)).notices; },
-    highlight: (h) => { highlight = h; refresh(); },
+    stop: pause,
+    step100: stepBy,
+    stepBy: (n) => stepBy(n),
+    reset: async () => {
+      await pause();
+      await seek(0);
+    },
+    seek,
+    open: (f) => openFragment(f),
+    exportJson,
+    highlight: (h) => figures.setHighlight(h),
+    load: (bytes, name, instance) => loadWeights(bytes, name, { instance: instance === undefined ? '' : String(instance) }),
     on: (kind, f) => listeners[kind].push(f),
   });
 }

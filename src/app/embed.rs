@@ -2,11 +2,13 @@
 //! (`?embed=1&controls=play,step&views=stack,bars&autoplay=1`; the run itself stays in the fragment).
 //! Unknown names are reported, like everything read from outside.
 
-use crate::core::config::SETTINGS;
+use crate::core::settings::SETTINGS;
 use crate::views::View;
 
 /// The transport controls an embed can show.
-pub const BUTTONS: [&str; 6] = ["play", "step", "step100", "reset", "new-seed", "speed"];
+pub const BUTTONS: [&str; 7] = [
+    "play", "step", "step100", "reset", "new-seed", "speed", "timeline",
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Embed {
@@ -16,6 +18,8 @@ pub struct Embed {
     pub views: Vec<View>,
     /// Start playing once the embed is on screen.
     pub autoplay: bool,
+    /// Colours to use whatever the reader's system prefers (`light`, `dark`); None follows the system.
+    pub theme: Option<&'static str>,
 }
 
 impl Embed {
@@ -44,6 +48,7 @@ impl Embed {
             controls: vec!["play".into(), "step".into(), "reset".into()],
             views: vec![],
             autoplay: false,
+            theme: None,
         };
         if let Some(list) = get("controls") {
             embed.controls = match list {
@@ -74,8 +79,9 @@ impl Embed {
                     Some(v) if !embed.views.contains(&v) => embed.views.push(v),
                     Some(_) => {}
                     None => notices.push(format!(
-                        "views: '{}' is not a view; allowed matrix, stack, graph, bars, hidden, loss",
-                        shorten(name)
+                        "views: '{}' is not a view; allowed {}",
+                        shorten(name),
+                        View::ids_text()
                     )),
                 }
             }
@@ -87,6 +93,15 @@ impl Embed {
                 other => notices.push(format!(
                     "autoplay: '{}' is not 1 or 0; using 0",
                     shorten(other)
+                )),
+            }
+        }
+        if let Some(t) = get("theme") {
+            match ["light", "dark"].into_iter().find(|name| *name == t) {
+                Some(name) => embed.theme = Some(name),
+                None => notices.push(format!(
+                    "theme: '{}' is not light or dark; following the reader's system",
+                    shorten(t)
                 )),
             }
         }
@@ -122,8 +137,12 @@ mod tests {
         assert!(notices[0].contains("'<b>' is not a control"));
         assert!(notices[1].contains("'pie' is not a view"));
         assert!(notices[2].contains("autoplay: 'yes'"));
-        let (e, _) = Embed::parse("embed=1&autoplay=1&views=hidden").unwrap();
+        let (e, _) = Embed::parse("embed=1&autoplay=1&views=hidden&theme=dark").unwrap();
         assert!(e.autoplay);
+        assert_eq!(e.theme, Some("dark"));
         assert_eq!(e.views, vec![View::Hidden]);
+        let (e, notices) = Embed::parse("embed=1&theme=pink").unwrap();
+        assert_eq!(e.theme, None);
+        assert!(notices[0].contains("theme: 'pink' is not light or dark"));
     }
 }

@@ -9,7 +9,9 @@
 //! range) is replaced by the default and reported in a notice that says what was wrong and what was used
 //! instead. The same parser serves the page, the embed API and `tms train --link`.
 
-use crate::core::config::{Config, Control, DENSITY_MIN, SETTINGS, STEPS_MAX};
+use crate::app::gate;
+use crate::core::config::{Config, Init, ModelKind};
+use crate::core::settings::{quote, setting, show_f32, PAPER_DENSITIES, SETTINGS};
 use crate::core::sweep::{Axis, Sweep};
 use crate::views::View;
 
@@ -26,11 +28,6 @@ const PER_MATRIX_INIT_VERSIONS: [&str; 2] = ["1", "2"];
 const EARLIER_VERSION: &str = "1";
 /// Longer fragments are cut here before reading (with a notice): no real link comes close.
 pub const MAX_LENGTH: usize = 8192;
-/// A link cannot ask for more than this much work per step (n · m · batch multiply-adds, about).
-pub const MAX_WORK_PER_STEP: u64 = 16 << 20;
-/// Nor for a step to open at that takes more work than this to reach: 14,600 steps of abs n = 100,
-/// m = 40, batch 1024 (the paper's 10,000-step runs fit), about ten seconds of a browser tab for them.
-pub const MAX_WORK_TO_STEP: u64 = 60_000_000_000;
 
 /// At most this many values, and this many runs in all, in a sweep from a link.
 pub const MAX_SWEEP_VALUES: usize = 16;
@@ -84,16 +81,11 @@ impl Link {
     pub fn to_fragment(&self) -> String {
         let mut parts = vec![format!("v={VERSION}")];
         for s in SETTINGS {
-            parts.push(format!(
-                "{}={}",
-                s.key,
-                encode(&self.config.get(s.key).unwrap())
-            ));
+            parts.push(format!("{}={}", s.key, encode(&s.show(&self.config))));
         }
         if let Some(sweep) = &self.sweep {
-            let values: Vec<String> = sweep.values.iter().map(|v| format!("{v}")).collect();
             parts.push(format!("sweep={}", sweep.axis.id()));
-            parts.push(format!("values={}", values.join(",")));
+            parts.push(format!("values={}", join(&sweep.values)));
             parts.push(format!("restarts={}", sweep.restarts));
         }
         parts.push(format!("step={}", self.step));
@@ -101,9 +93,20 @@ impl Link {
         parts.join("&")
     }
 
-    /// Reads a fragment (with or without '#'); returns the link and what had to be changed.
+    /// Reads a fragment (with or without '#'); returns the link and what had to be changed, in words.
     pub fn parse(fragment: &str) -> (Link, Vec<String>) {
-        let mut notices = vec![];
+        let (link, notices) = Link::read(fragment);
+        (link, notices.into_iter().map(|n| n.text).collect())
+    }
+
+    /// Reads a fragment; returns the link and what had to be changed, each notice naming the key it is
+    /// about (so a form can show it beside its field).
+    ///
+    /// Every setting is read by its declared [`Setting::read_forgiving`]; then the relations between
+    /// settings, the sweep keys, and the caps of [`crate::app::gate`] that keep a browser tab
+    /// responsive. The same reader serves links, the page's form, the host API and sweeps.
+    pub fn read(fragment: &str) -> (Link, Vec<Notice>) {
+        let mut notices = Notices::default();
         let mut link = Link::default();
         let mut text = fragment.strip_prefix('#').unwrap_or(fragment);
         if text.len() > MAX_LENGTH {
@@ -111,7 +114,7 @@ impl Link {
             while !text.is_char_boundary(cut) {
                 cut -= 1;
             }
-            notices.push(format!(
+            notices.general(format!(
                 "the link is {} characters long; only the first {MAX_LENGTH} were read",
                 text.len()
             ));
@@ -128,7 +131,7 @@ impl Link {
             .as_deref()
             .is_some_and(|v| PER_MATRIX_INIT_VERSIONS.contains(&v))
         {
-            link.config.init = crate::core::config::Init::Xavier;
+            link.config.init = Init::Xavier;
         }
         let mut seen = std::collections::HashSet::new();
         let mut step_text = None;
@@ -139,31 +142,31 @@ impl Link {
                 None => (decode(pair), None),
             };
             let (Some(key), Some(value)) = (key, value) else {
-                notices.push(format!(
-                    "'{}' in the link is not key=value; ignored",
-                    shorten(pair)
+                notices.general(format!(
+                    "{} in the link is not key=value; ignored",
+                    quote(pair)
                 ));
                 continue;
             };
             if !seen.insert(key.clone()) {
-                notices.push(format!(
-                    "'{}' appears more than once in the link; the last value is used",
-                    shorten(&key)
+                notices.general(format!(
+                    "{} appears more than once in the link; the last value is used",
+                    quote(&key)
                 ));
             }
             match key.as_str() {
                 "v" => {
                     seen_version = true;
                     if value == EARLIER_VERSION {
-                        notices.push(
+                        notices.about("v",
                             "this link was made by an earlier version of the explorer (link version 1), which drew training batches and summed gradients differently: the run has the same settings, but its numbers differ from what that version showed".to_string()
                         );
                     } else if value != VERSION.to_string()
                         && !PER_MATRIX_INIT_VERSIONS.contains(&value.as_str())
                     {
-                        notices.push(format!(
-                            "link version '{}' is not one this explorer knows (it reads version {VERSION}); read as version {VERSION}",
-                            shorten(&value)
+                        notices.about("v", format!(
+                            "link version {} is not one this explorer knows (it reads version {VERSION}); read as version {VERSION}",
+                            quote(&value)
                         ));
                     }
                 }
@@ -173,109 +176,144 @@ impl Link {
                 "restarts" => restarts_text = Some(value),
                 "view" => match View::from_id(&value) {
                     Some(v) => link.view = v,
-                    None => notices.push(format!(
-                        "view: '{}' is not a view; allowed matrix, stack, graph, bars, hidden, loss; using {}",
-                        shorten(&value),
-                        link.view.id()
+                    None => notices.about(
+                        "view",
+                        format!(
+                            "view: {} is not a view; allowed {}; using {}",
+                            quote(&value),
+                            View::ids_text(),
+                            link.view.id()
+                        ),
+                    ),
+                },
+                _ => match setting(&key) {
+                    Some(s) => {
+                        if let Some(notice) = s.read_forgiving(&mut link.config, &value) {
+                            notices.about(s.key, notice);
+                        }
+                    }
+                    None => notices.general(format!(
+                        "unknown setting {} in the link; ignored",
+                        quote(&key)
                     )),
                 },
-                _ => {
-                    if let Err(e) = link.config.set(&key, &value) {
-                        if let Some(notice) = clamp_into(&mut link.config, &key, &value) {
-                            notices.push(notice);
-                            continue;
-                        }
-                        // A refused value leaves the setting as it was: the default, as a rule.
-                        let used = link
-                            .config
-                            .get(&key)
-                            .map(|d| format!("; using {}", shorten(&d)))
-                            .unwrap_or_default();
-                        notices.push(match e {
-                            crate::core::config::SettingError::UnknownKey(k) => {
-                                format!("unknown setting '{}' in the link; ignored", shorten(&k))
-                            }
-                            e => format!("{}{used}", shorten_message(&e.to_string())),
-                        });
-                    }
-                }
             }
         }
         if !seen_version && !text.is_empty() {
-            notices.push(format!(
-                "the link has no version; read as version {VERSION}"
-            ));
+            notices.about(
+                "v",
+                format!("the link has no version; read as version {VERSION}"),
+            );
         }
         // Relations between settings.
         let c = &mut link.config;
         if c.density.len() != 1 && c.density.len() != c.n {
-            notices.push(format!(
+            notices.about(
+                "density",
+                format!(
                 "density: {} values for n = {} features; using the first, {}, for every feature",
                 c.density.len(),
                 c.n,
-                c.density[0]
-            ));
+                show_f32(c.density[0])
+            ),
+            );
             c.density.truncate(1);
         }
-        if c.hidden_bias && c.model != crate::core::config::ModelKind::ReluHidden {
-            notices.push(format!(
-                "hidden-bias: only relu-hidden has a hidden bias, not {}; using off",
-                c.model.id()
-            ));
+        if c.hidden_bias && c.model != ModelKind::ReluHidden {
+            notices.about(
+                "hidden-bias",
+                format!(
+                    "hidden-bias: only relu-hidden has a hidden bias, not {}; using off",
+                    c.model.id()
+                ),
+            );
             c.hidden_bias = false;
         }
-        let work = c.n as u64 * c.m as u64 * c.batch as u64;
-        if work > MAX_WORK_PER_STEP {
-            let batch = (MAX_WORK_PER_STEP / (c.n as u64 * c.m as u64)).max(1) as usize;
-            notices.push(format!(
-                "batch: n · m · batch = {work} is more work per step than a browser tab can take; using batch {batch}"
-            ));
-            c.batch = batch;
+        for (key, notice) in gate::cap_config(c) {
+            notices.about(key, notice);
         }
         link.sweep = read_sweep(c, sweep_text, values_text, restarts_text, &mut notices);
-        let work = c.n as u64 * c.m as u64 * c.batch as u64;
-        let reachable = (MAX_WORK_TO_STEP / work.max(1)).min(c.steps);
         if let Some(value) = step_text {
-            match value.trim().parse::<u64>() {
-                Ok(s) if s <= reachable => link.step = s,
-                Ok(s) if s <= c.steps => {
-                    notices.push(format!(
+            let reachable = gate::reachable_step(c);
+            match read_step(&value) {
+                Some(s) if s <= reachable as u128 => link.step = s as u64,
+                Some(s) if s <= c.steps as u128 => {
+                    notices.about("step", format!(
                         "step: {s} would take this model too long to reach in a browser tab; using {reachable}"
                     ));
                     link.step = reachable;
                 }
-                Ok(s) => {
-                    notices.push(format!(
-                        "step: {} is past the step budget {}; using {}",
-                        shorten(&s.to_string()),
-                        c.steps,
-                        reachable
-                    ));
+                Some(s) => {
+                    notices.about(
+                        "step",
+                        format!(
+                            "step: {} is past the step budget {}; using {reachable}",
+                            quote(&s.to_string()).trim_matches('\''),
+                            c.steps,
+                        ),
+                    );
                     link.step = reachable;
                 }
-                Err(_) => notices.push(format!(
-                    "step: '{}' is not a whole number from 0 to {}; using 0",
-                    shorten(&value),
-                    c.steps.min(STEPS_MAX)
-                )),
+                None => notices.about(
+                    "step",
+                    format!(
+                        "step: {} is not a whole number from 0 to {}; using 0",
+                        quote(&value),
+                        c.steps
+                    ),
+                ),
             }
         }
-        (link, notices)
+        (link, notices.0)
     }
 }
 
-/// The sweep keys of a link: `sweep` (density or importance), `values`, `restarts`.
+/// A step as written: digits only (however many: a step past any budget is still a step).
+fn read_step(text: &str) -> Option<u128> {
+    let t = text.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(t.parse::<u128>().unwrap_or(u128::MAX))
+}
+
+/// What reading a link changed, in words, with the key it is about (None: the link as a whole).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub key: Option<&'static str>,
+    pub text: String,
+}
+
+#[derive(Default)]
+struct Notices(Vec<Notice>);
+
+impl Notices {
+    fn about(&mut self, key: &'static str, text: String) {
+        self.0.push(Notice {
+            key: Some(key),
+            text,
+        });
+    }
+
+    fn general(&mut self, text: String) {
+        self.0.push(Notice { key: None, text });
+    }
+}
+
+/// The sweep keys of a link: `sweep` (density or importance), `values`, `restarts`. Each value is read
+/// by the swept setting's own declaration.
 fn read_sweep(
     base: &Config,
     axis: Option<String>,
     values: Option<String>,
     restarts: Option<String>,
-    notices: &mut Vec<String>,
+    notices: &mut Notices,
 ) -> Option<SweepSpec> {
     let axis = match axis.as_deref() {
         None | Some("none") => {
             if values.is_some() || restarts.is_some() {
-                notices.push(
+                notices.about(
+                    "sweep",
                     "values and restarts describe a sweep, but the link has no sweep=; ignored"
                         .into(),
                 );
@@ -285,39 +323,44 @@ fn read_sweep(
         Some(id) => match Axis::from_id(id) {
             Some(a) => a,
             None => {
-                notices.push(format!(
-                    "sweep: '{}' is not a sweep; allowed density, importance; using none",
-                    shorten(id)
-                ));
+                notices.about(
+                    "sweep",
+                    format!(
+                        "sweep: {} is not a sweep; allowed density, importance; using none",
+                        quote(id)
+                    ),
+                );
                 return None;
             }
         },
     };
     let defaults: Vec<f32> = match axis {
-        Axis::Density => crate::core::config::PAPER_DENSITIES.to_vec(),
+        Axis::Density => PAPER_DENSITIES.to_vec(),
         Axis::Importance => vec![1.0, 0.9, 0.8, 0.7],
     };
+    let swept = setting(axis.id()).expect("a sweep axis is a setting");
     let mut list = vec![];
     match values {
-        None => notices.push(format!("sweep: no values given; using {}", join(&defaults))),
+        None => notices.about(
+            "values",
+            format!("sweep: no values given; using {}", join(&defaults)),
+        ),
         Some(text) => {
-            for part in text.split(',') {
+            let parts: Vec<&str> = text.split(',').collect();
+            if parts.len() > MAX_SWEEP_VALUES {
+                notices.about("values", format!(
+                    "values: {} given, more than {MAX_SWEEP_VALUES}; the first {MAX_SWEEP_VALUES} are used",
+                    parts.len()
+                ));
+            }
+            for part in parts.into_iter().take(MAX_SWEEP_VALUES) {
                 let mut probe = base.clone();
-                match probe.set(axis.id(), part) {
-                    Ok(()) if list.len() < MAX_SWEEP_VALUES => list.push(match axis {
+                match swept.read(&mut probe, part) {
+                    Ok(()) => list.push(match axis {
                         Axis::Density => probe.density[0],
                         Axis::Importance => probe.importance,
                     }),
-                    Ok(()) => {
-                        notices.push(format!(
-                            "values: more than {MAX_SWEEP_VALUES}; the rest are dropped"
-                        ));
-                        break;
-                    }
-                    Err(e) => notices.push(format!(
-                        "values: {}; dropped",
-                        shorten_message(&e.to_string())
-                    )),
+                    Err(e) => notices.about("values", format!("values: {e}; dropped")),
                 }
             }
         }
@@ -328,19 +371,19 @@ fn read_sweep(
     let most = (MAX_SWEEP_RUNS / list.len()).max(1) as u32;
     let mut count = 1u32;
     if let Some(text) = restarts {
-        match text.trim().parse::<u64>() {
-            Ok(k) if (1..=most as u64).contains(&k) => count = k as u32,
-            Ok(k) => {
-                count = (k.clamp(1, most as u64)) as u32;
-                notices.push(format!(
+        match read_step(&text) {
+            Some(k) if (1..=most as u128).contains(&k) => count = k as u32,
+            Some(k) => {
+                count = k.clamp(1, most as u128) as u32;
+                notices.about("restarts", format!(
                     "restarts = {} is outside 1 to {most} (at most {MAX_SWEEP_RUNS} runs in a sweep); using {count}",
-                    shorten(&k.to_string())
+                    quote(&k.to_string()).trim_matches('\'')
                 ));
             }
-            Err(_) => notices.push(format!(
-                "restarts: '{}' is not a whole number; using 1",
-                shorten(&text)
-            )),
+            None => notices.about(
+                "restarts",
+                format!("restarts: {} is not a whole number; using 1", quote(&text)),
+            ),
         }
     }
     Some(SweepSpec {
@@ -353,99 +396,13 @@ fn read_sweep(
 fn join(values: &[f32]) -> String {
     values
         .iter()
-        .map(|v| format!("{v}"))
+        .map(|&v| show_f32(v))
         .collect::<Vec<_>>()
         .join(",")
 }
 
-/// A number out of range is moved to the nearest allowed value ("n = 100000 is above the maximum 1000;
-/// using 1000"). None when the value is not a finite number (or list of them) or the setting has no
-/// numeric range.
-fn clamp_into(config: &mut Config, key: &str, value: &str) -> Option<String> {
-    let setting = SETTINGS.iter().find(|s| s.key == key)?;
-    let (min, max, whole) = match setting.control {
-        Control::Int { min, max } => (min as f64, max as f64, true),
-        Control::Number { min, max, .. } => (min, max, false),
-        Control::Density => (DENSITY_MIN as f64, 1.0, false),
-        _ => return None,
-    };
-    let parts: Vec<f64> = value
-        .split(',')
-        .map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
-        .collect::<Option<_>>()?;
-    if parts.len() > 1 && setting.control != Control::Density {
-        return None;
-    }
-    let clamp = |v: f64| {
-        let v = v.clamp(min, max);
-        if whole {
-            v.round()
-        } else {
-            v
-        }
-    };
-    let text = parts
-        .iter()
-        .map(|&v| {
-            let c = clamp(v);
-            if whole {
-                format!("{}", c as u64)
-            } else {
-                format!("{}", c as f32)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    config.set(key, &text).ok()?;
-    let bound = |v: f64| {
-        if whole {
-            format!("{}", v as u64)
-        } else {
-            format!("{}", v as f32)
-        }
-    };
-    let low = parts.iter().any(|&v| v < min);
-    Some(if parts.len() == 1 {
-        let side = if low {
-            format!("below the minimum {}", bound(min))
-        } else {
-            format!("above the maximum {}", bound(max))
-        };
-        format!("{key} = {} is {side}; using {text}", shorten(value))
-    } else {
-        format!(
-            "{key}: values outside {} to {} moved to the nearest; using {}",
-            bound(min),
-            bound(max),
-            shorten(&text)
-        )
-    })
-}
-
-/// Long values are shown cut, so a notice stays one readable line.
-fn shorten(s: &str) -> String {
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s.to_string()
-    }
-}
-
-/// Setting errors quote the value; keep that quote short.
-fn shorten_message(message: &str) -> String {
-    match (message.find('\''), message.rfind('\'')) {
-        (Some(a), Some(b)) if b > a + 42 => format!(
-            "{}'{}'{}",
-            &message[..a],
-            shorten(&message[a + 1..b]),
-            &message[b + 1..]
-        ),
-        _ => message.to_string(),
-    }
-}
-
 /// Percent-encodes what a fragment value cannot hold as it is (settings values never need it today).
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     let mut out = String::new();
     for b in value.bytes() {
         match b {
@@ -575,11 +532,11 @@ mod tests {
         let all = notices.join("\n");
         for want in [
             "n = 0 is below the minimum 1; using 1",
-            "model: 'mlp' is not a model; allowed linear, relu-output, relu-hidden, abs; using relu-output",
+            "model: 'mlp' is not one of linear, relu-output, relu-hidden, abs; using relu-output",
             "unknown setting 'colour' in the link; ignored",
             "step: 'abc' is not a whole number",
             "view: 'pie' is not a view",
-            "lr: 'nan' is out of range",
+            "lr: 'nan' is not a finite number; allowed 0.000001 to 1000; using 0.001",
             "'oops' in the link is not key=value; ignored",
         ] {
             assert!(all.contains(want), "missing «{want}» in:\n{all}");
@@ -606,12 +563,11 @@ mod tests {
         let (link, notices) = Link::parse("v=3&steps=100&step=500");
         assert_eq!(link.step, 100);
         assert!(notices[0].contains("past the step budget"));
-        let (link, notices) = Link::parse("v=3&model=abs&n=1000&m=1000&batch=16384");
-        assert!(
-            link.config.n as u64 * link.config.m as u64 * link.config.batch as u64
-                <= MAX_WORK_PER_STEP
-        );
-        assert!(notices[0].starts_with("batch:"), "{notices:?}");
+        let (link, notices) = Link::read("v=3&model=abs&n=1000&m=1000&batch=16384");
+        assert!(gate::step_ns(&link.config) <= gate::MAX_UNIT_NS);
+        assert!(gate::metrics_ns(&link.config) <= gate::MAX_UNIT_NS);
+        let keys: Vec<_> = notices.iter().map(|n| n.key).collect();
+        assert_eq!(keys, vec![Some("m"), Some("batch")], "{notices:?}");
         let (link, notices) = Link::parse("v=3&n=4&density=0.1,0.2");
         assert_eq!(link.config.density, vec![0.1]);
         assert_eq!(notices.len(), 1);
@@ -629,9 +585,9 @@ mod tests {
             notices[0],
             "n = 1000000000 is above the maximum 1000; using 1000"
         );
-        assert!(
-            notices[1].starts_with("density: values outside 0.00001 to 1 moved to the nearest"),
-            "{notices:?}"
+        assert_eq!(
+            notices[1],
+            "density = 5,0,0.5 has values outside 0.00001 to 1, moved to the nearest; using 1,0.00001,0.5"
         );
     }
 }

@@ -1,7 +1,8 @@
 //! The paper's configurations (NOTES.md, "Configurations of the paper and what they show") as one-click
 //! presets, each with what to look for.
 
-use crate::core::config::{Config, ModelKind, PAPER_DENSITIES};
+use crate::core::config::{Config, ModelKind};
+use crate::core::settings::PAPER_DENSITIES;
 use crate::views::View;
 
 pub struct Preset {

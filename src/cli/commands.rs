@@ -1,143 +1,223 @@
-//! The `tms` command line: train, sweep, bench and serve, from the same code the page runs.
+//! The `tms` commands: train, sweep, render, bench and serve, from the same code the page runs. Their
+//! flags are declared beside them (see `args.rs` for how they are read and `--help` is written).
 
+use crate::args::{self, Args, Command, Flag, Parsed};
 use crate::serve;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use tms_explorer::app::export::{run_json, Json};
-use tms_explorer::app::link::Link;
+use tms_explorer::app::export::{run_export, run_json, to_json};
+use tms_explorer::app::weights::{self, Choice, Format, MAX_FILE_BYTES};
 use tms_explorer::core::bench;
-use tms_explorer::core::config::PAPER_DENSITIES;
-use tms_explorer::core::config::{Config, SETTINGS, STEPS_MAX};
+use tms_explorer::core::config::Config;
 use tms_explorer::core::metrics::{summarize, REPRESENTED_NORM};
+use tms_explorer::core::settings::{setting, show_f32, PAPER_DENSITIES};
 use tms_explorer::core::sweep::{self, Axis, Sweep};
 use tms_explorer::core::training::Trainer;
 
-const USAGE: &str = "\
-tms: train and inspect the toy models of 'Toy Models of Superposition'
+const STEP: Flag = Flag::text(
+    "step",
+    "N",
+    "stop at step N of the budget (default: the budget, or the link's step)",
+);
+const JSON: Flag = Flag::text(
+    "json",
+    "FILE",
+    "write the run as JSON {config, step, loss, fingerprint, params, metrics}",
+);
 
-usage:
-  tms train [SETTINGS] [--step N] [--json FILE]   (--step: stop at step N; default the budget)
-  tms train --link FRAGMENT [--json FILE]         (a share link's run, to its step)
-  tms sweep [SETTINGS] [--densities P,P,..] [--restarts K] [--step N] [--threads T] [--json FILE]
-  tms sweep --link FRAGMENT [--json FILE]         (a sweep's share link, to its step)
-  tms render [SETTINGS] [--step N] --view VIEW [--svg FILE] [--png FILE] [--width W] [--height H]
-             [--theme light|dark] [--scale S]   (VIEW: matrix, stack, graph, bars, hidden, loss)
-  tms bench [--runs R] [--native-only]
-  tms serve [--port PORT] [--dir DIR]   (port 0: any free port)
-  tms help
+const SAVE: Flag = Flag::text(
+    "save",
+    "FILE",
+    "write the run's weights: .safetensors or .npz (the notebook's names and shapes) or .json (as --json)",
+)
+.repeated();
+const WEIGHTS: Flag = Flag::text(
+    "weights",
+    "FILE",
+    "start from weights in a file (.safetensors, .npz or a .json export) instead of drawn ones",
+);
+const INSTANCE: Flag = Flag::whole(
+    "instance",
+    "K",
+    "with --weights: which model of a file with an instance dimension (W[instances, n, m])",
+    0,
+    1_000_000,
+    0,
+);
 
-SETTINGS (each --key VALUE or --key=VALUE):";
+static TRAIN: Command = Command {
+    name: "train",
+    summary: "train one run and print what it learned",
+    settings: true,
+    flags: &[
+        STEP,
+        JSON,
+        SAVE,
+        WEIGHTS,
+        INSTANCE,
+        Flag::text(
+            "trace",
+            "FILE",
+            "write the learning dynamics (each feature's D_i, or for abs how well it is computed, and each \
+             neuron's monosemanticity), about 200 points over the budget: CSV for .csv, JSON lines otherwise",
+        ),
+    ],
+    operand: None,
+    example: "tms train --model abs --n 100 --m 40 --density 0.01 --importance 0.8 --steps 10000",
+};
 
-fn usage() -> String {
-    let mut s = USAGE.to_string();
-    let d = Config::default();
-    for setting in SETTINGS {
-        s.push_str(&format!(
-            "\n  --{:<13} {} ({}; default {})",
-            setting.key,
-            setting.meaning,
-            setting.range,
-            d.get(setting.key).unwrap()
-        ));
+static INSPECT: Command = Command {
+    name: "inspect",
+    summary: "read weights from a file (.safetensors, .npz, a .json export) and print what the model learned",
+    settings: true,
+    flags: &[
+        INSTANCE,
+        Flag::text(
+            "json",
+            "FILE",
+            "write the model as JSON {config, step, loss, fingerprint, params, metrics}, as train --json",
+        ),
+        SAVE,
+    ],
+    operand: Some("FILE"),
+    example: "tms inspect weights.safetensors --instance 3 --model relu-output --json metrics.json",
+};
+
+static SWEEP: Command = Command {
+    name: "sweep",
+    summary: "train a run at several densities (or importances), each the best of K restarts, on all cores",
+    settings: true,
+    flags: &[
+        Flag::text(
+            "densities",
+            "P,P,..",
+            "the densities 1 − S to sweep (default the paper's seven)",
+        ),
+        Flag::whole(
+            "restarts",
+            "K",
+            "restarts per value, seeds seed..seed+K−1; the lowest loss on a fixed evaluation batch is kept",
+            1,
+            1000,
+            1,
+        ),
+        STEP,
+        Flag::whole(
+            "threads",
+            "T",
+            "threads to train on (default: every core; the result does not depend on it)",
+            1,
+            256,
+            0,
+        ),
+        Flag::text("json", "FILE", "write the kept runs as a JSON list of train exports"),
+        Flag::text(
+            "save",
+            "FILE",
+            "write each kept run's weights to FILE's name plus -AXIS-VALUE (runs.npz: runs-density-0.1.npz, …)",
+        )
+        .repeated(),
+    ],
+    operand: None,
+    example: "tms sweep --model relu-output --n 20 --m 5 --importance 0.7 --restarts 5",
+};
+
+static RENDER: Command = Command {
+    name: "render",
+    summary: "train a run and draw one view of it as SVG and/or PNG",
+    settings: true,
+    flags: &[
+        STEP,
+        Flag::text("view", tms_explorer::views::VIEW_CHOICES, "the view to draw"),
+        Flag::text("svg", "FILE", "write the view as SVG (a folder: a file named for the run in it)"),
+        Flag::text("png", "FILE", "write the view as PNG (a folder: a file named for the run in it)"),
+        Flag::whole("width", "W", "width in CSS pixels", 120, 8000, 800),
+        Flag::whole("height", "H", "height in CSS pixels", 100, 8000, 500),
+        Flag::text("theme", "light|dark", "colours (default light, as papers print)"),
+        Flag::whole("scale", "S", "PNG device pixels per CSS pixel", 1, 4, 2),
+        SAVE,
+        Flag::text(
+            "weights",
+            "FILE",
+            "draw weights from a file (.safetensors, .npz, a .json export); --step N trains N steps from them first",
+        ),
+        INSTANCE,
+    ],
+    operand: None,
+    example: "tms render --model abs --n 100 --m 40 --density 0.03 --importance 0.8 --view stack --png stack.png",
+};
+
+static BENCH: Command = Command {
+    name: "bench",
+    summary:
+        "print training steps per second for the benchmark cases, natively and in wasm under Node",
+    settings: false,
+    flags: &[
+        Flag::whole(
+            "runs",
+            "R",
+            "runs per case (the median is printed)",
+            1,
+            100,
+            5,
+        ),
+        Flag::switch("native-only", "skip the wasm figures (which need Node)"),
+    ],
+    operand: None,
+    example: "tms bench --runs 5",
+};
+
+static SERVE: Command = Command {
+    name: "serve",
+    summary: "serve the explorer's page on 127.0.0.1",
+    settings: false,
+    flags: &[
+        Flag::whole(
+            "port",
+            "PORT",
+            "the first port to try (0: any free port)",
+            0,
+            65535,
+            8000,
+        ),
+        Flag::text(
+            "dir",
+            "DIR",
+            "the folder to serve (default www/ of this checkout)",
+        ),
+    ],
+    operand: None,
+    example: "tms serve --port 8000",
+};
+
+static COMMANDS: [&Command; 6] = [&TRAIN, &SWEEP, &RENDER, &INSPECT, &BENCH, &SERVE];
+
+/// `tms help`: every command in a line, then the run's settings.
+fn overview() -> String {
+    let mut s = String::from(
+        "tms: train and inspect the toy models of 'Toy Models of Superposition'\n\ncommands:\n",
+    );
+    for c in COMMANDS {
+        s.push_str(&format!("  tms {:<8} {}\n", c.name, c.summary));
     }
-    s.push_str("\n\nExample: tms train --model abs --n 100 --m 40 --density 0.01 --importance 0.8 --steps 10000");
+    s.push_str("  tms help     this text; 'tms COMMAND --help' lists a command's flags\n");
+    s.push_str(
+        "\nsettings of a run (train, sweep, render, inspect; --key VALUE or --key=VALUE):\n",
+    );
+    s.push_str(&args::settings_help());
+    s.push_str(&format!("\nexample: {}", TRAIN.example));
     s
 }
 
-/// The flags of one command, with the run settings already applied to a `Config`.
-struct Args {
-    config: Config,
-    extra: Vec<(String, String)>,
-    /// The share link given with --link, as written.
-    raw_link: Option<String>,
-}
-
-impl Args {
-    /// Reads `--key value`, `--key=value` and bare `--hidden-bias`. Run settings go to the config; the
-    /// keys in `extra_keys` (command-specific) are kept as text; anything else is an error.
-    fn parse(args: &[String], extra_keys: &[&str], flags: &[&str]) -> Result<Args, String> {
-        let mut config = Config::default();
-        let mut extra = vec![];
-        let mut raw_link = None;
-        // A share link sets everything first; flags given beside it override its settings.
-        if let Some(k) = args
-            .iter()
-            .position(|a| a == "--link" || a.starts_with("--link="))
-        {
-            let fragment = match args[k].strip_prefix("--link=") {
-                Some(v) => v.to_string(),
-                None => args.get(k + 1).cloned().ok_or("--link needs a value")?,
-            };
-            let (link, notices) = Link::parse(&fragment);
-            for notice in notices {
-                eprintln!("tms: link: {notice}");
-            }
-            config = link.config;
-            extra.push(("step".to_string(), link.step.to_string()));
-            raw_link = Some(fragment);
-        }
-        let mut k = 0;
-        while k < args.len() {
-            let arg = &args[k];
-            let Some(body) = arg.strip_prefix("--") else {
-                return Err(format!("unexpected argument '{arg}' (flags start with --)"));
-            };
-            let (key, inline) = match body.split_once('=') {
-                Some((key, v)) => (key, Some(v.to_string())),
-                None => (body, None),
-            };
-            let is_flag = flags.contains(&key) || key == "hidden-bias";
-            let next_is_value = args.get(k + 1).is_some_and(|a| !a.starts_with("--"));
-            let value = match inline {
-                Some(v) => v,
-                None if is_flag && !next_is_value => "1".to_string(),
-                None => {
-                    k += 1;
-                    args.get(k)
-                        .cloned()
-                        .ok_or_else(|| format!("--{key} needs a value"))?
-                }
-            };
-            if key == "link" {
-                // Read above.
-            } else if extra_keys.contains(&key) || flags.contains(&key) {
-                extra.push((key.to_string(), value));
-            } else if SETTINGS.iter().any(|s| s.key == key) {
-                config.set(key, &value).map_err(|e| format!("--{e}"))?;
-            } else {
-                return Err(format!("unknown flag --{key} (see 'tms help')"));
-            }
-            k += 1;
-        }
-        config.check().map_err(|e| format!("--{e}"))?;
-        Ok(Args {
-            config,
-            extra,
-            raw_link,
-        })
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.extra
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn int(&self, key: &str, default: u64, min: u64, max: u64) -> Result<u64, String> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|v| (min..=max).contains(v))
-                .ok_or_else(|| {
-                    format!("--{key}: '{text}' is not a whole number from {min} to {max}")
-                }),
+/// Reads a command's arguments; Ok(None) when `--help` was printed instead.
+fn read(command: &'static Command, args: &[String]) -> Result<Option<Args>, String> {
+    match args::parse(command, args)? {
+        Parsed::Run(args) => Ok(Some(*args)),
+        Parsed::Help(text) => {
+            println!("{text}");
+            Ok(None)
         }
     }
 }
@@ -235,21 +315,111 @@ fn summary(t: &Trainer) -> String {
     out
 }
 
-fn write_json(path: &str, json: &Json) -> Result<(), String> {
-    std::fs::write(path, json.to_string())
-        .map_err(|e| format!("--json: cannot write '{path}': {e}"))
+fn write_json(path: &str, json: &str) -> Result<(), String> {
+    std::fs::write(path, json).map_err(|e| format!("--json: cannot write '{path}': {e}"))
+}
+
+/// The formats of `--save` files, checked before any training so a typo costs nothing.
+fn save_formats(args: &Args) -> Result<Vec<(String, Format)>, String> {
+    args.all("save")
+        .into_iter()
+        .map(|path| {
+            Format::of_file(path)
+                .map(|f| (path.to_string(), f))
+                .ok_or_else(|| {
+                    format!(
+                    "--save: '{path}' has no weights extension; use .safetensors, .npz or .json"
+                )
+                })
+        })
+        .collect()
+}
+
+fn save(trainer: &Trainer, files: &[(String, Format)]) -> Result<(), String> {
+    for (path, format) in files {
+        std::fs::write(path, weights::export(trainer, *format))
+            .map_err(|e| format!("--save: cannot write '{path}': {e}"))?;
+        println!("wrote {path}");
+    }
+    Ok(())
+}
+
+/// A run whose step 0 is the weights in `path`, with the settings the file carries, overridden by a
+/// `--link` and by the setting flags given (the model and shape are the weights'). Says what it read.
+fn load_weights(path: &str, args: &Args) -> Result<Trainer, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read '{path}': {e}"))?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "'{path}' is {:.1} MiB; weight files over {} MiB are not read",
+            size as f64 / (1 << 20) as f64,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
+    let given = args.given_settings();
+    let choice = Choice {
+        instance: args
+            .get("instance")
+            .map(|_| args.whole("instance") as usize),
+        model: given.contains(&"model").then_some(args.config.model),
+    };
+    let import = weights::import(&bytes, path, &choice)?;
+    println!("read {}", import.description);
+    let mut base = match &args.link {
+        Some(link) => link.config.clone(),
+        None => import.file_config.clone().unwrap_or_default(),
+    };
+    for key in given {
+        let s = setting(key).expect("a declared setting");
+        s.read(&mut base, &s.show(&args.config))
+            .expect("a value the setting read before");
+    }
+    let mut notices = import.notices.clone();
+    for (key, wanted, have) in [
+        ("n", args.config.n, import.n),
+        ("m", args.config.m, import.m),
+    ] {
+        if given.contains(&key) && wanted != have {
+            notices.push(format!(
+                "--{key} {wanted} ignored: the weights have {key} = {have}"
+            ));
+        }
+    }
+    let (config, more) = import.config(Some(&base));
+    notices.extend(more);
+    for notice in notices {
+        println!("note: {notice}");
+    }
+    Trainer::from_params(config, import.params)
 }
 
 fn train(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, &["json", "step"], &[])?;
-    let config = args.config.clone();
-    let until = args.int("step", config.steps, 0, STEPS_MAX)?;
+    let Some(args) = read(&TRAIN, args)? else {
+        return Ok(());
+    };
+    let files = save_formats(&args)?;
+    let mut trainer = match args.get("weights") {
+        Some(path) => load_weights(path, &args)?,
+        None => Trainer::new(args.config.clone())?,
+    };
+    let config = trainer.config().clone();
+    let until = match args.get("weights") {
+        // From imported weights: the given --step, else the budget, counted from them.
+        Some(_) if args.get("step").is_none() => config.steps,
+        _ => args.step()?,
+    };
+    let from = if args.get("weights").is_some() {
+        " from the file's weights (step 0; fresh AdamW state)"
+    } else {
+        ""
+    };
     println!(
-        "training {} to step {until} of a {}-step budget",
+        "training {}{from} to step {until} of a {}-step budget",
         describe(&config),
         config.steps
     );
-    let mut trainer = Trainer::new(config.clone())?;
     let mut progress = Progress::new(until);
     let mut left = until;
     while left > 0 {
@@ -272,70 +442,125 @@ fn train(args: &[String]) -> Result<(), String> {
         write_json(path, &run_json(&trainer))?;
         println!("wrote {path}");
     }
-    Ok(())
+    if let Some(path) = args.get("trace") {
+        let trace = trainer.trace();
+        let text = if path.ends_with(".csv") {
+            trace.to_csv()
+        } else {
+            trace.to_json_lines()
+        };
+        std::fs::write(path, text).map_err(|e| format!("--trace: cannot write '{path}': {e}"))?;
+        println!(
+            "wrote {path} ({} points, every {} steps)",
+            trace.points.len(),
+            trace.interval
+        );
+    }
+    save(&trainer, &files)
 }
 
-/// Trains like `train`, quietly, to `--step` (default the budget).
+/// Trains like `train`, quietly, to `--step` (default the budget); from `--weights`, `--step` steps
+/// from them (default none: the weights as they are).
 fn train_to(args: &Args) -> Result<Trainer, String> {
-    let until = args.int("step", args.config.steps, 0, STEPS_MAX)?;
-    let mut trainer = Trainer::new(args.config.clone())?;
+    let mut trainer = match args.get("weights") {
+        Some(path) => load_weights(path, args)?,
+        None => Trainer::new(args.config.clone())?,
+    };
+    let until = match args.get("weights") {
+        Some(_) if args.get("step").is_none() => 0,
+        _ => args.step()?,
+    };
     trainer.step(until);
     Ok(trainer)
 }
 
+fn inspect(args: &[String]) -> Result<(), String> {
+    let Some(args) = read(&INSPECT, args)? else {
+        return Ok(());
+    };
+    let files = save_formats(&args)?;
+    let path = args.operand.as_deref().expect("checked when read");
+    let trainer = load_weights(path, &args)?;
+    println!("{}", summary(&trainer));
+    if let Some(out) = args.get("json") {
+        write_json(out, &run_json(&trainer))?;
+        println!("wrote {out}");
+    }
+    save(&trainer, &files)
+}
+
 fn render(args: &[String]) -> Result<(), String> {
     use tms_explorer::views::{scene::to_svg, scene::write_png, ModelView, Theme, View};
-    let args = Args::parse(
-        args,
-        &[
-            "step", "view", "svg", "png", "width", "height", "theme", "scale",
-        ],
-        &[],
-    )?;
+    let Some(args) = read(&RENDER, args)? else {
+        return Ok(());
+    };
     let view_id = args
         .get("view")
-        .ok_or("--view is needed: matrix, stack, graph, bars, hidden or loss")?;
+        .ok_or_else(|| format!("--view is needed: {}", View::ids_text()))?;
     let view = View::from_id(view_id).ok_or_else(|| {
         format!(
-            "--view: '{view_id}' is not a view; allowed matrix, stack, graph, bars, hidden, loss"
+            "--view: '{view_id}' is not a view; allowed {}",
+            View::ids_text()
         )
     })?;
     let theme_id = args.get("theme").unwrap_or("light");
     let theme = Theme::named(theme_id)
         .ok_or_else(|| format!("--theme: '{theme_id}' is not a theme; allowed light, dark"))?;
-    let width = args.int("width", 800, 120, 8000)? as f64;
-    let height = args.int("height", 500, 100, 8000)? as f64;
-    let scale = args.int("scale", 2, 1, 4)? as f64;
+    let width = args.whole("width") as f64;
+    let height = args.whole("height") as f64;
+    let scale = args.whole("scale") as f64;
     if args.get("svg").is_none() && args.get("png").is_none() {
         return Err("give --svg FILE or --png FILE (or both)".into());
     }
+    let files = save_formats(&args)?;
     let trainer = train_to(&args)?;
-    let scene = view.scene(&ModelView::of(&trainer), width, height, &theme);
+    save(&trainer, &files)?;
+    let model = ModelView::of(&trainer);
+    let scene = view.scene(&model, width, height, &theme);
+    // A folder given for a file: the file is named for what it shows.
+    let target = |path: &str, ext: &str| {
+        let p = std::path::Path::new(path);
+        if path.ends_with('/') || p.is_dir() {
+            p.join(model.file_name(view.id(), theme_id, ext))
+        } else {
+            p.to_path_buf()
+        }
+    };
     if let Some(path) = args.get("svg") {
-        std::fs::write(path, to_svg(&scene, theme.background))
-            .map_err(|e| format!("--svg: cannot write '{path}': {e}"))?;
-        println!("wrote {path}");
+        let path = target(path, "svg");
+        let meta = tms_explorer::views::scene::Metadata {
+            title: model.export_title(view),
+            settings: model.settings.clone(),
+            step: model.step,
+            fingerprint: trainer.fingerprint(),
+            view: view.id().into(),
+            theme: theme_id.into(),
+            link: tms_explorer::app::link::Link {
+                sweep: None,
+                config: trainer.config().clone(),
+                step: model.step,
+                view,
+            }
+            .to_fragment(),
+        };
+        std::fs::write(&path, to_svg(&scene, theme.background, Some(&meta)))
+            .map_err(|e| format!("--svg: cannot write '{}': {e}", path.display()))?;
+        println!("wrote {}", path.display());
     }
     if let Some(path) = args.get("png") {
-        write_png(&scene, std::path::Path::new(path), scale, theme.background)
-            .map_err(|e| format!("--png: {e}"))?;
-        println!("wrote {path}");
+        let path = target(path, "png");
+        write_png(&scene, &path, scale, theme.background).map_err(|e| format!("--png: {e}"))?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }
 
 fn sweep_command(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(
-        args,
-        &["json", "densities", "restarts", "threads", "step"],
-        &[],
-    )?;
+    let Some(args) = read(&SWEEP, args)? else {
+        return Ok(());
+    };
     // A share link of a sweep gives the whole sweep; flags beside it override its parts.
-    let from_link = args
-        .raw_link
-        .as_deref()
-        .map(Link::parse)
-        .and_then(|(l, _)| l.sweep);
+    let from_link = args.link.as_ref().and_then(|l| l.sweep.clone());
     let (axis, mut values, mut restarts) = match &from_link {
         Some(s) => (s.axis, s.values.clone(), s.restarts),
         None => (Axis::Density, PAPER_DENSITIES.to_vec(), 1),
@@ -350,11 +575,15 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
         }
     }
     if args.get("restarts").is_some() {
-        restarts = args.int("restarts", 1, 1, 1000)? as u32;
+        restarts = args.whole("restarts") as u32;
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let threads = args.int("threads", cores, 1, 256)? as usize;
-    let until = args.int("step", args.config.steps, 0, STEPS_MAX)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match args.whole("threads") {
+        0 => cores,
+        t => t as usize,
+    };
+    let until = args.step()?;
+    let files = save_formats(&args)?;
     let spec = Sweep {
         base: args.config.clone(),
         axis,
@@ -389,27 +618,56 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
         );
     }
     if let Some(path) = args.get("json") {
-        let list = Json::Arr(
-            points
-                .iter()
-                .map(|p| {
-                    let Json::Obj(mut fields) = run_json(&p.best) else {
-                        unreachable!()
-                    };
-                    fields.push(("eval_losses", Json::floats(&p.eval_losses)));
-                    Json::Obj(fields)
-                })
-                .collect(),
-        );
-        write_json(path, &list)?;
+        let list: Vec<_> = points
+            .iter()
+            .map(|p| tms_explorer::app::export::RunJson {
+                eval_losses: Some(p.eval_losses.clone()),
+                ..run_export(&p.best)
+            })
+            .collect();
+        write_json(path, &to_json(&list))?;
         println!("wrote {path}");
+    }
+    for (path, format) in &files {
+        let values: Vec<f32> = points.iter().map(|p| p.value).collect();
+        for (p, name) in points
+            .iter()
+            .zip(sweep_file_names(path, axis.id(), &values))
+        {
+            std::fs::write(&name, weights::export(&p.best, *format))
+                .map_err(|e| format!("--save: cannot write '{name}': {e}"))?;
+            println!("wrote {name}");
+        }
     }
     Ok(())
 }
 
+/// One file per kept run of a sweep: `runs.npz` → `runs-density-0.1.npz`, `runs-density-0.01.npz`, …
+/// (with the value's index too, `runs-2-density-0.1.npz`, if a value repeats).
+fn sweep_file_names(path: &str, axis: &str, values: &[f32]) -> Vec<String> {
+    let (stem, ext) = path
+        .rsplit_once('.')
+        .expect("checked to have a weights extension");
+    let repeats = (1..values.len()).any(|k| values[..k].contains(&values[k]));
+    values
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| {
+            let index = if repeats {
+                format!("-{k}")
+            } else {
+                String::new()
+            };
+            format!("{stem}{index}-{axis}-{}.{ext}", show_f32(v))
+        })
+        .collect()
+}
+
 fn bench_command(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, &["runs"], &["native-only"])?;
-    let runs = args.int("runs", 5, 1, 100)? as usize;
+    let Some(args) = read(&BENCH, args)? else {
+        return Ok(());
+    };
+    let runs = args.whole("runs") as usize;
     let cases = bench::cases();
     println!(
         "steps per second, median of {runs} runs (batch 1024); each run starts from fresh weights"
@@ -422,7 +680,7 @@ fn bench_command(args: &[String]) -> Result<(), String> {
             r
         })
         .collect();
-    let wasm = if args.get("native-only").is_some() {
+    let wasm = if args.switch("native-only") {
         None
     } else {
         Some(wasm_bench(runs)?)
@@ -486,8 +744,10 @@ fn wasm_bench(runs: usize) -> Result<Vec<(String, f64)>, String> {
 }
 
 fn serve_command(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, &["port", "dir"], &[])?;
-    let port = args.int("port", 8000, 0, 65535)? as u16; // 0: any free port
+    let Some(args) = read(&SERVE, args)? else {
+        return Ok(());
+    };
+    let port = args.whole("port") as u16; // 0: any free port
     let dir = args
         .get("dir")
         .map(str::to_string)
@@ -506,11 +766,21 @@ pub fn main() -> ExitCode {
         "sweep" => sweep_command(rest),
         "bench" => bench_command(rest),
         "render" => render(rest),
+        "inspect" => inspect(rest),
         "serve" => serve_command(rest),
-        "help" | "--help" | "-h" => {
-            println!("{}", usage());
-            Ok(())
-        }
+        "help" | "--help" | "-h" => match rest
+            .first()
+            .and_then(|c| COMMANDS.iter().find(|k| k.name == c))
+        {
+            Some(c) => {
+                println!("{}", args::help(c));
+                Ok(())
+            }
+            None => {
+                println!("{}", overview());
+                Ok(())
+            }
+        },
         other => Err(format!("unknown command '{other}' (see 'tms help')")),
     };
     match result {

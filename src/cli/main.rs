@@ -1,6 +1,8 @@
 //! `tms`: the explorer's command line (native only; the wasm build is the library).
 
 #[cfg(not(target_arch = "wasm32"))]
+mod args;
+#[cfg(not(target_arch = "wasm32"))]
 mod commands;
 #[cfg(not(target_arch = "wasm32"))]
 mod serve;

@@ -19,7 +19,7 @@ pub const MONOSEMANTIC: f32 = 0.99;
 /// largest |weight|.
 pub const CARRIED: f32 = 0.1;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureMetrics {
     pub norms: Vec<f32>,
     pub superposition: Vec<f32>,
@@ -75,7 +75,7 @@ pub fn features(w: &[f32], n: usize, m: usize) -> FeatureMetrics {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Neuron {
     /// The feature with the largest |weight| into this neuron.
     pub top_feature: usize,

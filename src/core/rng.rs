@@ -3,8 +3,12 @@
 //! The explorer promises that a link replays the same run everywhere, so randomness must not depend on
 //! the platform, the word size or a library's version: `rand`'s `SmallRng` is a different generator on
 //! 32-bit wasm than on 64-bit native, and its distributions may change between releases. This module is
-//! the whole of the project's randomness: xoshiro256++ seeded through SplitMix64, integer-only arithmetic,
-//! with `libm` for the few transcendental functions.
+//! the whole of the project's randomness: xoshiro256++ (rand's `Xoshiro256PlusPlus`, a fixed algorithm)
+//! seeded through SplitMix64 here, integer-only arithmetic, and `libm` for the few transcendental
+//! functions (rand's distributions would use the platform's maths).
+
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{Rng as _, SeedableRng};
 
 /// One SplitMix64 step: used to expand a seed into generator state and to derive independent streams.
 fn splitmix64(state: &mut u64) -> u64 {
@@ -26,37 +30,30 @@ pub enum Stream {
     Eval = 3,
 }
 
-/// xoshiro256++: fast, 256 bits of state, and plain u64 arithmetic (native on wasm32 too).
+/// xoshiro256++ (rand's `Xoshiro256PlusPlus`): fast, 256 bits of state, and plain u64 arithmetic (native
+/// on wasm32 too). Its state is set from the seed by SplitMix64, here, so the bits do not depend on how
+/// a library chooses to expand a seed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rng {
-    s: [u64; 4],
+    inner: Xoshiro256PlusPlus,
 }
 
 impl Rng {
     /// The generator for one stream of one seed.
     pub fn new(seed: u64, stream: Stream) -> Rng {
         let mut sm = seed ^ (stream as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
-        Rng { s }
+        let mut state = [0u8; 32];
+        for word in state.chunks_exact_mut(8) {
+            word.copy_from_slice(&splitmix64(&mut sm).to_le_bytes());
+        }
+        Rng {
+            inner: Xoshiro256PlusPlus::from_seed(state),
+        }
     }
 
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        let s = &mut self.s;
-        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
+        self.inner.next_u64()
     }
 
     /// Uniform in [0, 1) with 24 random bits: every value is exactly representable in f32.
@@ -124,6 +121,26 @@ mod tests {
         assert_ne!(a[0], data.next_u64());
         let mut other_seed = Rng::new(8, Stream::Init);
         assert_ne!(a[0], other_seed.next_u64());
+    }
+
+    /// rand's generator is xoshiro256++ as its authors wrote it (xoshiro.di.unimi.it): the state our
+    /// seeding gives produces the reference algorithm's outputs, so fingerprints cannot move under us.
+    #[test]
+    fn the_generator_is_the_reference_xoshiro256plusplus() {
+        let mut sm = 42u64 ^ (Stream::Data as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+        let mut s = [0u64; 4].map(|_| splitmix64(&mut sm));
+        let mut r = Rng::new(42, Stream::Data);
+        for _ in 0..1000 {
+            let want = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+            let t = s[1] << 17;
+            s[2] ^= s[0];
+            s[3] ^= s[1];
+            s[1] ^= s[2];
+            s[0] ^= s[3];
+            s[2] ^= t;
+            s[3] = s[3].rotate_left(45);
+            assert_eq!(r.next_u64(), want);
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@
 // kernels mean; operator traits would invite precedence to reorder nothing, but read less plainly.
 #![allow(clippy::should_implement_trait)]
 
-#[cfg(target_arch = "x86_64")]
+// `--features scalar-lanes` takes the plain-array path on any machine, so the path that machines
+// without SSE2 or simd128 take is tested (tests/golden.rs under that feature, in .ci/test).
+#[cfg(all(target_arch = "x86_64", not(feature = "scalar-lanes")))]
 mod imp {
     use core::arch::x86_64::*;
 
@@ -128,7 +130,11 @@ mod imp {
     }
 }
 
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    not(feature = "scalar-lanes")
+))]
 mod imp {
     use core::arch::wasm32::*;
 
@@ -233,10 +239,13 @@ mod imp {
     }
 }
 
-#[cfg(not(any(
-    target_arch = "x86_64",
-    all(target_arch = "wasm32", target_feature = "simd128")
-)))]
+#[cfg(any(
+    feature = "scalar-lanes",
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ))
+))]
 mod imp {
     #[derive(Clone, Copy)]
     pub struct F32x4([f32; 4]);

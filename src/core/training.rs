@@ -1,16 +1,27 @@
-//! The trainer: one run's parameters, optimizer, data stream and step count.
+//! The trainer: one run's parameters, optimizer, data stream and step count, and its timeline.
 //!
 //! A run is a pure function of its [`Config`]: the seed gives two separate streams, one for the initial
-//! weights and one for the batches, so `reset()` returns to the exact initial weights and replays the
-//! exact same batches. Snapshots of the whole state are kept at doubling intervals so that any earlier
-//! step can be reached again exactly (rewinding, a timeline, opening a link at a step).
+//! weights and one for the batches, so returning to step 0 gives the exact initial weights and replays the
+//! exact same batches. The trainer remembers the furthest step it has trained (the *frontier*) and keeps
+//! snapshots of the whole state along the way, so any step up to the frontier can be shown again exactly:
+//! going back restores the nearest snapshot and replays from it, and the trained future is kept (replaying
+//! computes the same numbers, so nothing past the shown step is thrown away). Snapshots are spaced so a
+//! replay costs about [`REPLAY_NS`] of training and their memory stays under [`SNAPSHOT_BYTES`].
 
 use crate::core::config::Config;
+use crate::core::cost::step_ns;
 use crate::core::data::{Batch, Sampler};
 use crate::core::kernels::fingerprint;
 use crate::core::model::{Model, Weights, Workspace};
 use crate::core::optimizer::{lr_factor, AdamW};
 use crate::core::rng::{Rng, Stream};
+use crate::core::trace::Trace;
+
+/// Snapshots are about this much training apart (estimated by [`crate::core::cost`]), so showing any
+/// trained step replays at most that much.
+pub const REPLAY_NS: f64 = 40e6;
+/// At most this much memory for one run's snapshots; past it, every other snapshot is dropped.
+pub const SNAPSHOT_BYTES: usize = 48 << 20;
 
 /// Everything that changes as training goes on: restoring it resumes the run exactly.
 #[derive(Clone, Debug)]
@@ -21,8 +32,8 @@ pub struct State {
     pub data_rng: Rng,
 }
 
-/// Snapshots every `interval` steps; when there are more than `cap`, every other one is dropped and the
-/// interval doubles, so memory stays bounded however long the run.
+/// Snapshots every `interval` steps; when they would take more than `cap` (memory), every other one is
+/// dropped and the interval doubles, so memory stays bounded however long the run.
 #[derive(Clone, Debug)]
 struct Snapshots {
     interval: u64,
@@ -31,18 +42,19 @@ struct Snapshots {
 }
 
 impl Snapshots {
-    /// Up to 64 snapshots, fewer for big models: at most ~32 MB in all.
-    fn new(state_len: usize) -> Snapshots {
+    fn new(config: &Config, state_len: usize) -> Snapshots {
         let bytes = state_len * 3 * 4 + 64;
         Snapshots {
-            interval: 100,
-            cap: ((32 << 20) / bytes).clamp(2, 64),
+            interval: ((REPLAY_NS / step_ns(config).max(1.0)) as u64).clamp(1, 1 << 20),
+            cap: (SNAPSHOT_BYTES / bytes).max(2),
             states: Vec::new(),
         }
     }
 
     fn offer(&mut self, state: &State) {
-        if !state.step.is_multiple_of(self.interval) {
+        if !state.step.is_multiple_of(self.interval)
+            || self.states.last().is_some_and(|s| s.step >= state.step)
+        {
             return;
         }
         self.states.push(state.clone());
@@ -58,8 +70,11 @@ impl Snapshots {
         self.states.iter().rev().find(|s| s.step <= step)
     }
 
-    fn drop_after(&mut self, step: u64) {
-        self.states.retain(|s| s.step <= step);
+    fn bytes(&self) -> usize {
+        self.states
+            .iter()
+            .map(|s| s.params.len() * 3 * 4 + 64)
+            .sum()
     }
 }
 
@@ -69,8 +84,11 @@ pub struct Trainer {
     sampler: Sampler,
     initial: Vec<f32>,
     state: State,
-    /// loss_history[t] is the training loss of the batch at step t + 1.
+    /// loss_history[t] is the training loss of the batch at step t + 1, up to the frontier (the furthest
+    /// step trained): `loss_history.len()` is the frontier.
     loss_history: Vec<f32>,
+    /// The learning dynamics, recorded as the frontier advances.
+    trace: Trace,
     snapshots: Snapshots,
     /// The step at which the loss or weights stopped being finite.
     diverged: Option<u64>,
@@ -83,8 +101,40 @@ impl Trainer {
     pub fn new(config: Config) -> Result<Trainer, String> {
         config.check()?;
         let model = Model::new(&config);
-        let sampler = Sampler::new(&config.densities(), config.model.signed_inputs());
         let initial = model.init(config.seed);
+        Ok(Trainer::starting_from(config, model, initial))
+    }
+
+    /// A run whose step 0 is the given parameters (weights imported from a file, flat in the layout
+    /// `[W or W₁ | W₂ᵀ | b | b_h]` of [`Model::layout`]) instead of weights drawn from the seed. AdamW
+    /// starts fresh (zero moments, as if these weights were new), and the batches are the config's
+    /// seed's data stream, exactly those a run from scratch with this config trains on; `reset()`
+    /// returns to the given parameters. Refused when their number does not fit the config's model or
+    /// one is not finite.
+    pub fn from_params(config: Config, params: Vec<f32>) -> Result<Trainer, String> {
+        config.check()?;
+        let model = Model::new(&config);
+        let want = model.layout().len;
+        if params.len() != want {
+            return Err(format!(
+                "{} parameters given; {} n = {} m = {} has {want}",
+                params.len(),
+                config.model.id(),
+                config.n,
+                config.m
+            ));
+        }
+        if let Some(k) = params.iter().position(|v| !v.is_finite()) {
+            return Err(format!(
+                "parameter {k} is {}, not a finite number",
+                params[k]
+            ));
+        }
+        Ok(Trainer::starting_from(config, model, params))
+    }
+
+    fn starting_from(config: Config, model: Model, initial: Vec<f32>) -> Trainer {
+        let sampler = Sampler::new(&config.densities(), config.model.signed_inputs());
         let len = initial.len();
         let state = State {
             step: 0,
@@ -92,8 +142,11 @@ impl Trainer {
             opt: AdamW::new(len, config.weight_decay),
             data_rng: Rng::new(config.seed as u64, Stream::Data),
         };
-        Ok(Trainer {
-            snapshots: Snapshots::new(len),
+        let mut trace = Trace::new(&config);
+        trace.offer(0, &Weights::new(&model, &initial));
+        Trainer {
+            snapshots: Snapshots::new(&config, len),
+            trace,
             diverged: None,
             grad: vec![0.0; len],
             batch: Batch::default(),
@@ -104,12 +157,13 @@ impl Trainer {
             sampler,
             model,
             config,
-        })
+        }
     }
 
     /// The run of `config` continued from `state`, trained elsewhere (with other restarts in vector
-    /// lanes, `lanes.rs`), whose losses so far are `loss_history`. It has no snapshots before
-    /// `state.step`: seeking back retrains from step 0.
+    /// lanes, `lanes.rs`), whose losses so far are `loss_history` (its frontier is `state.step`). It has
+    /// no snapshots before `state.step` (seeking back replays from step 0) and its learning-dynamics
+    /// trace holds only step 0 and the steps trained after resuming.
     pub fn resume(config: Config, state: State, loss_history: Vec<f32>) -> Result<Trainer, String> {
         let mut t = Trainer::new(config)?;
         if state.params.len() != t.state.params.len()
@@ -126,14 +180,15 @@ impl Trainer {
         Ok(t)
     }
 
-    /// Runs k optimisation steps and returns the loss of the last one (NaN when k = 0 and nothing has
-    /// been trained yet; the last loss otherwise).
+    /// Runs k optimisation steps and returns the loss of the last one (NaN when nothing has been trained
+    /// yet). Steps before the frontier are replayed: the same numbers are computed again (and checked
+    /// against the recorded loss in debug builds), and nothing is recorded twice.
     ///
     /// Training stops at the first step whose loss or weights are not finite (see [`Trainer::diverged`]);
-    /// later calls do nothing until the run is rewound or reset.
+    /// from then on no step reaches that step again until the run is reset.
     pub fn step(&mut self, k: u64) -> f32 {
         for _ in 0..k {
-            if self.diverged.is_some() {
+            if self.diverged.is_some_and(|d| self.state.step + 1 >= d) {
                 break;
             }
             self.sampler
@@ -148,12 +203,25 @@ impl Trainer {
                 * lr_factor(self.config.schedule, self.state.step, self.config.steps);
             let finite = self.state.opt.step(&mut self.state.params, &self.grad, lr);
             self.state.step += 1;
-            self.loss_history.push(loss);
+            let replayed = (self.state.step as usize) <= self.loss_history.len();
+            if replayed {
+                debug_assert_eq!(
+                    self.loss_history[self.state.step as usize - 1].to_bits(),
+                    loss.to_bits(),
+                    "a replayed step computes the same loss"
+                );
+            } else {
+                self.loss_history.push(loss);
+            }
             if !loss.is_finite() || !finite {
                 self.diverged = Some(self.state.step);
                 break;
             }
             self.snapshots.offer(&self.state);
+            if !replayed {
+                let weights = Weights::new(&self.model, &self.state.params);
+                self.trace.offer(self.state.step, &weights);
+            }
         }
         self.last_loss()
     }
@@ -196,37 +264,87 @@ impl Trainer {
         ))
     }
 
-    /// Back to step 0: the exact initial weights of the same seed, and the same batches to come.
+    /// Back to step 0 of a fresh run: the exact initial weights of the same seed, the same batches to
+    /// come, and nothing trained yet (the timeline is forgotten; [`Trainer::seek`] to 0 keeps it).
     pub fn reset(&mut self) {
-        self.state = State {
+        self.state = self.start();
+        self.loss_history.clear();
+        self.snapshots.states.clear();
+        self.trace = Trace::new(&self.config);
+        self.trace
+            .offer(0, &Weights::new(&self.model, &self.initial));
+        self.diverged = None;
+    }
+
+    fn start(&self) -> State {
+        State {
             step: 0,
             params: self.initial.clone(),
             opt: AdamW::new(self.initial.len(), self.config.weight_decay),
             data_rng: Rng::new(self.config.seed as u64, Stream::Data),
-        };
-        self.loss_history.clear();
-        self.snapshots.drop_after(0);
-        self.diverged = None;
+        }
     }
 
-    /// Goes to exactly `step`: back through the nearest snapshot, or forward by training. The weights
-    /// are bit-identical to those of a run trained straight to that step.
+    /// Goes to exactly `step`: back through the nearest snapshot and a replay, or forward by training.
+    /// The weights are bit-identical to those of a run trained straight to that step, and what was
+    /// trained past it is kept.
     pub fn seek(&mut self, step: u64) {
-        if step < self.state.step {
-            match self.snapshots.at_or_before(step) {
-                Some(s) => {
-                    self.state = s.clone();
-                    self.loss_history.truncate(s.step as usize);
-                }
-                None => self.reset(),
-            }
-            self.snapshots.drop_after(self.state.step);
-            if self.diverged.is_some_and(|d| d > self.state.step) {
-                self.diverged = None;
-            }
-        }
+        self.restore(step);
         let ahead = step.saturating_sub(self.state.step);
         self.step(ahead);
+    }
+
+    /// The first half of a seek back: when `step` is before the shown step, goes to the nearest snapshot
+    /// at or before it without training (the caller replays the rest, in slices if it likes).
+    pub fn restore(&mut self, step: u64) {
+        if step < self.state.step {
+            self.state = match self.snapshots.at_or_before(step) {
+                Some(s) => s.clone(),
+                None => self.start(),
+            };
+        }
+    }
+
+    /// The furthest step trained since the run began (or was reset).
+    pub fn frontier(&self) -> u64 {
+        self.loss_history.len() as u64
+    }
+
+    /// Memory kept for the timeline (snapshots), in bytes.
+    pub fn snapshot_bytes(&self) -> usize {
+        self.snapshots.bytes()
+    }
+
+    /// Steps between snapshots: the most a seek replays.
+    pub fn snapshot_interval(&self) -> u64 {
+        self.snapshots.interval
+    }
+
+    /// The learning dynamics recorded so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Raises the step budget to `steps`. With a constant learning rate the run continues exactly as a
+    /// run with that budget would (the budget only decides where play stops); with a decaying schedule
+    /// the budget shapes every step's learning rate, so the run cannot continue: Err says so.
+    pub fn extend_budget(&mut self, steps: u64) -> Result<(), String> {
+        if steps < self.config.steps {
+            return Err(format!(
+                "the budget can only grow: {steps} is below the current {}",
+                self.config.steps
+            ));
+        }
+        if self.config.schedule != crate::core::config::Schedule::Constant {
+            return Err(format!(
+                "with the {} schedule the learning rate decays over the whole budget, so a longer budget \
+                 changes every step: the run restarts with steps = {steps} instead",
+                self.config.schedule.id()
+            ));
+        }
+        self.config.steps = steps;
+        self.trace.extend_budget(steps);
+        Ok(())
     }
 
     pub fn config(&self) -> &Config {
@@ -257,8 +375,12 @@ impl Trainer {
         &self.loss_history
     }
 
+    /// The loss of the batch that led to the shown step (NaN at step 0).
     pub fn last_loss(&self) -> f32 {
-        self.loss_history.last().copied().unwrap_or(f32::NAN)
+        match self.state.step {
+            0 => f32::NAN,
+            s => self.loss_history[s as usize - 1],
+        }
     }
 
     /// The loss of the current weights on a batch (no update).
@@ -341,25 +463,54 @@ mod tests {
     }
 
     #[test]
-    fn seek_reaches_any_step_exactly_in_both_directions() {
+    fn seek_reaches_any_step_exactly_in_both_directions_and_keeps_the_future() {
         let mut straight = Trainer::new(small(ModelKind::ReluHidden)).unwrap();
         let mut t = Trainer::new(small(ModelKind::ReluHidden)).unwrap();
-        t.step(2000); // past many snapshots; the interval has doubled
-        for target in [1937u64, 1200, 350, 0, 7, 1500] {
+        t.step(2000);
+        let history = t.loss_history().to_vec();
+        let trace = t.trace().clone();
+        for target in [1937u64, 1200, 350, 0, 7, 1500, 2000, 2600, 10] {
             t.seek(target);
             straight.reset();
             straight.step(target);
             assert_eq!(t.step_count(), target);
             assert_eq!(t.params(), straight.params(), "step {target}");
-            assert_eq!(t.loss_history(), straight.loss_history(), "step {target}");
+            assert_eq!(t.last_loss().to_bits(), straight.last_loss().to_bits());
+            assert_eq!(
+                t.frontier(),
+                target.max(2000).max(if target == 10 { 2600 } else { 0 })
+            );
         }
+        // Going back and forth recorded nothing twice: the history and dynamics are the straight run's.
+        assert_eq!(&t.loss_history()[..2000], &history[..]);
+        assert_eq!(&t.trace().points[..trace.points.len()], &trace.points[..]);
+        straight.reset();
+        straight.step(2600);
+        assert_eq!(t.loss_history(), straight.loss_history());
+        assert_eq!(t.trace(), straight.trace());
+    }
+
+    #[test]
+    fn snapshots_are_spaced_by_replay_cost_and_their_memory_is_bounded() {
+        let abs = Config {
+            model: ModelKind::Abs,
+            n: 100,
+            m: 40,
+            ..Config::default()
+        };
+        let mut t = Trainer::new(abs).unwrap();
+        let interval = t.snapshot_interval();
+        assert!((5..=40).contains(&interval), "{interval}");
+        t.step(3 * interval);
+        assert_eq!(t.snapshots.states.len(), 3);
+        assert!(t.snapshot_bytes() <= SNAPSHOT_BYTES);
     }
 
     #[test]
     fn snapshots_stay_bounded() {
         let mut s = Snapshots {
             cap: 8,
-            ..Snapshots::new(10)
+            ..Snapshots::new(&Config::default(), 10)
         };
         let mut state = State {
             step: 0,
@@ -395,14 +546,69 @@ mod tests {
         );
         assert!(message.contains(&format!("Step {} has the last finite weights", at - 1)));
         t.step(10);
-        assert_eq!(t.step_count(), at, "no further steps until rewound");
+        assert_eq!(t.step_count(), at, "no further steps");
         t.seek(at - 1);
-        assert_eq!(t.diverged(), None);
         assert!(t.params().iter().all(|v| v.is_finite()));
-        assert!(t.loss_history().iter().all(|v| v.is_finite()));
+        assert!(t.last_loss().is_finite());
         let mut straight = Trainer::new(t.config().clone()).unwrap();
         straight.step(at - 1);
         assert_eq!(t.params(), straight.params(), "rewound exactly");
+        // Training on from there would diverge at the same step again: it does not go there.
+        t.step(10);
+        assert_eq!(t.step_count(), at - 1);
+        assert_eq!(t.diverged(), Some(at));
+    }
+
+    #[test]
+    fn a_run_from_given_params_starts_there_trains_on_the_seeds_batches_and_resets_to_them() {
+        for kind in ModelKind::ALL {
+            let config = small(kind);
+            let mut trained = Trainer::new(config.clone()).unwrap();
+            trained.step(120);
+            let imported = trained.params().to_vec();
+            let mut t = Trainer::from_params(config.clone(), imported.clone()).unwrap();
+            assert_eq!(t.step_count(), 0);
+            assert_eq!(t.params(), &imported[..]);
+            assert_eq!(t.fingerprint(), trained.fingerprint());
+            // Fresh AdamW and the seed's batches from the first: the same as a run from scratch whose
+            // initial weights were these (checked against the optimizer and sampler by hand).
+            let model = Model::new(&config);
+            let sampler = Sampler::new(&config.densities(), config.model.signed_inputs());
+            let mut params = imported.clone();
+            let mut opt = AdamW::new(params.len(), config.weight_decay);
+            let mut rng = Rng::new(config.seed as u64, Stream::Data);
+            let (mut batch, mut grad, mut ws) = (
+                Batch::default(),
+                vec![0.0; params.len()],
+                Workspace::default(),
+            );
+            for step in 0..30 {
+                sampler.sample(&mut rng, config.batch, &mut batch);
+                model.loss_and_grad(&params, &batch, &mut grad, &mut ws);
+                let lr = config.lr as f64 * lr_factor(config.schedule, step, config.steps);
+                opt.step(&mut params, &grad, lr);
+            }
+            t.step(30);
+            assert_eq!(t.params(), &params[..], "{kind:?}");
+            t.reset();
+            assert_eq!(
+                t.params(),
+                &imported[..],
+                "{kind:?}: reset returns to the imported weights"
+            );
+        }
+        let config = small(ModelKind::Abs);
+        let len = Model::new(&config).layout().len;
+        assert!(Trainer::from_params(config.clone(), vec![0.0; len - 1])
+            .err()
+            .unwrap()
+            .contains("parameters given"));
+        let mut bad = vec![0.0; len];
+        bad[3] = f32::NAN;
+        assert!(Trainer::from_params(config, bad)
+            .err()
+            .unwrap()
+            .contains("parameter 3"));
     }
 
     #[test]

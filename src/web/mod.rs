@@ -3,17 +3,15 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::app::export::{run_json, Json};
+use crate::app::api;
+use crate::app::export::run_json;
 use crate::app::link::Link;
-use crate::core::bench;
-use crate::core::config::{Config, Control, DENSITY_MIN, PAPER_DENSITIES, SETTINGS};
+use crate::core::config::Config;
 use crate::core::rng::fresh_seed;
 use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
-use crate::views::scene::to_svg;
-use crate::views::{
-    dimensionality, hidden, sweep, Highlight, ModelView, Scene, Shape, Theme, View,
-};
+use crate::views::scene::{to_svg, Metadata, TextMode};
+use crate::views::{dimensionality, sweep, Highlight, ModelView, Opts, Scene, Shape, Theme, View};
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -47,6 +45,12 @@ impl Run {
     /// Goes to exactly `step` (back through snapshots or forward by training).
     pub fn seek(&mut self, step: f64) {
         self.trainer.seek(step.max(0.0) as u64);
+    }
+
+    /// Goes back to the nearest snapshot at or before `step`, without training: the engine then
+    /// replays to `step` in slices.
+    pub fn restore(&mut self, step: f64) {
+        self.trainer.restore(step.max(0.0) as u64);
     }
 
     /// Draws a fresh seed, starts over from it, and returns it.
@@ -134,6 +138,53 @@ impl Run {
             model: ModelView::of(&self.trainer),
         }
     }
+
+    /// The same as [`Run::snapshot`] in a compact binary form, for a training worker to send to the page
+    /// ([`Snapshot::from_bytes`] reads it).
+    pub fn view_bytes(&self) -> Vec<u8> {
+        ModelView::of(&self.trainer).to_bytes()
+    }
+
+    /// The learning dynamics as CSV (what `tms train --trace FILE.csv` writes).
+    pub fn trace_csv(&self) -> String {
+        self.trainer.trace().to_csv()
+    }
+
+    /// The furthest step trained: the end of the timeline (`step_count` is the step shown).
+    #[wasm_bindgen(getter)]
+    pub fn frontier(&self) -> f64 {
+        self.trainer.frontier() as f64
+    }
+
+    /// The step budget.
+    #[wasm_bindgen(getter)]
+    pub fn budget(&self) -> f64 {
+        self.trainer.config().steps as f64
+    }
+
+    /// Raises the step budget (a constant learning rate continues exactly; Err explains otherwise).
+    pub fn extend_budget(&mut self, steps: f64) -> Result<(), JsError> {
+        self.trainer
+            .extend_budget(steps.max(0.0) as u64)
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// Memory the timeline keeps (snapshots), in bytes, and the most a seek replays, in steps.
+    #[wasm_bindgen(getter)]
+    pub fn snapshot_bytes(&self) -> f64 {
+        self.trainer.snapshot_bytes() as f64
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn snapshot_interval(&self) -> f64 {
+        self.trainer.snapshot_interval() as f64
+    }
+
+    /// The estimated cost of one step in nanoseconds (the gate's model), for pacing and time estimates.
+    #[wasm_bindgen(getter)]
+    pub fn step_ns(&self) -> f64 {
+        crate::core::cost::step_ns(self.trainer.config())
+    }
 }
 
 fn theme(name: &str) -> Result<Theme, JsError> {
@@ -178,7 +229,7 @@ fn paint(
             .is_some_and(|ctx| paint_grid(ctx, shape, dpr))
     };
     scene
-        .draw_on(&mut backend, dpr, background, &mut grids)
+        .draw_on(&mut backend, dpr, background, TextMode::Canvas, &mut grids)
         .map_err(|e| JsError::new(&format!("drawing failed: {e}")))
 }
 
@@ -239,9 +290,18 @@ fn paint_grid(ctx: &CanvasRenderingContext2d, shape: &Shape, scale: f64) -> bool
 fn view(id: &str) -> Result<View, JsError> {
     View::from_id(id).ok_or_else(|| {
         JsError::new(&format!(
-            "unknown view '{id}'; allowed matrix, stack, graph, bars, hidden, loss"
+            "unknown view '{id}'; allowed {}",
+            View::ids_text()
         ))
     })
+}
+
+/// The options a single view is laid out with: the m = 3 rotation (NaN or missing: the default).
+fn rotated(yaw: f64, pitch: f64) -> Opts {
+    Opts {
+        rotation: Rotation::or_default(yaw, pitch),
+        ..Opts::default()
+    }
 }
 
 /// One model at one step, as the views draw it.
@@ -253,7 +313,20 @@ pub struct Snapshot {
 
 #[wasm_bindgen]
 impl Snapshot {
-    /// Names this model's panel in a sweep's small multiples ("I = 0.9^i").
+    /// A snapshot sent by a training worker ([`Run::view_bytes`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, JsError> {
+        Ok(Snapshot {
+            model: ModelView::from_bytes(bytes).map_err(|e| JsError::new(&e))?,
+        })
+    }
+
+    /// The step this snapshot shows.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> f64 {
+        self.model.step as f64
+    }
+
+    /// Names this model's panel in a sweep's small multiples ("Iᵢ = 0.9ⁱ").
     pub fn set_label(&mut self, label: &str) {
         self.model.label = Some(label.chars().take(60).collect());
     }
@@ -270,6 +343,8 @@ impl Snapshot {
     }
 
     /// Draws `view` on the canvas at its CSS size × `dpr`. `yaw` and `pitch` turn the m = 3 hidden space.
+    /// (Drawing on a canvas the page does not show, with `theme` "light", is how the page exports a PNG
+    /// in the light theme whatever the screen's theme.)
     pub fn draw(
         &self,
         canvas: HtmlCanvasElement,
@@ -280,20 +355,69 @@ impl Snapshot {
         pitch: f64,
     ) -> Result<(), JsError> {
         let (v, t) = (view(view_id)?, theme(theme_id)?);
+        let opts = rotated(yaw, pitch);
         paint(
             canvas,
             dpr,
-            |w, h| match v {
-                View::Hidden => hidden::scene(&self.model, w, h, &t, Rotation { yaw, pitch }),
-                _ => v.scene(&self.model, w, h, &t),
-            },
+            |w, h| v.scene_with(&self.model, w, h, &t, &opts),
             t.background,
         )
     }
 
-    /// What is under (x, y) (CSS pixels) in `view` drawn at `width` × `height`, in plain words; empty
-    /// when nothing is.
+    /// What is under (x, y) (CSS pixels) in `view` drawn at `width` × `height` with the m = 3 view turned
+    /// by `yaw` and `pitch` (as drawn; missing: the default rotation), in plain words; empty when
+    /// nothing is.
+    #[allow(clippy::too_many_arguments)]
     pub fn pick(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        x: f64,
+        y: f64,
+        yaw: f64,
+        pitch: f64,
+    ) -> Result<String, JsError> {
+        let scene = view(view_id)?.scene_with(
+            &self.model,
+            width,
+            height,
+            &Theme::LIGHT,
+            &rotated(yaw, pitch),
+        );
+        Ok(scene
+            .pick(x, y)
+            .first()
+            .map(|t| t.describe())
+            .unwrap_or_default())
+    }
+
+    /// The step of the loss curve at x in `view` (the loss view is the timeline's scrubber): the
+    /// curve's point nearest the pointer's column, or −1 when x is outside the curve.
+    pub fn step_at(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        x: f64,
+        _y: f64,
+    ) -> Result<f64, JsError> {
+        let scene = view(view_id)?.scene(&self.model, width, height, &Theme::LIGHT);
+        let mut y = 0.0;
+        while y < height {
+            for tag in scene.pick(x, y) {
+                if let crate::views::Tag::Loss { step, .. } = tag {
+                    return Ok(step as f64);
+                }
+            }
+            y += 3.0;
+        }
+        Ok(-1.0)
+    }
+
+    /// The feature or neuron line under (x, y) in the dynamics view, as "feature 3" / "neuron 2", or
+    /// empty.
+    pub fn series_at(
         &self,
         view_id: &str,
         width: f64,
@@ -304,24 +428,65 @@ impl Snapshot {
         let scene = view(view_id)?.scene(&self.model, width, height, &Theme::LIGHT);
         Ok(scene
             .pick(x, y)
-            .first()
-            .map(|t| t.describe())
+            .into_iter()
+            .find_map(|t| match t {
+                crate::views::Tag::Series { kind, index, .. } => Some(format!("{kind} {index}")),
+                _ => None,
+            })
             .unwrap_or_default())
     }
 
-    /// The view as an SVG document.
+    /// The view as an SVG document in `theme` ("light" or "dark"), the m = 3 view turned by `yaw` and
+    /// `pitch`, with the run's settings, step, fingerprint and share link in its metadata.
+    #[allow(clippy::too_many_arguments)]
     pub fn svg(
         &self,
         view_id: &str,
         width: f64,
         height: f64,
         theme_id: &str,
+        yaw: f64,
+        pitch: f64,
     ) -> Result<String, JsError> {
-        let t = theme(theme_id)?;
+        let (v, t) = (view(view_id)?, theme(theme_id)?);
+        let scene = v.scene_with(&self.model, width, height, &t, &rotated(yaw, pitch));
         Ok(to_svg(
-            &view(view_id)?.scene(&self.model, width, height, &t),
+            &scene,
             t.background,
+            Some(&self.metadata(v, theme_id)),
         ))
+    }
+
+    /// A file name that says what an export is: `tms-abs-n100-m40-p0.03-step3000-stack-light.png`.
+    pub fn file_name(&self, view_id: &str, theme_id: &str, ext: &str) -> Result<String, JsError> {
+        let (v, _) = (view(view_id)?, theme(theme_id)?);
+        Ok(self.model.file_name(v.id(), theme_id, ext))
+    }
+}
+
+impl Snapshot {
+    fn metadata(&self, v: View, theme_id: &str) -> Metadata {
+        let m = &self.model;
+        let link = Config::from_text(&m.settings)
+            .map(|config| {
+                Link {
+                    sweep: None,
+                    config,
+                    step: m.step,
+                    view: v,
+                }
+                .to_fragment()
+            })
+            .unwrap_or_default();
+        Metadata {
+            title: m.export_title(v),
+            settings: m.settings.clone(),
+            step: m.step,
+            fingerprint: m.fingerprint(),
+            view: v.id().into(),
+            theme: theme_id.into(),
+            link,
+        }
     }
 }
 
@@ -377,7 +542,7 @@ impl Panels {
     ) -> Result<i32, JsError> {
         let scene = self.layout(view_id, &Theme::LIGHT)?(width, height);
         let panel = scene.pick(x, y).into_iter().find_map(|t| match t {
-            crate::views::Tag::Panel { index, .. } => Some(*index as i32),
+            crate::views::Tag::Panel { index, .. } => Some(index as i32),
             _ => None,
         });
         Ok(panel.unwrap_or(-1))
@@ -413,10 +578,16 @@ impl Panels {
         view_id: &str,
         t: &'a Theme,
     ) -> Result<impl FnOnce(f64, f64) -> Scene + 'a, JsError> {
-        let v = if view_id == "dimensionality" {
+        let v = if view_id == crate::views::DIMENSIONALITY.0 {
             None
         } else {
-            Some(view(view_id)?)
+            Some(View::from_id(view_id).ok_or_else(|| {
+                JsError::new(&format!(
+                    "unknown view '{view_id}'; allowed {}, {}",
+                    View::ids_text(),
+                    crate::views::DIMENSIONALITY.0
+                ))
+            })?)
         };
         Ok(move |w, h| match v {
             None => dimensionality::scene(&self.models, w, h, t),
@@ -451,73 +622,52 @@ pub fn simulate_panic() {
     panic!("a simulated internal error (simulate_panic was called)");
 }
 
-/// Reads a share-link fragment: JSON `{settings, step, view, fragment, notices}`, where `settings` is the
-/// text `Run` takes, `fragment` the link as this explorer writes it, and `notices` what had to be changed
-/// (each says what was wrong and what was used instead).
+/// Reads a share-link fragment: JSON of [`api::LinkInfo`] (`{settings, step, view, fragment, notices:
+/// [{key, text}], sweep, budget}`).
 #[wasm_bindgen]
 pub fn parse_link(fragment: &str) -> String {
-    let (link, notices) = Link::parse(fragment);
-    Json::Obj(vec![
-        ("settings", Json::Str(link.config.to_text())),
-        ("step", Json::Int(link.step as i64)),
-        ("view", Json::Str(link.view.id().into())),
-        ("fragment", Json::Str(link.to_fragment())),
-        (
-            "notices",
-            Json::Arr(notices.into_iter().map(Json::Str).collect()),
-        ),
-        (
-            "sweep",
-            link.sweep.as_ref().map_or(Json::Null, |s| {
-                Json::Obj(vec![
-                    ("axis", Json::Str(s.axis.id().into())),
-                    ("values", Json::floats(&s.values)),
-                    ("restarts", Json::Int(s.restarts as i64)),
-                ])
-            }),
-        ),
-    ])
-    .to_string()
+    json(&api::link_info(fragment))
 }
 
-/// The runs of a sweep link: JSON `{jobs: [{settings, group, restart, label, value}], until, eval_seed,
-/// fragment, view, notices}`; each job is an independent run, trained to `until`; within a group the
-/// restart with the lowest `eval_loss(eval_seed)` is kept. Empty `jobs` when the link has no sweep.
+/// The fragment of a run (settings text, step shown, large view), written by the link writer.
+#[wasm_bindgen]
+pub fn fragment_of(settings: &str, step: f64, view: &str) -> String {
+    api::fragment_of(settings, step.max(0.0) as u64, view)
+}
+
+/// The settings form's fields as typed, read as a link: JSON of [`api::LinkInfo`].
+#[wasm_bindgen]
+pub fn form_link(current: &str, keys: Vec<String>, values: Vec<String>, view: &str) -> String {
+    json(&api::form_link(current, &keys, &values, view))
+}
+
+/// What is wrong with a field's text, quoting it as typed; empty when it is taken as written.
+#[wasm_bindgen]
+pub fn setting_problem(key: &str, text: &str) -> String {
+    api::setting_problem(key, text)
+}
+
+/// The id of the preset a link's run is, or empty.
+#[wasm_bindgen]
+pub fn preset_matching(fragment: &str) -> String {
+    api::preset_matching(fragment).unwrap_or_default()
+}
+
+/// A sweep around a run, from the sweep form's text as typed (read back by the link reader).
+#[wasm_bindgen]
+pub fn sweep_fragment(base: &str, axis: &str, values: &str, restarts: &str) -> String {
+    api::sweep_fragment(base, axis, values, restarts)
+}
+
+/// The runs of a sweep link: JSON of [`api::SweepPlan`] (`{jobs: [{settings, group, restart, label,
+/// value, fragment}], until, eval_seed, fragment, view, notices}`).
 #[wasm_bindgen]
 pub fn sweep_plan(fragment: &str) -> String {
-    let (link, notices) = Link::parse(fragment);
-    let strs = |v: Vec<String>| Json::Arr(v.into_iter().map(Json::Str).collect());
-    let (jobs, until) = match &link.sweep {
-        None => (vec![], link.step),
-        Some(spec) => {
-            let sweep = spec.sweep(&link);
-            let per = sweep.restarts.max(1) as usize;
-            let jobs = sweep
-                .jobs()
-                .iter()
-                .enumerate()
-                .map(|(k, c)| {
-                    Json::Obj(vec![
-                        ("settings", Json::Str(c.to_text())),
-                        ("group", Json::Int((k / per) as i64)),
-                        ("restart", Json::Int((k % per) as i64)),
-                        ("label", Json::Str(spec.axis.label(spec.values[k / per]))),
-                        ("value", Json::F32(spec.values[k / per])),
-                    ])
-                })
-                .collect();
-            (jobs, sweep.until)
-        }
-    };
-    Json::Obj(vec![
-        ("jobs", Json::Arr(jobs)),
-        ("until", Json::Int(until as i64)),
-        ("eval_seed", Json::Int(link.config.seed as i64)),
-        ("fragment", Json::Str(link.to_fragment())),
-        ("view", Json::Str(link.view.id().into())),
-        ("notices", strs(notices)),
-    ])
-    .to_string()
+    json(&api::sweep_plan(fragment))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
 }
 
 /// A snapshot of weights trained elsewhere (a sweep's worker): the run's settings, its flat parameters,
@@ -544,123 +694,145 @@ pub fn snapshot_of(
     );
     view.step = step.max(0.0) as u64;
     view.loss = crate::views::bucket_losses(losses);
+    view.settings = config.to_text();
     Ok(Snapshot { model: view })
 }
 
-/// Reads embed mode's query string: JSON `{embed, controls, views, autoplay, notices}` (`embed` false
-/// when the page is not embedded).
+/// Reads embed mode's query string: JSON of [`api::EmbedInfo`] (`{embed, controls, views, autoplay,
+/// notices}`; `embed` false when the page is not embedded).
 #[wasm_bindgen]
 pub fn parse_embed(query: &str) -> String {
-    let strs = |v: Vec<String>| Json::Arr(v.into_iter().map(Json::Str).collect());
-    match crate::app::embed::Embed::parse(query) {
-        None => Json::Obj(vec![("embed", Json::Bool(false))]),
-        Some((e, notices)) => Json::Obj(vec![
-            ("embed", Json::Bool(true)),
-            ("controls", strs(e.controls)),
-            (
-                "views",
-                strs(e.views.iter().map(|v| v.id().to_string()).collect()),
-            ),
-            ("autoplay", Json::Bool(e.autoplay)),
-            ("notices", strs(notices)),
-        ]),
-    }
-    .to_string()
+    json(&api::embed_info(query))
 }
 
-/// The declared settings, for the page to build its controls from:
-/// `[{key, meaning, range, default, control: {kind, …}}]`.
+/// The declared settings, for the page to build its form from: JSON of [`api::SettingInfo`]s
+/// (`[{key, meaning, help, range, default, control: {kind, …}}]`).
 #[wasm_bindgen]
 pub fn settings_schema() -> String {
-    let defaults = Config::default();
-    Json::Arr(
-        SETTINGS
-            .iter()
-            .map(|s| {
-                let control = match s.control {
-                    Control::Choice(options) => Json::Obj(vec![
-                        ("kind", Json::Str("choice".into())),
-                        (
-                            "options",
-                            Json::Arr(options.iter().map(|o| Json::Str(o.to_string())).collect()),
-                        ),
-                    ]),
-                    Control::Toggle => Json::Obj(vec![("kind", Json::Str("toggle".into()))]),
-                    Control::Int { min, max } => Json::Obj(vec![
-                        ("kind", Json::Str("int".into())),
-                        ("min", Json::Int(min as i64)),
-                        ("max", Json::Int(max as i64)),
-                    ]),
-                    Control::Number { min, max, log } => Json::Obj(vec![
-                        ("kind", Json::Str("number".into())),
-                        ("min", Json::F32(min as f32)),
-                        ("max", Json::F32(max as f32)),
-                        ("log", Json::Bool(log)),
-                    ]),
-                    Control::Density => Json::Obj(vec![
-                        ("kind", Json::Str("density".into())),
-                        ("stops", Json::floats(&PAPER_DENSITIES)),
-                        ("min", Json::F32(DENSITY_MIN)),
-                    ]),
-                };
-                Json::Obj(vec![
-                    ("key", Json::Str(s.key.into())),
-                    ("meaning", Json::Str(s.meaning.into())),
-                    ("range", Json::Str(s.range.into())),
-                    ("default", Json::Str(defaults.get(s.key).unwrap())),
-                    ("control", control),
-                ])
-            })
-            .collect(),
-    )
-    .to_string()
+    json(&api::settings_schema())
 }
 
-/// The paper's configurations: `[{id, group, label, look_for, settings, view}]`, then its sweeps as
-/// `[{id, group: "Sweeps", label, look_for, fragment}]`.
+/// The paper's configurations and sweeps: JSON of [`api::PresetInfo`]s (`[{id, group, label, look_for,
+/// fragment, sweep}]`).
 #[wasm_bindgen]
 pub fn presets() -> String {
-    let singles = crate::app::presets::all().into_iter().map(|p| {
-        Json::Obj(vec![
-            ("id", Json::Str(p.id)),
-            ("group", Json::Str(p.group.into())),
-            ("label", Json::Str(p.label)),
-            ("look_for", Json::Str(p.look_for)),
-            ("settings", Json::Str(p.config.to_text())),
-            ("view", Json::Str(p.view.id().into())),
-        ])
-    });
-    let sweeps = crate::app::presets::sweeps()
-        .into_iter()
-        .map(|(id, label, look_for, link)| {
-            Json::Obj(vec![
-                ("id", Json::Str(id.into())),
-                (
-                    "group",
-                    Json::Str("Sweeps: the paper's figures, trained in parallel".into()),
-                ),
-                ("label", Json::Str(label.into())),
-                ("look_for", Json::Str(look_for.into())),
-                ("fragment", Json::Str(link.to_fragment())),
-            ])
-        });
-    Json::Arr(singles.chain(sweeps).collect()).to_string()
+    json(&api::presets())
 }
 
 /// The `tms bench` cases as JSON `[{name, settings, steps}]`, so the wasm benchmark times the same work.
 #[wasm_bindgen]
 pub fn bench_cases() -> String {
-    Json::Arr(
-        bench::cases()
-            .iter()
-            .map(|c| {
-                Json::Obj(vec![
-                    ("name", Json::Str(c.name.into())),
-                    ("settings", Json::Str(c.config.to_text())),
-                    ("steps", Json::Int(c.steps as i64)),
-                ])
-            })
-            .collect(),
-    )
-    .to_string()
+    json(&api::bench_cases())
+}
+
+// Weights in and out (src/app/weights.rs): the page's export buttons and its file picker / drop.
+
+#[wasm_bindgen]
+impl Run {
+    /// The current weights as a file's bytes: `format` "safetensors" or "npz" (the notebook's names
+    /// and shapes, the run's config, step and fingerprint in the metadata), or "json" (the JSON
+    /// export's UTF-8 text). The same bytes `tms train --save` writes for the same run and step.
+    pub fn export(&self, format: &str) -> Result<Vec<u8>, JsError> {
+        let f = crate::app::weights::Format::from_id(format).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown format '{format}'; allowed safetensors, npz, json"
+            ))
+        })?;
+        Ok(crate::app::weights::export(&self.trainer, f))
+    }
+}
+
+/// Weights read from a file: a new [`Run`] whose step 0 is them, with what was read in one line and
+/// any notices. Take the run with `take_run()` (once).
+#[wasm_bindgen]
+pub struct ImportedWeights {
+    run: Option<Run>,
+    description: String,
+    notices: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl ImportedWeights {
+    /// "W [10, 5, 2], b_final [10, 5]: instance 3 of 10, n = 5, m = 2, relu-output assumed; set the
+    /// model if it is another".
+    #[wasm_bindgen(getter)]
+    pub fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    /// What was converted, assumed or adjusted, as a JSON list of strings.
+    #[wasm_bindgen(getter)]
+    pub fn notices(&self) -> String {
+        json(&self.notices)
+    }
+
+    /// The run (fresh AdamW state; batches from its settings' seed). Errors if already taken.
+    pub fn take_run(&mut self) -> Result<Run, JsError> {
+        self.run
+            .take()
+            .ok_or_else(|| JsError::new("the imported run was already taken"))
+    }
+}
+
+/// Reads weights from a file's bytes (.safetensors, .npz or the JSON export; `file_name` picks the
+/// format by its extension). `instance`: which model of a file with an instance dimension (undefined:
+/// 0). `model`: the model the weights are for ("" lets the file decide; a tied W is taken for
+/// relu-output). `settings`: settings text for everything the weights do not fix (the page's form,
+/// to train on with other settings; "" uses the file's own settings, or the defaults). Files up to
+/// 2 MiB ([`crate::app::weights::Limits::PAGE`]: reading stays under ~50 ms). A bad file is an error
+/// in words and changes nothing: the page keeps its current run.
+#[wasm_bindgen]
+pub fn import_weights(
+    bytes: &[u8],
+    file_name: &str,
+    instance: Option<u32>,
+    model: &str,
+    settings: &str,
+) -> Result<ImportedWeights, JsError> {
+    use crate::app::weights::{fit_for_page, import_within, Choice, Limits};
+    use crate::core::config::ModelKind;
+    let model = match model {
+        "" => None,
+        id => Some(ModelKind::from_id(id).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown model '{id}'; allowed linear, relu-output, relu-hidden, abs"
+            ))
+        })?),
+    };
+    let base = match settings {
+        "" => None,
+        text => Some(Config::from_text(text).map_err(|e| JsError::new(&e))?),
+    };
+    let choice = Choice {
+        instance: instance.map(|k| k as usize),
+        model,
+    };
+    let read =
+        import_within(bytes, file_name, &choice, &Limits::PAGE).map_err(|e| JsError::new(&e))?;
+    let (mut config, mut notices) = read.config(base.as_ref());
+    notices.splice(0..0, read.notices.iter().cloned());
+    notices.extend(fit_for_page(&mut config).map_err(|e| JsError::new(&e))?);
+    let trainer = Trainer::from_params(config, read.params).map_err(|e| JsError::new(&e))?;
+    Ok(ImportedWeights {
+        run: Some(Run { trainer }),
+        description: read.description,
+        notices,
+    })
+}
+
+/// The views for a run's settings, from the one table in `src/views/mod.rs`, for the page's menus,
+/// captions and layout:
+/// `{model, n, m, ids, views: [{id, name, caption, formula, sweepable, min_m, max_m, available, reason}],
+/// order: [id…], sweep_views: [id…], sweep_figures: [{id, name, caption, formula}]}`. `views` lists
+/// every view in the table's order with this model's caption and formula; `available` is false (and
+/// `reason` says why) when it cannot be drawn at this m; `order` is the default order of the available
+/// ones (the first is the large view); `sweep_views` are those a sweep's panels can show.
+#[wasm_bindgen]
+pub fn views_schema(settings: &str) -> Result<String, JsError> {
+    let config = Config::from_text(settings).map_err(|e| JsError::new(&e))?;
+    Ok(json(&crate::views::schema(
+        config.model,
+        config.n,
+        config.m,
+    )))
 }

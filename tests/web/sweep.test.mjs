@@ -51,7 +51,7 @@ test('a small sweep runs in workers, fills every panel, and matches tms sweep bi
   const box = await (await page.$('#sweep-panels')).boundingBox();
   await page.mouse.click(box.x + 40, box.y + 60);
   await page.waitForFunction(() => document.getElementById('step-count').textContent === '300'
-    && document.getElementById('progress').hidden);
+    && document.body.dataset.mode === 'idle');
   assert.equal(await page.isVisible('#sweep'), false);
   assert.equal(await page.textContent('#fingerprint'), native[0].fingerprint);
   assert.deepEqual(problems, []);

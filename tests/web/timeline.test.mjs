@@ -1,0 +1,96 @@
+// The timeline: any trained step can be shown again exactly, going back keeps the trained future, and
+// the learning dynamics the page plots are the series `tms train --trace` writes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './server.mjs';
+import { launch, openPage } from './browser.mjs';
+import { addressStep, idleAt, ready } from './helpers.mjs';
+
+let server;
+let browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+const tms = process.env.TMS_BIN ?? fileURLToPath(new URL('../../target/release/tms', import.meta.url));
+const native = (fragment, step) => execFileSync(tms, ['train', '--link', fragment, '--step', String(step)], { encoding: 'utf8' }).match(/fingerprint ([0-9a-f]{16})/)[1];
+
+// Moves the timeline's slider to `step`, as dragging it does.
+const scrub = (page, step) => page.$eval('#timeline', (t, s) => {
+  t.value = String(s);
+  t.dispatchEvent(new Event('input', { bubbles: true }));
+}, step);
+
+const runs = [
+  'v=3&model=linear&n=20&m=5&density=0.1&importance=0.7&steps=2000&seed=1&step=0&view=bars',
+  'v=3&model=relu-output&n=20&m=5&density=0.03&importance=0.7&steps=2000&seed=2&step=0&view=bars',
+  'v=3&model=relu-hidden&n=10&m=5&density=0.15&importance=0.75&steps=2000&seed=3&step=0&view=stack',
+  'v=3&model=abs&n=12&m=6&density=0.3&importance=0.9&steps=2000&seed=4&step=0&view=stack',
+];
+
+test('seeking to any step, forward and back, shows the weights tms train prints for it, for every model', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  await ready(page);
+  for (const link of runs) {
+    await page.evaluate((f) => { window.location.hash = f; }, link);
+    await idleAt(page, 0);
+    // Forward past the trained end, back through snapshots, forward within what was trained.
+    for (const step of [1500, 200, 1, 1999, 777, 2000, 0, 1234]) {
+      await scrub(page, step);
+      await idleAt(page, step);
+      assert.equal(await page.textContent('#fingerprint'), native(link, step), `${link.split('&')[1]} at step ${step}`);
+      assert.equal(await addressStep(page), step, 'the link\'s step is the step shown');
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('scrubbing back keeps the trained future, and Play from there replays the same numbers', async () => {
+  const link = 'v=3&model=abs&n=12&m=6&density=0.1&importance=0.9&steps=3000&seed=5&step=0&view=loss';
+  const { page, problems } = await openPage(browser, `${server.url}#${link}`);
+  await ready(page);
+  await page.click('#play');
+  await idleAt(page, 3000);
+  const end = await page.textContent('#fingerprint');
+  await scrub(page, 1000);
+  await idleAt(page, 1000);
+  assert.match(await page.textContent('#timeline-text'), /trained to 3000/, 'the future is kept');
+  const at1000 = await page.textContent('#fingerprint');
+  assert.equal(at1000, native(link, 1000));
+  // Step forward from a past step: the same numbers as the first pass.
+  await page.click('#step100');
+  await idleAt(page, 1100);
+  assert.equal(await page.textContent('#fingerprint'), native(link, 1100));
+  await page.click('#play');
+  await idleAt(page, 3000);
+  assert.equal(await page.textContent('#fingerprint'), end, 'replaying reaches the same end');
+  // The keyboard: ← and → move from snapshot to snapshot, Home and End to the ends.
+  await page.focus('#timeline');
+  await page.keyboard.press('Home');
+  await idleAt(page, 0);
+  await page.keyboard.press('ArrowRight');
+  const next = Number(await page.evaluate(() => document.getElementById('timeline').dataset.interval));
+  await idleAt(page, next);
+  assert.equal(await page.textContent('#fingerprint'), native(link, next));
+  assert.deepEqual(problems, []);
+});
+
+test('the dynamics the page exports are the series tms train --trace writes', async () => {
+  const link = 'v=3&model=relu-hidden&n=10&m=5&density=0.1&importance=0.75&steps=1000&seed=6&step=1000&view=dynamics';
+  const { page, problems } = await openPage(browser, `${server.url}#${link}`);
+  await ready(page);
+  await idleAt(page, 1000);
+  assert.equal(await page.getAttribute('#views figure:first-child', 'data-view'), 'dynamics');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-trace')]);
+  const fromPage = await readFile(await download.path(), 'utf8');
+  const dir = await mkdtemp(join(tmpdir(), 'tms-trace-'));
+  execFileSync(tms, ['train', '--link', link, '--trace', join(dir, 'trace.csv')]);
+  const fromCli = await readFile(join(dir, 'trace.csv'), 'utf8');
+  assert.equal(fromPage, fromCli);
+  assert.ok(fromPage.split('\n').length > 100, 'about 200 points over the budget');
+  assert.deepEqual(problems, []);
+});

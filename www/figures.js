@@ -1,0 +1,173 @@
+// The figures of one run: which views are shown (the first one large), drawing them from the latest
+// snapshot, hovering, turning the m = 3 hidden space, and exporting each view. Drawing is Rust's
+// (Snapshot.draw); this file only places canvases and forwards pointers.
+
+const VIEWS = {
+  stack: ['What each neuron reads: its weights stacked by feature.', 'h = ReLU(W x)'],
+  matrix: ['The weights themselves, red positive, blue negative (tied models: also WᵀW and b).', 'W, WᵀW | b'],
+  graph: ['The network as a graph, features → neurons → outputs; edge width ∝ |w|.', 'x → W → h → Wᵀ (or W₂) → x′'],
+  bars: ['How strongly each feature is represented, and how much it shares its direction.', '‖Wᵢ‖, Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)²'],
+  hidden: ['Each feature\'s direction in the hidden space (m = 2, or 3: drag to turn).', 'Wᵢ = column i of W'],
+  loss: ['The training loss on each step\'s batch, log scale; click to show that step.', 'L = mean Iᵢ (xᵢ − x′ᵢ)²'],
+  dynamics: ['How features and neurons changed over training; click a line to mark it in every view, click elsewhere to show that step.', 'Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)²'],
+};
+export const VIEW_NAMES = { stack: 'stack plot', matrix: 'matrix', graph: 'graph', bars: 'feature norms', hidden: 'hidden space', loss: 'loss', dynamics: 'learning dynamics' };
+
+// Which views a model gets, most useful first, and why a view cannot be drawn (or '').
+export function viewsFor(settings) {
+  const s = new URLSearchParams(settings);
+  const hiddenLayer = ['relu-hidden', 'abs'].includes(s.get('model'));
+  const order = hiddenLayer ? ['stack', 'matrix', 'graph', 'bars', 'dynamics', 'loss', 'hidden'] : ['bars', 'matrix', 'hidden', 'dynamics', 'stack', 'graph', 'loss'];
+  const m = Number(s.get('m'));
+  const reason = (v) => (v === 'hidden' && (m < 2 || m > 3) ? `hidden space needs m = 2 or 3 (this model has m = ${m})` : '');
+  return { order, reason };
+}
+
+export class Figures {
+  constructor({ container, template, theme, onPick, onSeek, exportName }) {
+    this.container = container;
+    this.template = template;
+    this.theme = theme;
+    this.onSeek = onSeek;
+    this.exportName = exportName;
+    this.onPick = onPick;
+    this.figures = [];
+    this.snapshot = null;
+    this.rotation = { yaw: 0.6, pitch: 0.35 };
+    this.highlight = null;
+    this.drawCost = 0;
+  }
+
+  // Shows `views` (the first one large) and keeps the canvases of views already shown.
+  arrange(views) {
+    const existing = new Map(this.figures.map((f) => [f.dataset.view, f]));
+    this.figures = views.map((v) => existing.get(v) ?? this.make(v));
+    this.container.replaceChildren(...this.figures);
+    this.figures.forEach((f, k) => f.classList.toggle('main', k === 0));
+  }
+
+  get shown() {
+    return this.figures.map((f) => f.dataset.view);
+  }
+
+  make(view) {
+    const figure = this.template.content.firstElementChild.cloneNode(true);
+    figure.dataset.view = view;
+    const canvas = figure.querySelector('canvas');
+    canvas.dataset.view = view;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', VIEWS[view][0]);
+    figure.querySelector('.caption').textContent = VIEWS[view][0];
+    figure.querySelector('.formula').textContent = VIEWS[view][1];
+    const readout = figure.querySelector('output');
+    const at = (e) => {
+      const box = canvas.getBoundingClientRect();
+      return [box.width, box.height, e.clientX - box.left, e.clientY - box.top];
+    };
+    canvas.addEventListener('pointermove', (e) => {
+      if (e.buttons && view === 'hidden') {
+        this.rotation = { yaw: this.rotation.yaw + e.movementX * 0.01, pitch: Math.max(-1.5, Math.min(1.5, this.rotation.pitch + e.movementY * 0.01)) };
+        this.drawOne(figure);
+      }
+      if (this.snapshot) readout.textContent = this.snapshot.pick(view, ...at(e));
+    });
+    canvas.addEventListener('pointerleave', () => { readout.textContent = ''; });
+    // The loss curve is a scrubber (click or drag to show that step); in the dynamics view a line marks
+    // its feature or neuron in every view, and anywhere else shows that step.
+    const scrub = (e) => {
+      const step = this.snapshot.step_at(view, ...at(e));
+      if (step >= 0) this.onSeek(step);
+    };
+    canvas.addEventListener('pointerdown', (e) => {
+      if (!this.snapshot) return;
+      if (view === 'loss') scrub(e);
+      if (view === 'dynamics') {
+        const line = this.snapshot.series_at(view, ...at(e));
+        if (line) this.onPick(line);
+        else scrub(e);
+      }
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      if (this.snapshot && e.buttons && view === 'loss') scrub(e);
+    });
+    figure.querySelector('[data-export="png"]').addEventListener('click', () => {
+      canvas.toBlob((blob) => download(blob, `${this.exportName()}-${view}.png`), 'image/png');
+    });
+    figure.querySelector('[data-export="svg"]').addEventListener('click', () => {
+      if (!this.snapshot) return;
+      const box = canvas.getBoundingClientRect();
+      const svg = this.snapshot.svg(view, box.width, box.height, this.theme());
+      download(new Blob([svg], { type: 'image/svg+xml' }), `${this.exportName()}-${view}.svg`);
+    });
+    return figure;
+  }
+
+  // Takes a new snapshot (freeing the old one) and draws every view.
+  show(snapshot, done) {
+    this.snapshot?.free();
+    this.snapshot = snapshot;
+    if (this.highlight) snapshot.set_highlight(this.highlight.kind, this.highlight.index);
+    this.draw(done);
+  }
+
+  setHighlight(h) {
+    this.highlight = h;
+    if (this.snapshot) {
+      this.snapshot.set_highlight(h?.kind ?? '', h?.index ?? 0);
+      this.draw();
+    }
+  }
+
+  // Draws every view, the large one first. Views that take long to draw are drawn one per task, so the
+  // page answers clicks between them; a newer snapshot restarts the round. `done` is called once every
+  // view shows this snapshot.
+  draw(done) {
+    if (!this.snapshot) {
+      done?.();
+      return;
+    }
+    const round = (this.round = (this.round ?? 0) + 1);
+    const queue = [...this.figures];
+    const start = performance.now();
+    const next = () => {
+      if (round !== this.round) return; // a newer round took over
+      const sliceStart = performance.now();
+      while (queue.length) {
+        this.drawOne(queue.shift());
+        if (queue.length && performance.now() - sliceStart > 8) {
+          this.channel.port2.postMessage(0);
+          this.pendingNext = next;
+          return;
+        }
+      }
+      this.drawCost = performance.now() - start;
+      done?.();
+    };
+    next();
+  }
+
+  get channel() {
+    if (!this.port) {
+      this.port = new MessageChannel();
+      this.port.port1.onmessage = () => this.pendingNext?.();
+    }
+    return this.port;
+  }
+
+  drawOne(figure) {
+    const canvas = figure.querySelector('canvas');
+    if (canvas.clientWidth === 0) return;
+    this.snapshot.draw(canvas, figure.dataset.view, this.theme(), window.devicePixelRatio || 1, this.rotation.yaw, this.rotation.pitch);
+  }
+}
+
+export function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
