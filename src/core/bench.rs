@@ -90,3 +90,65 @@ pub fn measure(case: &Case, runs: usize) -> f64 {
     }
     median(rates)
 }
+
+/// The cases of `tms bench --restarts`: the small models of the paper's best-of-1000 figures, where
+/// restarts train together in vector lanes (`lanes.rs`).
+pub fn restart_cases() -> Vec<Case> {
+    let keep = [
+        "relu-hidden n=10 m=5 density 0.1",
+        "relu-output n=20 m=5 density 0.01",
+    ];
+    cases()
+        .into_iter()
+        .filter(|c| keep.contains(&c.name))
+        .map(|c| Case {
+            steps: c.steps / 2,
+            ..c
+        })
+        .collect()
+}
+
+/// Median restart-steps per second on one thread over `runs` timed runs (after one untimed warm-up),
+/// training `restarts` restarts of the case (seeds 0..restarts) each for `case.steps` steps: one
+/// `Trainer` after another for `None`, else a group of lanes of that width at a time.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn measure_restarts(
+    case: &Case,
+    width: Option<crate::core::lanes::Width>,
+    restarts: u32,
+    runs: usize,
+) -> f64 {
+    use crate::core::lanes::Lanes;
+    use crate::core::training::Trainer;
+    let mut rates = vec![];
+    for run in 0..=runs {
+        let start = std::time::Instant::now();
+        match width {
+            None => {
+                for k in 0..restarts {
+                    let config = Config {
+                        seed: case.config.seed.wrapping_add(k),
+                        ..case.config.clone()
+                    };
+                    let mut t = Trainer::new(config).expect("bench configs are valid");
+                    t.step(case.steps);
+                }
+            }
+            Some(w) => {
+                let seeds: Vec<u32> = (0..restarts)
+                    .map(|k| case.config.seed.wrapping_add(k))
+                    .collect();
+                for group in seeds.chunks(w.lanes()) {
+                    let mut l =
+                        Lanes::new(&case.config, group, w).expect("bench configs fit the lanes");
+                    l.step(case.steps);
+                }
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        if run > 0 {
+            rates.push((restarts as u64 * case.steps) as f64 / secs);
+        }
+    }
+    median(rates)
+}

@@ -10,6 +10,7 @@ use crate::core::config::Config;
 use crate::core::data::Batch;
 use crate::core::restarts::Best;
 use crate::core::training::{eval_batch, Trainer};
+use serde::{Deserialize, Serialize};
 
 /// Rows of the fixed evaluation batch that ranks restarts.
 pub const EVAL_ROWS: usize = 8192;
@@ -271,27 +272,7 @@ pub fn run_shard(
 /// any order). The same points one machine's `run` gives.
 pub fn merge(sweep: &Sweep, shards: Vec<(Shard, Vec<ShardPoint>)>) -> Result<Vec<Point>, String> {
     use crate::core::restarts::Tally;
-    let count = shards.first().map_or(0, |(s, _)| s.count);
-    let mut seen = vec![false; count as usize];
-    for (s, _) in &shards {
-        if s.count != count {
-            return Err(format!(
-                "shard {} is of {} shards; shard {} is of {count}",
-                s.text(),
-                s.count,
-                shards[0].0.text()
-            ));
-        }
-        if std::mem::replace(&mut seen[s.index as usize], true) {
-            return Err(format!("shard {} is given twice", s.text()));
-        }
-    }
-    if let Some(missing) = seen.iter().position(|&s| !s) {
-        return Err(format!("shard {}/{count} is missing", missing + 1));
-    }
-    if shards.is_empty() {
-        return Err("no shards to merge".into());
-    }
+    check_cover(&shards.iter().map(|(s, _)| *s).collect::<Vec<_>>())?;
     let k = sweep.restarts.max(1);
     let mut tallies: Vec<Tally> = sweep.values.iter().map(|_| Tally::new(0..k)).collect();
     for (s, points) in shards {
@@ -344,6 +325,215 @@ pub fn merge(sweep: &Sweep, shards: Vec<(Shard, Vec<ShardPoint>)>) -> Result<Vec
             })
         })
         .collect()
+}
+
+/// A shard's result as a file, written by `tms sweep --shard K/N --json FILE` and read by `tms sweep
+/// merge`: the sweep it is part of, and for each value its restarts' evaluation losses and the
+/// fingerprint of the best of them. Numbers are written as text that reads back to the same bits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardFile {
+    /// Always [`ShardFile::KIND`].
+    pub kind: String,
+    /// The sweep's base settings (`Config::to_text`).
+    pub settings: String,
+    pub axis: String,
+    pub values: Vec<String>,
+    pub restarts: u32,
+    pub until: u64,
+    /// "K/N".
+    pub shard: String,
+    pub points: Vec<ShardFilePoint>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardFilePoint {
+    pub value: String,
+    /// The first of this shard's restarts of the value; `eval_losses` are its restarts in order.
+    pub first_restart: u32,
+    pub eval_losses: Vec<String>,
+    /// The best of them and its run's fingerprint (none when the shard has no restart of the value).
+    pub best_restart: Option<u32>,
+    pub best_fingerprint: Option<String>,
+}
+
+/// A number as text that reads back to the same bits (`text_f32`): finite ones as Rust prints them,
+/// others (a diverged run's loss) by their bits.
+pub fn f32_text(x: f32) -> String {
+    if x.is_finite() {
+        format!("{x:e}")
+    } else {
+        format!("bits:{:08x}", x.to_bits())
+    }
+}
+
+pub fn text_f32(text: &str) -> Result<f32, String> {
+    match text.strip_prefix("bits:") {
+        Some(hex) => u32::from_str_radix(hex, 16).map(f32::from_bits).ok(),
+        None => text.parse::<f32>().ok().filter(|x| x.is_finite()),
+    }
+    .ok_or_else(|| format!("'{text}' is not a number"))
+}
+
+impl ShardFile {
+    pub const KIND: &'static str = "tms sweep shard";
+
+    /// What shard `shard` of `sweep` (its `run_shard` result) writes.
+    pub fn new(sweep: &Sweep, shard: Shard, points: &[ShardPoint]) -> ShardFile {
+        ShardFile {
+            kind: ShardFile::KIND.into(),
+            settings: sweep.base.to_text(),
+            axis: sweep.axis.id().into(),
+            values: sweep.values.iter().map(|&v| f32_text(v)).collect(),
+            restarts: sweep.restarts,
+            until: sweep.until,
+            shard: shard.text(),
+            points: points
+                .iter()
+                .map(|p| ShardFilePoint {
+                    value: f32_text(p.value),
+                    first_restart: p.result.restarts.start,
+                    eval_losses: p.result.eval_losses.iter().map(|&l| f32_text(l)).collect(),
+                    best_restart: p.result.best.as_ref().map(|(k, _)| *k),
+                    best_fingerprint: p.result.best.as_ref().map(|(_, t)| t.fingerprint()),
+                })
+                .collect(),
+        }
+    }
+
+    /// The sweep this shard is part of, and which shard it is.
+    pub fn sweep(&self) -> Result<(Sweep, Shard), String> {
+        if self.kind != ShardFile::KIND {
+            return Err(format!("not a sweep shard (kind '{}')", self.kind));
+        }
+        let axis = Axis::from_id(&self.axis).ok_or_else(|| format!("no axis '{}'", self.axis))?;
+        let values = self
+            .values
+            .iter()
+            .map(|v| text_f32(v))
+            .collect::<Result<Vec<f32>, String>>()?;
+        let base = Config::from_text(&self.settings)?;
+        Ok((
+            Sweep {
+                base,
+                axis,
+                values,
+                restarts: self.restarts,
+                until: self.until,
+            },
+            Shard::parse(&self.shard)?,
+        ))
+    }
+}
+
+/// Checks that the shards are every shard 1..N of one count exactly once.
+fn check_cover(shards: &[Shard]) -> Result<(), String> {
+    let Some(first) = shards.first() else {
+        return Err("no shards to merge".into());
+    };
+    let mut seen = vec![false; first.count as usize];
+    for s in shards {
+        if s.count != first.count {
+            return Err(format!(
+                "shard {} is one of {} shards; shard {} is one of {}",
+                s.text(),
+                s.count,
+                first.text(),
+                first.count
+            ));
+        }
+        if std::mem::replace(&mut seen[s.index as usize], true) {
+            return Err(format!("shard {} is given twice", s.text()));
+        }
+    }
+    match seen.iter().position(|&s| !s) {
+        Some(missing) => Err(format!("shard {}/{} is missing", missing + 1, first.count)),
+        None => Ok(()),
+    }
+}
+
+/// The shard files of one sweep merged: the sweep and the points one machine's `run` gives. Each
+/// value's best restart is trained again from its seed (one run per value) and must have the
+/// fingerprint its shard recorded.
+pub fn merge_files(files: &[ShardFile]) -> Result<(Sweep, Vec<Point>), String> {
+    let read: Vec<(Sweep, Shard)> = files
+        .iter()
+        .map(ShardFile::sweep)
+        .collect::<Result<_, _>>()?;
+    let Some((sweep, _)) = read.first().cloned() else {
+        return Err("no shards to merge".into());
+    };
+    if let Some((_, s)) = read.iter().find(|(w, _)| *w != sweep) {
+        return Err(format!(
+            "shard {} is of another sweep than shard {}",
+            s.text(),
+            read[0].1.text()
+        ));
+    }
+    let shards: Vec<Shard> = read.iter().map(|(_, s)| *s).collect();
+    check_cover(&shards)?;
+    let k = sweep.restarts.max(1);
+    let mut points = vec![];
+    for (v, &value) in sweep.values.iter().enumerate() {
+        let mut losses: Vec<Option<f32>> = vec![None; k as usize];
+        let mut fingerprints: Vec<Option<&str>> = vec![None; k as usize];
+        for (file, shard) in files.iter().zip(&shards) {
+            let p = file
+                .points
+                .get(v)
+                .filter(|p| text_f32(&p.value).ok().map(f32::to_bits) == Some(value.to_bits()))
+                .ok_or_else(|| format!("shard {} has no value {value}", shard.text()))?;
+            let range = shard.restarts(k);
+            if p.first_restart != range.start || p.eval_losses.len() != range.len() {
+                return Err(format!(
+                    "shard {} of {value} holds {} restarts from {}; shard {} of {k} restarts is {}..{}",
+                    shard.text(),
+                    p.eval_losses.len(),
+                    p.first_restart,
+                    shard.text(),
+                    range.start,
+                    range.end
+                ));
+            }
+            for (r, l) in range.clone().zip(&p.eval_losses) {
+                losses[r as usize] = Some(text_f32(l)?);
+            }
+            if let (Some(b), Some(f)) = (p.best_restart, &p.best_fingerprint) {
+                if range.contains(&b) {
+                    fingerprints[b as usize] = Some(f);
+                }
+            }
+        }
+        let eval_losses: Vec<f32> = losses.into_iter().map(Option::unwrap).collect();
+        // Lowest evaluation loss; ties (and NaNs last) go to the lower restart, as `Best::before`.
+        let best_restart = (0..k)
+            .min_by(|&a, &b| {
+                eval_losses[a as usize]
+                    .total_cmp(&eval_losses[b as usize])
+                    .then(a.cmp(&b))
+            })
+            .expect("at least one restart");
+        let config = Config {
+            seed: sweep.base.seed.wrapping_add(best_restart),
+            ..sweep.axis.apply(&sweep.base, value)
+        };
+        let mut best = Trainer::new(config)?;
+        best.step(sweep.until);
+        let recorded = fingerprints[best_restart as usize]
+            .ok_or_else(|| format!("no shard kept restart {best_restart} of {value}"))?;
+        if best.fingerprint() != recorded {
+            return Err(format!(
+                "restart {best_restart} of {value} trained here has fingerprint {}; its shard recorded {recorded} (were the shards built from another version?)",
+                best.fingerprint()
+            ));
+        }
+        points.push(Point {
+            value,
+            best,
+            best_restart,
+            eval_losses,
+        });
+    }
+    Ok((sweep, points))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

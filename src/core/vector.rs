@@ -455,7 +455,9 @@ mod tests {
         assert_eq!(lanes(m.and(va)), map(&|x, y| if x > y { x } else { 0.0 }));
         assert_eq!(
             m.bits(),
-            (0..V::LANES).map(|k| ((a[k] > b[k]) as u32) << k).sum::<u32>()
+            (0..V::LANES)
+                .map(|k| ((a[k] > b[k]) as u32) << k)
+                .sum::<u32>()
         );
         assert_eq!(
             lanes(V::splat(-0.0).or(V::zero())),
