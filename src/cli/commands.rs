@@ -828,7 +828,7 @@ fn restarts_bench(runs: usize) {
         .filter(|w| w.available())
         .collect();
     println!(
-        "restart-steps per second on one thread, median of {runs} runs of {RESTARTS} restarts (batch 1024); singles: one run after another, lanes ×L: L restarts per vector lane group"
+        "restart-steps per second on one thread, median of {runs} runs of {RESTARTS} restarts (batch 1024), the ways interleaved run by run; singles: one run after another, lanes ×L: L restarts per vector lane group"
     );
     let mut header = format!("\n{:<36} {:>10}", "case", "singles");
     for w in &widths {
@@ -840,13 +840,15 @@ fn restarts_bench(runs: usize) {
     }
     let mut rows = vec![];
     let mut best_hidden = 0.0;
+    let ways: Vec<Option<Width>> = std::iter::once(None)
+        .chain(widths.iter().copied().map(Some))
+        .collect();
     for case in bench::restart_cases() {
-        let single = bench::measure_restarts(&case, None, RESTARTS, runs);
-        eprintln!("  {} singles: {single:.0}", case.name);
+        let rates = bench::measure_restarts(&case, &ways, RESTARTS, runs);
+        let single = rates[0];
+        eprintln!("  {}: {rates:.0?}", case.name);
         let mut row = format!("{:<36} {:>10.0}", case.name, single);
-        for &w in &widths {
-            let r = bench::measure_restarts(&case, Some(w), RESTARTS, runs);
-            eprintln!("  {} lanes ×{}: {r:.0}", case.name, w.lanes());
+        for &r in &rates[1..] {
             row.push_str(&format!(" {:>10.0} {:>7.2}×", r, r / single));
             if case.config.model == tms_explorer::core::config::ModelKind::ReluHidden {
                 best_hidden = f64::max(best_hidden, r);

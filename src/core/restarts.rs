@@ -179,6 +179,15 @@ impl RestartGroup {
         self.result
     }
 
+    /// The best run, moved out once every restart is ranked (None before, or once taken); the
+    /// evaluation losses stay.
+    pub fn take_best(&mut self) -> Option<(u32, Trainer)> {
+        if !self.done() {
+            return None;
+        }
+        self.result.best.take()
+    }
+
     /// Trains at most `steps` steps of the current restarts (a step of lanes trains each of them one
     /// step), ranking and starting restarts as they finish. Returns whether the group is done.
     pub fn advance(&mut self, mut steps: u64) -> bool {
@@ -188,9 +197,10 @@ impl RestartGroup {
                 Some(u) => u,
                 None => {
                     let first = self.next;
-                    match self.width {
+                    let left = self.result.restarts.end - first;
+                    match self.width.and_then(|w| fit(w, left)) {
                         Some(w) => {
-                            let count = (w.lanes() as u32).min(self.result.restarts.end - first);
+                            let count = (w.lanes() as u32).min(left);
                             let seeds: Vec<u32> = (first..first + count).map(seed).collect();
                             self.next += count;
                             let lanes = Lanes::new(&self.config, &seeds, w)
@@ -287,6 +297,18 @@ impl Best {
         };
         self.eval_losses.push(loss);
         better
+    }
+}
+
+/// The lanes to train the next `left` restarts in, of at most `w`: a lane group costs about as much per
+/// step however many of its lanes are in use, four lanes about two to four single runs' steps for these
+/// small models and eight lanes three to eight (`tms bench --restarts`), so one or two restarts train
+/// alone and three or four in four lanes.
+fn fit(w: Width, left: u32) -> Option<Width> {
+    match left {
+        0..=2 => None,
+        3..=4 => Some(Width::Four),
+        _ => Some(w),
     }
 }
 
