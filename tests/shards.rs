@@ -16,9 +16,9 @@ fn tms(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// The report of the kept runs: from the first value's line on (the lines before say how the work ran).
+/// The report of the kept runs: from the table's head on (the lines before say how the work ran).
 fn kept(stdout: &str) -> String {
-    let at = stdout.find("\n1−S = ").expect("a value's report");
+    let at = stdout.find("\nsetting ").expect("the table of kept runs");
     stdout[at..]
         .lines()
         .filter(|l| !l.starts_with("wrote "))

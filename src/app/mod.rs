@@ -7,6 +7,7 @@
 //! - [`export`]: the JSON export
 //! - [`weights`]: weights in and out as safetensors, .npz and the JSON export (the notebook's names)
 //! - [`api`]: what the page asks Rust, as plain serde data (the `web` layer only turns it into JSON)
+//! - [`report`]: what `tms train` and `tms sweep` print
 
 pub mod api;
 pub mod embed;
@@ -14,4 +15,5 @@ pub mod export;
 pub mod gate;
 pub mod link;
 pub mod presets;
+pub mod report;
 pub mod weights;

@@ -34,7 +34,8 @@ impl Best {
             .map(|(k, _)| (*k, self.eval_losses[(*k - self.restarts.start) as usize]))
     }
 
-    /// Whether restart `a` with loss `la` ranks before restart `b` with loss `lb`.
+    /// Whether restart `a` with loss `la` ranks before restart `b` with loss `lb`: the rule of
+    /// `sweep::best_restart` (the lower loss by `total_cmp`, ties to the lower restart).
     pub fn before(a: (u32, f32), b: (u32, f32)) -> bool {
         a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)).is_lt()
     }

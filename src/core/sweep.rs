@@ -1,8 +1,8 @@
 //! Sweeps: the same model at several densities, each the best of K restarts. Every (density, restart) is
-//! an independent run (NOTES.md: training models together or apart gives the same result), so a sweep is
-//! a list of jobs; natively they run on all cores (small models several restarts at a time in vector
-//! lanes, `restarts.rs`), in the page on Web Workers. A sweep can be split into shards for several
-//! machines; merging their results gives what one machine gives.
+//! an independent run (docs/science.md, "The recipe": training models together or apart gives the same
+//! result), so a sweep is a list of jobs; natively they run on all cores (small models several restarts
+//! at a time in vector lanes, `restarts.rs`), in the page on Web Workers. A sweep can be split into
+//! shards for several machines; merging their results gives what one machine gives.
 
 use std::ops::Range;
 
@@ -189,12 +189,21 @@ impl Point {
 
     /// How many restarts reached (nearly) the best loss.
     pub fn agreeing(&self) -> usize {
-        let best = self.best_eval_loss();
-        self.eval_losses
-            .iter()
-            .filter(|&&l| l <= best * AGREE)
-            .count()
+        agreeing(&self.eval_losses)
     }
+}
+
+/// The restart a sweep keeps: the lowest evaluation loss; ties (and NaNs, last) go to the lower seed.
+/// `None` for no restarts. The page's sweep asks this too, so both choose alike.
+pub fn best_restart(eval_losses: &[f32]) -> Option<usize> {
+    (0..eval_losses.len())
+        .min_by(|&a, &b| eval_losses[a].total_cmp(&eval_losses[b]).then(a.cmp(&b)))
+}
+
+/// How many restarts are within [`AGREE`] of the best evaluation loss.
+pub fn agreeing(eval_losses: &[f32]) -> usize {
+    let best = eval_losses.iter().copied().fold(f32::INFINITY, f32::min);
+    eval_losses.iter().filter(|&&l| l <= best * AGREE).count()
 }
 
 /// Runs the sweep on `threads` threads; the result does not depend on the thread count.
@@ -504,14 +513,7 @@ pub fn merge_files(files: &[ShardFile]) -> Result<(Sweep, Vec<Point>), String> {
             }
         }
         let eval_losses: Vec<f32> = losses.into_iter().map(Option::unwrap).collect();
-        // Lowest evaluation loss; ties (and NaNs last) go to the lower restart, as `Best::before`.
-        let best_restart = (0..k)
-            .min_by(|&a, &b| {
-                eval_losses[a as usize]
-                    .total_cmp(&eval_losses[b as usize])
-                    .then(a.cmp(&b))
-            })
-            .expect("at least one restart");
+        let best_restart = best_restart(&eval_losses).expect("at least one restart") as u32;
         let config = Config {
             seed: sweep.base.seed.wrapping_add(best_restart),
             ..sweep.axis.apply(&sweep.base, value)
