@@ -137,7 +137,7 @@ fn draw_block(rng: &mut Rng, t: &[u8; 16], valid: u32, always: u32, remainder: &
 /// `count + 1` values.
 #[inline(always)]
 fn draw_values(rng: &mut Rng, signed: bool, value: &mut [f32], count: usize) {
-    let pairs = (count + 1) / 2;
+    let pairs = count.div_ceil(2);
     let (two, one) = (F32x4::splat(2.0), F32x4::splat(1.0));
     for quad in value[..4 * (pairs / 2)].chunks_exact_mut(4) {
         let u = F32x4::unit_from_bits(rng.next_u64(), rng.next_u64());

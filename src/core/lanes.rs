@@ -22,6 +22,10 @@
 //! whose gradient or loss is not finite is recomputed by the single-run code for that step (it then
 //! diverges exactly as its single run does). `tests/lanes.rs` checks every model against `Trainer`.
 
+// The lane loops walk several interleaved arrays by the same lane, row or neuron index at once; an
+// index reads plainer there than zipped iterators.
+#![allow(clippy::needless_range_loop)]
+
 use crate::core::config::Config;
 use crate::core::data::{Batch, Sampler};
 use crate::core::model::{Layout, Model, Workspace};
