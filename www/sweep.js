@@ -2,7 +2,7 @@
 // Web Workers (one wasm instance each) and drawn here as small multiples, the dimensionality figure and,
 // for hidden-layer models, the neuron phase change. A worker that throws or dies is reported on its
 // panel; the rest of the sweep carries on.
-import { Panels, restart_choice, snapshot_of, sweep_plan } from './pkg/tms_explorer.js';
+import { Panels, restart_choice, snapshot_of, sweep_plan, views_schema } from './pkg/tms_explorer.js';
 
 // Which restart to keep and how many agree is Rust's choice (`restart_choice`, as `tms sweep` makes it).
 const choose = (runs) => JSON.parse(restart_choice(new Float32Array(runs.map((j) => j.evalLoss))));
@@ -251,9 +251,6 @@ function neuronText(metrics) {
   return ` · ${c.monosemantic} monosemantic, ${c.polysemantic} polysemantic, ${c.dead} dead${computed}`;
 }
 
-// Models whose neurons are a privileged basis: the phase-change figure is drawn for these.
-const HIDDEN_LAYER = ['relu-hidden', 'abs'];
-
 function download(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -274,8 +271,10 @@ class PhaseFigure {
     this.figure = document.getElementById('sweep-phase-figure');
     this.canvas = document.getElementById('sweep-phase');
     this.readout = document.getElementById('sweep-phase-hover');
-    const model = new URLSearchParams(runner.plan.jobs[0]?.settings ?? '').get('model');
-    this.shown = HIDDEN_LAYER.includes(model);
+    const settings = runner.plan.jobs[0]?.settings ?? '';
+    const model = new URLSearchParams(settings).get('model');
+    // Rust's views table says which sweep figures a model gets (the phase change: hidden-layer models).
+    this.shown = Boolean(settings) && JSON.parse(views_schema(settings)).sweep_figures.some((f) => f.id === 'phase');
     this.figure.hidden = !this.shown;
     this.readout.textContent = '';
     const size = () => this.canvas.getBoundingClientRect();

@@ -479,7 +479,7 @@ pub const DIMENSIONALITY: (&str, &str, &str, &str) = (
 pub const PHASE: (&str, &str, &str, &str) = (
     "phase",
     "neuron phase change",
-    "Each setting's neurons by class (monosemantic, polysemantic, dead) against 1/(1−S); for abs, the features computed.",
+    "The neuron phase change: each setting's neurons, monosemantic (one feature holds more than 0.99 of its weights' norm), polysemantic, or dead (no input can move an output through it), against 1/(1−S); for abs, also the features computed (output i within 0.2 of |xᵢ| for x = ±eᵢ).",
     "monosemantic: max|wⱼ| / ‖wⱼ‖ > 0.99; dead: input→output gain < 0.01",
 );
 

@@ -325,6 +325,12 @@ impl Snapshot {
         })
     }
 
+    /// The run's counts in words, as `tms train` prints them: neurons by class (hidden-layer models)
+    /// and features computed (`abs`) or represented.
+    pub fn readout(&self) -> String {
+        crate::app::report::readout(&self.model)
+    }
+
     /// The step this snapshot shows.
     #[wasm_bindgen(getter)]
     pub fn step(&self) -> f64 {
