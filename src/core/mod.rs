@@ -12,6 +12,8 @@
 //! - [`optimizer`]: AdamW and learning-rate schedules
 //! - [`training`]: the trainer (step, seek, the timeline of snapshots)
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
+//! - [`lanes`]: several restarts of one setting trained together, one per [`vector`] lane
+//! - [`restarts`]: best of K restarts of one setting, in bounded memory
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`trace`]: the learning dynamics of a run (D_i and monosemanticity over steps)
 //! - [`bench`](mod@bench): the benchmark cases
@@ -21,13 +23,16 @@ pub mod config;
 pub mod cost;
 pub mod data;
 pub mod kernels;
+pub mod lanes;
 pub mod metrics;
 pub mod model;
 pub mod optimizer;
 pub mod reference;
+pub mod restarts;
 pub mod rng;
 pub mod settings;
 pub mod simd;
 pub mod sweep;
 pub mod trace;
 pub mod training;
+pub mod vector;
