@@ -38,7 +38,7 @@ for (const scale of [1, 2]) {
         cssWidth: c.clientWidth,
         colours: new Function(`return (${f})`)()(c),
       })), colourCount.toString());
-      const expected = settings.includes('m=2') ? ['bars', 'graph', 'hidden', 'loss', 'matrix', 'stack'] : ['bars', 'graph', 'loss', 'matrix', 'stack'];
+      const expected = settings.includes('m=2') ? ['bars', 'dynamics', 'graph', 'hidden', 'loss', 'matrix', 'stack'] : ['bars', 'dynamics', 'graph', 'loss', 'matrix', 'stack'];
       assert.deepEqual(views.map((v) => v.view).sort(), expected);
       for (const v of views) {
         assert.equal(v.width, Math.round(v.cssWidth * scale), `${v.view}: canvas pixels follow devicePixelRatio`);
