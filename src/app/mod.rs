@@ -5,6 +5,7 @@
 //! - [`presets`]: the paper's configurations, one click each
 //! - [`embed`]: embed mode's options (which controls and views an embedded explorer shows)
 //! - [`export`]: the JSON export
+//! - [`readout`]: the computation readout (a neuron's or an output's equation with the probe's numbers)
 //! - [`api`]: what the page asks Rust, as plain serde data (the `web` layer only turns it into JSON)
 
 pub mod api;
@@ -13,3 +14,4 @@ pub mod export;
 pub mod gate;
 pub mod link;
 pub mod presets;
+pub mod readout;

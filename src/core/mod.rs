@@ -11,6 +11,8 @@
 //! - [`optimizer`]: AdamW and learning-rate schedules
 //! - [`training`]: the trainer (step, seek, the timeline of snapshots)
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
+//! - [`probe`]: one input through a model, every intermediate kept
+//! - [`geometry`]: the shape the features form, named, and the feature-geometry graph
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`trace`]: the learning dynamics of a run (D_i and monosemanticity over steps)
 //! - [`bench`](mod@bench): the benchmark cases
@@ -19,10 +21,12 @@ pub mod bench;
 pub mod config;
 pub mod cost;
 pub mod data;
+pub mod geometry;
 pub mod kernels;
 pub mod metrics;
 pub mod model;
 pub mod optimizer;
+pub mod probe;
 pub mod rng;
 pub mod settings;
 pub mod simd;

@@ -199,9 +199,16 @@ mod tests {
         let trace = t.trace();
         let csv = trace.to_csv();
         let mut lines = csv.lines();
-        assert_eq!(lines.next(), Some("step,feature_0,feature_1,feature_2,feature_3,neuron_0,neuron_1,neuron_2"));
+        assert_eq!(
+            lines.next(),
+            Some("step,feature_0,feature_1,feature_2,feature_3,neuron_0,neuron_1,neuron_2")
+        );
         for (line, p) in lines.zip(&trace.points) {
-            let values: Vec<f32> = line.split(',').skip(1).map(|v| v.parse().unwrap()).collect();
+            let values: Vec<f32> = line
+                .split(',')
+                .skip(1)
+                .map(|v| v.parse().unwrap())
+                .collect();
             assert_eq!(line.split(',').next().unwrap(), p.step.to_string());
             assert_eq!(values, [p.features.clone(), p.neurons.clone()].concat());
         }

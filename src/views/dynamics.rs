@@ -4,7 +4,9 @@
 //! learning-dynamics section shows features' D_i jumping between the fractions 1, 1/2, 2/5, … as they
 //! find their place; in the hidden-layer models, neurons become polysemantic at particular moments.
 
-use super::{nice_ticks, tick_text, title, HAlign, ModelView, Scene, Shape, Tag, Theme, VAlign, LABEL};
+use super::{
+    nice_ticks, tick_text, title, HAlign, ModelView, Scene, Shape, Tag, Theme, VAlign, LABEL,
+};
 
 /// At most this many lines per panel (the most important features; every neuron up to it).
 pub const MAX_LINES: usize = 40;
@@ -14,7 +16,11 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     let points = &model.trace.points;
     let abs = model.w2_t.is_some();
     let neurons = model.kind.hidden_relu();
-    title(&mut scene, "Learning dynamics over the steps trained", theme);
+    title(
+        &mut scene,
+        "Learning dynamics over the steps trained",
+        theme,
+    );
     if points.len() < 2 {
         super::note(&mut scene, "train some steps to see the dynamics", theme);
         return scene;
@@ -62,9 +68,20 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
         let colour = theme.feature(i);
         let path: Vec<(f64, f64)> = points
             .iter()
-            .filter_map(|p| p.features.get(i).map(|&v| (x(p.step as f64), value_y(v as f64, lo, hi, top, panel_h))))
+            .filter_map(|p| {
+                p.features
+                    .get(i)
+                    .map(|&v| (x(p.step as f64), value_y(v as f64, lo, hi, top, panel_h)))
+            })
             .collect();
-        scene.push(Shape::Path { points: path, width: 1.4 }, colour, None);
+        scene.push(
+            Shape::Path {
+                points: path,
+                width: 1.4,
+            },
+            colour,
+            None,
+        );
         // Hover and click: one tag per point of the line.
         for p in points {
             if let Some(&v) = p.features.get(i) {
@@ -95,9 +112,25 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             let w = 7.0 * label.len() as f64 + 16.0;
             lx -= w;
             scene.rect(lx, top + 4.0, lx + 9.0, top + 13.0, theme.feature(i), None);
-            scene.text(lx + 12.0, top + 8.5, label, LABEL, HAlign::Left, VAlign::Middle, theme.muted);
+            scene.text(
+                lx + 12.0,
+                top + 8.5,
+                label,
+                LABEL,
+                HAlign::Left,
+                VAlign::Middle,
+                theme.muted,
+            );
         }
-        scene.text(lx - 4.0, top + 8.5, "feature", LABEL, HAlign::Right, VAlign::Middle, theme.muted);
+        scene.text(
+            lx - 4.0,
+            top + 8.5,
+            "feature",
+            LABEL,
+            HAlign::Right,
+            VAlign::Middle,
+            theme.muted,
+        );
     }
     // Panel 2: neurons.
     if neurons {
@@ -120,9 +153,20 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             let colour = theme.sequential(j as f64 / model.m.max(2).saturating_sub(1) as f64);
             let path: Vec<(f64, f64)> = points
                 .iter()
-                .filter_map(|p| p.neurons.get(j).map(|&v| (x(p.step as f64), value_y(v as f64, 0.0, 1.0, top2, panel_h))))
+                .filter_map(|p| {
+                    p.neurons
+                        .get(j)
+                        .map(|&v| (x(p.step as f64), value_y(v as f64, 0.0, 1.0, top2, panel_h)))
+                })
                 .collect();
-            scene.push(Shape::Path { points: path, width: 1.2 }, colour, None);
+            scene.push(
+                Shape::Path {
+                    points: path,
+                    width: 1.2,
+                },
+                colour,
+                None,
+            );
             for p in points {
                 if let Some(&v) = p.neurons.get(j) {
                     scene.push(
@@ -147,18 +191,42 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     // The step axis, and the step shown.
     let axis_y = height - bottom;
     for t in nice_ticks(0.0, last, 4) {
-        scene.text(x(t), axis_y + 3.0, tick_text(t), LABEL, HAlign::Center, VAlign::Top, theme.muted);
+        scene.text(
+            x(t),
+            axis_y + 3.0,
+            tick_text(t),
+            LABEL,
+            HAlign::Center,
+            VAlign::Top,
+            theme.muted,
+        );
     }
-    scene.text(left + plot_w / 2.0, height - 2.0, "step", LABEL, HAlign::Center, VAlign::Bottom, theme.muted);
+    scene.text(
+        left + plot_w / 2.0,
+        height - 2.0,
+        "step",
+        LABEL,
+        HAlign::Center,
+        VAlign::Bottom,
+        theme.muted,
+    );
     let shown = (model.step as f64).min(last);
     scene.line((x(shown), top), (x(shown), axis_y), 1.5, theme.text);
     let near_end = x(shown) > left + plot_w * 0.8;
     scene.text(
-        if near_end { x(shown) - 4.0 } else { x(shown) + 4.0 },
+        if near_end {
+            x(shown) - 4.0
+        } else {
+            x(shown) + 4.0
+        },
         top - 14.0,
         format!("step {} shown", model.step),
         LABEL,
-        if near_end { HAlign::Right } else { HAlign::Left },
+        if near_end {
+            HAlign::Right
+        } else {
+            HAlign::Left
+        },
         VAlign::Middle,
         theme.text,
     );
@@ -194,9 +262,25 @@ fn panel(scene: &mut Scene, theme: &Theme, p: Panel) {
     for &(v, label) in p.refs {
         let y = value_y(v, p.lo, p.hi, p.top, p.height);
         scene.line((p.left, y), (p.left + p.width, y), 1.0, theme.grid);
-        scene.text(p.left - 5.0, y, label, LABEL, HAlign::Right, VAlign::Middle, theme.muted);
+        scene.text(
+            p.left - 5.0,
+            y,
+            label,
+            LABEL,
+            HAlign::Right,
+            VAlign::Middle,
+            theme.muted,
+        );
     }
-    scene.text(p.left, p.top - 4.0, p.axis, LABEL, HAlign::Left, VAlign::Bottom, theme.muted);
+    scene.text(
+        p.left,
+        p.top - 4.0,
+        p.axis,
+        LABEL,
+        HAlign::Left,
+        VAlign::Bottom,
+        theme.muted,
+    );
 }
 
 #[cfg(test)]
@@ -227,11 +311,22 @@ mod tests {
                 index: 2,
                 step: point.step,
                 value: point.features[2],
-                what: if model == ModelKind::Abs { "y′ᵢ(±eᵢ)" } else { "Dᵢ" },
+                what: if model == ModelKind::Abs {
+                    "y′ᵢ(±eᵢ)"
+                } else {
+                    "Dᵢ"
+                },
             };
             assert!(tags.contains(&&want), "{model:?}");
-            let neurons = tags.iter().filter(|t| matches!(t, Tag::Series { kind: "neuron", .. })).count();
-            assert_eq!(neurons > 0, model == ModelKind::Abs, "{model:?}: neuron lines for hidden layers");
+            let neurons = tags
+                .iter()
+                .filter(|t| matches!(t, Tag::Series { kind: "neuron", .. }))
+                .count();
+            assert_eq!(
+                neurons > 0,
+                model == ModelKind::Abs,
+                "{model:?}: neuron lines for hidden layers"
+            );
         }
     }
 }

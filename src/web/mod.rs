@@ -400,7 +400,14 @@ impl Snapshot {
 
     /// The feature or neuron line under (x, y) in the dynamics view, as "feature 3" / "neuron 2", or
     /// empty.
-    pub fn series_at(&self, view_id: &str, width: f64, height: f64, x: f64, y: f64) -> Result<String, JsError> {
+    pub fn series_at(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        x: f64,
+        y: f64,
+    ) -> Result<String, JsError> {
         let scene = view(view_id)?.scene(&self.model, width, height, &Theme::LIGHT);
         Ok(scene
             .pick(x, y)
