@@ -38,3 +38,24 @@ need_node_packages() {
     (cd tests/web && npm install --no-audit --no-fund --silent)
   fi
 }
+
+# A virtual environment with numpy and safetensors (target/venv, ignored by git), for the test that
+# round-trips weights through the real Python packages (tests/weights.rs, tests/weights_python.py).
+PYTHON_VENV=target/venv
+
+need_python_packages() {
+  if ! "$PYTHON_VENV/bin/python" -c 'import numpy, safetensors' 2>/dev/null; then
+    echo "creating $PYTHON_VENV with numpy and safetensors…" >&2
+    if ! python3 -m venv "$PYTHON_VENV" 2>/dev/null; then
+      # Debian's python3 needs its venv module installed separately.
+      local sudo=""
+      [ "$(id -u)" = 0 ] || sudo=sudo
+      $sudo apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+      rm -rf "$PYTHON_VENV"
+      python3 -m venv "$PYTHON_VENV"
+    fi
+    "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors
+  fi
+  export TMS_PYTHON="$PWD/$PYTHON_VENV/bin/python"
+}

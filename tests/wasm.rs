@@ -32,7 +32,10 @@ fn seek_goes_back_to_the_exact_weights_of_an_earlier_step() {
     a.step(300);
     a.seek(40.0);
     assert_eq!(a.fingerprint(), at_40);
-    assert_eq!(a.loss_history().len(), 40);
+    assert_eq!(a.step_count(), 40.0);
+    // The timeline keeps the run's future: the loss curve still reaches the frontier.
+    assert_eq!(a.frontier(), 340.0);
+    assert_eq!(a.loss_history().len(), 340);
 }
 
 #[wasm_bindgen_test]

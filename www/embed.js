@@ -6,7 +6,7 @@
 //
 // The host-page API (version 1) is postMessage with plain objects {tms: 1, type, ...}:
 //   commands  play · pause · step {n} · seek {step} · reset · setState {fragment} · export
-//             · highlight {feature}|{neuron}|{}
+//             · highlight {feature}|{neuron}|{} · load {bytes, name, instance} (weights from a file)
 //   events    ready {fragment, notices} · state {fragment, step, playing, notices} · progress {step, loss}
 //             · resize {height} · export {json} · error {message}
 // A command may carry an `id`, echoed as `re` in the reply it causes: `export` by an `export`, a bad
@@ -16,7 +16,7 @@
 
 const VERSION = 1;
 const MAX_STEP = 100000;
-const COMMANDS = ['play', 'pause', 'step', 'seek', 'reset', 'setState', 'export', 'highlight'];
+const COMMANDS = ['play', 'pause', 'step', 'seek', 'reset', 'setState', 'export', 'highlight', 'load'];
 
 export function startEmbed(options, page) {
   document.body.classList.add('embed');
@@ -138,6 +138,16 @@ export function startEmbed(options, page) {
         case 'export':
           reply({ type: 'export', json: JSON.parse(await page.exportJson()) });
           break;
+        case 'load': {
+          resume = false;
+          const bytes = data.bytes instanceof ArrayBuffer ? data.bytes : data.bytes.buffer.slice(data.bytes.byteOffset, data.bytes.byteOffset + data.bytes.byteLength);
+          if (!(await page.load(bytes, data.name, data.instance))) {
+            reply({ type: 'error', message: `load: ${document.getElementById('notices').textContent}` });
+          } else {
+            reply({ type: 'state', ...describe(), notices: [] });
+          }
+          break;
+        }
         case 'highlight':
           page.highlight(data.feature !== undefined ? { kind: 'feature', index: data.feature }
             : data.neuron !== undefined ? { kind: 'neuron', index: data.neuron } : null);
@@ -221,6 +231,11 @@ function check(data) {
     case 'setState':
       if (typeof data.fragment !== 'string') return `setState: fragment must be a string (a share link's part after #), not ${show(data.fragment)}`;
       if (data.fragment.length > 100000) return 'setState: fragment is longer than 100,000 characters';
+      return '';
+    case 'load':
+      if (!(data.bytes instanceof ArrayBuffer || ArrayBuffer.isView(data.bytes))) return `load: bytes must be an ArrayBuffer or a typed array of the file, not ${show(data.bytes)}`;
+      if (typeof data.name !== 'string' || !/\.(safetensors|npz|json)$/i.test(data.name)) return `load: name must be the file's name ending in .safetensors, .npz or .json, not ${show(data.name)}`;
+      if (data.instance !== undefined && !whole(data.instance, 1e6)) return `load: instance must be a whole number, not ${show(data.instance)}`;
       return '';
     case 'highlight':
       if (data.feature !== undefined && !whole(data.feature, 1000)) return `highlight: feature must be a whole number from 0 to 999, not ${show(data.feature)}`;

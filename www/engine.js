@@ -15,7 +15,9 @@
 //   new-seed                     the same settings with a fresh seed
 //   extend {steps}               raise the budget (a constant learning rate continues exactly)
 //   frame                        the page is ready to draw one more frame
-//   export {format}              the run as 'json', or its learning dynamics as 'trace' (CSV)
+//   export {format}              the run as 'json', 'safetensors' or 'npz', or its learning dynamics as
+//                                'trace' (CSV)
+//   load {bytes, name, instance, model, settings, generation}  a run from weights in a file
 // Messages out: opened {settings, budget} · frame {step, frontier, budget, loss, fingerprint,
 // diverged, message, bytes, settings} · progress {step, target, etaMs} · mode {mode, step} · done {step}
 // · error {message} · fatal {message} · exported {data}.
@@ -134,9 +136,33 @@ export class Engine {
         this.credit = 1;
         if (this.dirty && this.mode === 'idle') this.sendFrame();
         break;
-      case 'export':
-        this.post({ type: 'exported', re: m.id, format: m.format, data: m.format === 'trace' ? this.run.trace_csv() : this.run.export_json() });
+      case 'export': {
+        // json (text), trace (CSV text), safetensors or npz (bytes).
+        if (m.format === 'trace' || m.format === 'json') {
+          this.post({ type: 'exported', re: m.id, format: m.format, data: m.format === 'trace' ? this.run.trace_csv() : this.run.export_json() });
+        } else {
+          const bytes = this.run.export(m.format);
+          this.post({ type: 'exported', re: m.id, format: m.format, data: bytes }, [bytes.buffer]);
+        }
         break;
+      }
+      case 'load': {
+        // Weights from a file: a new run whose step 0 is them (fresh optimizer state). A bad file is an
+        // error in words, and the current run is kept.
+        const imported = this.tms.import_weights(new Uint8Array(m.bytes), m.name, m.instance, m.model ?? '', m.settings ?? '');
+        const description = imported.description;
+        const notices = JSON.parse(imported.notices);
+        const next = imported.take_run();
+        imported.free();
+        this.stopAll();
+        this.generation = m.generation ?? this.generation;
+        this.run?.free();
+        this.run = next;
+        this.pacing();
+        this.post({ type: 'opened', re: m.id, settings: this.run.settings, budget: this.run.budget, description, notices });
+        this.changed();
+        break;
+      }
       default:
         this.post({ type: 'error', re: m.id, message: `unknown engine command ${m.type}` });
     }

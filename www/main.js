@@ -220,6 +220,11 @@ function applyForm() {
   const info = JSON.parse(tms.form_link(settings, keys, keys.map((k) => fieldText(k).trim()), mainView));
   for (const n of info.notices) if (n.key && $(`setting-${n.key}`)) markField(n.key, n.text, 'warning');
   if (info.settings === settings) return;
+  if (imported) {
+    // A run from a file trains on from the same weights with the new settings.
+    loadWeights(imported.bytes, imported.name, { instance: imported.instance === undefined ? '' : String(imported.instance), settings: info.settings });
+    return;
+  }
   open(info, { notices: info.notices.map((n) => `Settings: ${n.text}.`), fromForm: true });
 }
 
@@ -290,6 +295,8 @@ function openFragment(fragment, extra = {}) {
 
 // Opens a read link (parse_link's answer): a sweep, or a run fast-forwarded to its step.
 function open(info, { notices = [], fromForm = false } = {}) {
+  imported = null;
+  $('weights-read').textContent = '';
   mainView = info.view;
   notify(notices, notices.length ? 'warning' : 'info');
   if (!fromForm) clearMarks();
@@ -510,6 +517,52 @@ function onDone(m) {
   writeLink();
 }
 
+// ---- weights from a file -------------------------------------------------------------------------
+
+// Opens weights trained elsewhere (a notebook's safetensors or .npz, or an export): every view and metric
+// works, and training goes on from them with a fresh optimizer state. Such a run is not a share link (its
+// weights are not in the address), and the page says so. A bad file is refused in words; the current run
+// is kept.
+let imported = null; // {name, description} while the run on screen came from a file
+const MAX_PAGE_FILE = 2 * 2 ** 20;
+async function openWeights(file, options = {}) {
+  if (file.size > MAX_PAGE_FILE) {
+    notify([`${file.name}: ${(file.size / 2 ** 20).toFixed(1)} MiB is more than the page opens (2 MiB); use tms inspect or tms render --weights on the command line. The current run is kept.`], 'error');
+    return false;
+  }
+  return loadWeights(await file.arrayBuffer(), file.name, options);
+}
+
+// `settings`: the form's settings, to train on from the same weights with them ('' uses the file's own).
+async function loadWeights(bytes, name, { instance = $('weights-instance').value.trim(), model = '', settings: with_ = '' } = {}) {
+  const file = { name };
+  const which = instance === '' ? undefined : Number(instance);
+  if (which !== undefined && !(Number.isInteger(which) && which >= 0)) {
+    notify([`instance: '${instance}' is not a whole number from 0; the current run is kept.`], 'error');
+    return false;
+  }
+  await pause();
+  leaveSweep();
+  generation += 1;
+  try {
+    const reply = await engine.request('load', { bytes: bytes.slice(0), name: file.name, instance: which, model, settings: with_, generation });
+    imported = { name: file.name, description: reply.description, bytes, instance: which };
+    settings = reply.settings;
+    budget = reply.budget;
+    writeForm(settings);
+    arrange();
+    showPreset('');
+    $('weights-read').textContent = `${file.name}: ${reply.description}`;
+    notify([`Opened ${file.name}: ${reply.description}.`, ...reply.notices.map((n) => `${n}.`),
+      'Training goes on from these weights with a fresh optimizer state. A run from a file is not a share link (its weights are not in the address): export it to share it.']);
+    writeLink();
+    return true;
+  } catch (error) {
+    notify([`${file.name} was not opened: ${error.message}. The current run is kept.`], 'error');
+    return false;
+  }
+}
+
 // ---- the address ----------------------------------------------------------------------------------
 
 // The address is always the run on screen: while a link's fast-forward or a seek runs, it keeps the
@@ -526,7 +579,8 @@ function writeLink() {
   emit('state');
   if (embed) return; // an embed never touches the host's history
   try {
-    history.replaceState(null, '', `#${currentFragment()}`);
+    // A run from a file has no link: the address would rebuild another run.
+    history.replaceState(null, '', imported ? window.location.pathname + window.location.search : `#${currentFragment()}`);
   } catch {
     // A sandboxed or opaque-origin page may not touch history; the Copy link button still works.
   }
@@ -722,6 +776,10 @@ function wire() {
   $('speed').addEventListener('change', () => engine.send('rate', { rate: rate() }));
   $('rebuild-cancel').addEventListener('click', () => engine.request('cancel'));
   $('copy-link').addEventListener('click', () => {
+    if (imported) {
+      notify([`This run started from ${imported.name}: its weights are not in a link. Export it (.safetensors, .npz or JSON) to share it.`], 'warning');
+      return;
+    }
     writeLink();
     offerCopy(`${baseUrl()}#${currentFragment()}`, 'Link copied: it opens this run at this step, on any machine.', 'link');
   });
@@ -729,6 +787,30 @@ function wire() {
     'Embed code copied: paste it into an article; the embed pauses when scrolled away and takes commands over postMessage (see README).', 'embed code'));
   $('export-json').addEventListener('click', async () => {
     download(new Blob([await exportJson()], { type: 'application/json' }), `${fileStem()}.json`);
+  });
+  for (const format of ['safetensors', 'npz']) {
+    $(`export-${format}`).addEventListener('click', async () => {
+      const reply = await engine.request('export', { format });
+      download(new Blob([reply.data], { type: 'application/octet-stream' }), `${fileStem()}.${format}`);
+    });
+  }
+  $('weights-file').addEventListener('change', () => {
+    const file = $('weights-file').files[0];
+    if (file) openWeights(file);
+  });
+  const stage = $('stage');
+  stage.addEventListener('dragover', (e) => {
+    if ([...(e.dataTransfer?.types ?? [])].includes('Files')) {
+      e.preventDefault();
+      stage.classList.add('dropping');
+    }
+  });
+  stage.addEventListener('dragleave', () => stage.classList.remove('dropping'));
+  stage.addEventListener('drop', (e) => {
+    e.preventDefault();
+    stage.classList.remove('dropping');
+    const file = e.dataTransfer?.files?.[0];
+    if (file) openWeights(file);
   });
   $('export-trace').addEventListener('click', async () => {
     const reply = await engine.request('export', { format: 'trace' });
@@ -851,6 +933,7 @@ if (embed) {
     open: (f) => openFragment(f),
     exportJson,
     highlight: (h) => figures.setHighlight(h),
+    load: (bytes, name, instance) => loadWeights(bytes, name, { instance: instance === undefined ? '' : String(instance) }),
     on: (kind, f) => listeners[kind].push(f),
   });
 }

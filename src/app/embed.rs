@@ -79,8 +79,9 @@ impl Embed {
                     Some(v) if !embed.views.contains(&v) => embed.views.push(v),
                     Some(_) => {}
                     None => notices.push(format!(
-                        "views: '{}' is not a view; allowed matrix, stack, graph, bars, hidden, loss",
-                        shorten(name)
+                        "views: '{}' is not a view; allowed {}",
+                        shorten(name),
+                        View::ids_text()
                     )),
                 }
             }

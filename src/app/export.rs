@@ -1,183 +1,196 @@
-//! The JSON export of a run, shared by `tms train --json` and the page's export button:
-//! `{config, step, loss, fingerprint, params, metrics}`, with `params` in the paper's shapes
-//! (`W` m × n for tied models; `W1` m × n and `W2` n × m for `abs`; `b` n; `b_h` m when present).
+//! The JSON export of a run, shared by `tms train --json`, `tms inspect --json` and the page's export
+//! button: `{config, step, loss, fingerprint, params, metrics}`, with `params` in the paper's shapes
+//! (`W` m × n for tied models; `W1` m × n and `W2` n × m for `abs`; `b` n; `b_h` m when present) as
+//! nested rows. Plain serde structs: numbers from f32 are written in their shortest exact form,
+//! non-finite ones (the loss before any step) as null.
+//!
+//! The same data leaves as safetensors and .npz in [`crate::app::weights`], in the notebook's shapes.
+
+use serde::Serialize;
 
 use crate::core::config::Config;
 use crate::core::metrics::{summarize, Summary};
 use crate::core::training::Trainer;
 
-/// A JSON value; numbers from f32 are written in their shortest exact form, non-finite ones as null.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Json {
-    Null,
-    Bool(bool),
-    F32(f32),
-    Int(i64),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(&'static str, Json)>),
+/// A run's settings, keyed by the settings table's keys (`hidden-bias`, `weight-decay`, …) so that
+/// each value reads back through the same table ([`crate::app::weights`] does).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConfigJson {
+    pub model: &'static str,
+    #[serde(rename = "hidden-bias")]
+    pub hidden_bias: bool,
+    pub n: usize,
+    pub m: usize,
+    pub density: Vec<f32>,
+    pub importance: f32,
+    pub lr: f32,
+    pub schedule: &'static str,
+    #[serde(rename = "weight-decay")]
+    pub weight_decay: f32,
+    pub init: &'static str,
+    pub batch: usize,
+    pub steps: u64,
+    pub seed: u32,
 }
 
-impl Json {
-    pub fn floats(values: &[f32]) -> Json {
-        Json::Arr(values.iter().map(|&v| Json::F32(v)).collect())
-    }
-
-    /// A rows × cols matrix as nested rows, reading element (r, c) through `at`.
-    pub fn matrix(rows: usize, cols: usize, at: impl Fn(usize, usize) -> f32) -> Json {
-        Json::Arr(
-            (0..rows)
-                .map(|r| Json::Arr((0..cols).map(|c| Json::F32(at(r, c))).collect()))
-                .collect(),
-        )
-    }
-
-    pub fn write(&self, out: &mut String) {
-        match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::F32(v) if v.is_finite() => out.push_str(&format!("{v}")),
-            Json::F32(_) => out.push_str("null"),
-            Json::Int(v) => out.push_str(&v.to_string()),
-            Json::Str(s) => {
-                out.push('"');
-                for c in s.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
-            }
-            Json::Arr(items) => {
-                out.push('[');
-                for (k, item) in items.iter().enumerate() {
-                    if k > 0 {
-                        out.push(',');
-                    }
-                    item.write(out);
-                }
-                out.push(']');
-            }
-            Json::Obj(fields) => {
-                out.push('{');
-                for (k, (key, value)) in fields.iter().enumerate() {
-                    if k > 0 {
-                        out.push(',');
-                    }
-                    Json::Str(key.to_string()).write(out);
-                    out.push(':');
-                    value.write(out);
-                }
-                out.push('}');
-            }
-        }
+pub fn config_json(c: &Config) -> ConfigJson {
+    ConfigJson {
+        model: c.model.id(),
+        hidden_bias: c.hidden_bias,
+        n: c.n,
+        m: c.m,
+        density: c.density.clone(),
+        importance: c.importance,
+        lr: c.lr,
+        schedule: c.schedule.id(),
+        weight_decay: c.weight_decay,
+        init: c.init.id(),
+        batch: c.batch,
+        steps: c.steps,
+        seed: c.seed,
     }
 }
 
-impl std::fmt::Display for Json {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut s = String::new();
-        self.write(&mut s);
-        f.write_str(&s)
-    }
+/// One neuron of a hidden-layer model (see [`crate::core::metrics::Neuron`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NeuronJson {
+    pub top_feature: usize,
+    pub top_weight: f32,
+    pub monosemanticity: f32,
+    pub monosemantic: bool,
+    pub features: usize,
+    pub norm: f32,
 }
 
-pub fn config_json(c: &Config) -> Json {
-    Json::Obj(vec![
-        ("model", Json::Str(c.model.id().into())),
-        ("hidden-bias", Json::Bool(c.hidden_bias)),
-        ("n", Json::Int(c.n as i64)),
-        ("m", Json::Int(c.m as i64)),
-        ("density", Json::floats(&c.density)),
-        ("importance", Json::F32(c.importance)),
-        ("lr", Json::F32(c.lr)),
-        ("schedule", Json::Str(c.schedule.id().into())),
-        ("weight-decay", Json::F32(c.weight_decay)),
-        ("batch", Json::Int(c.batch as i64)),
-        ("steps", Json::Int(c.steps as i64)),
-        ("seed", Json::Int(c.seed as i64)),
-    ])
+/// The metrics of NOTES.md ("Quantities to compute and show"); `neurons` only for `relu-hidden` and
+/// `abs`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricsJson {
+    pub feature_norms: Vec<f32>,
+    pub superposition: Vec<f32>,
+    pub dimensionality: Vec<f32>,
+    pub dims_per_feature: f32,
+    pub features_represented: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neurons: Option<Vec<NeuronJson>>,
 }
 
-pub fn metrics_json(summary: &Summary) -> Json {
+pub fn metrics_json(summary: &Summary) -> MetricsJson {
     let f = &summary.features;
-    let mut fields = vec![
-        ("feature_norms", Json::floats(&f.norms)),
-        ("superposition", Json::floats(&f.superposition)),
-        ("dimensionality", Json::floats(&f.dimensionality)),
-        ("dims_per_feature", Json::F32(f.dims_per_feature)),
-        ("features_represented", Json::Int(f.represented() as i64)),
-    ];
-    if let Some(neurons) = &summary.neurons {
-        fields.push((
-            "neurons",
-            Json::Arr(
-                neurons
-                    .iter()
-                    .map(|n| {
-                        Json::Obj(vec![
-                            ("top_feature", Json::Int(n.top_feature as i64)),
-                            ("top_weight", Json::F32(n.top_weight)),
-                            ("monosemanticity", Json::F32(n.monosemanticity)),
-                            ("monosemantic", Json::Bool(n.monosemantic)),
-                            ("features", Json::Int(n.features as i64)),
-                            ("norm", Json::F32(n.norm)),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ));
+    MetricsJson {
+        feature_norms: f.norms.clone(),
+        superposition: f.superposition.clone(),
+        dimensionality: f.dimensionality.clone(),
+        dims_per_feature: f.dims_per_feature,
+        features_represented: f.represented(),
+        neurons: summary.neurons.as_ref().map(|neurons| {
+            neurons
+                .iter()
+                .map(|n| NeuronJson {
+                    top_feature: n.top_feature,
+                    top_weight: n.top_weight,
+                    monosemanticity: n.monosemanticity,
+                    monosemantic: n.monosemantic,
+                    features: n.features,
+                    norm: n.norm,
+                })
+                .collect()
+        }),
     }
-    Json::Obj(fields)
 }
 
-/// The whole export of a trainer's current state.
-pub fn run_json(trainer: &Trainer) -> Json {
+/// The parameters in the paper's shapes, as nested rows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamsJson {
+    /// Tied models: W, m × n (row j is neuron j's weights over the features).
+    #[serde(rename = "W", skip_serializing_if = "Option::is_none")]
+    pub w: Option<Vec<Vec<f32>>>,
+    /// `abs`: W₁, m × n.
+    #[serde(rename = "W1", skip_serializing_if = "Option::is_none")]
+    pub w1: Option<Vec<Vec<f32>>>,
+    /// `abs`: W₂, n × m (row i is output i's weights from the neurons).
+    #[serde(rename = "W2", skip_serializing_if = "Option::is_none")]
+    pub w2: Option<Vec<Vec<f32>>>,
+    /// The output bias, n.
+    pub b: Vec<f32>,
+    /// The hidden bias, m (relu-hidden with `hidden-bias` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b_h: Option<Vec<f32>>,
+}
+
+/// The whole export of a run at one step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunJson {
+    pub config: ConfigJson,
+    pub step: u64,
+    pub loss: f32,
+    pub fingerprint: String,
+    pub params: ParamsJson,
+    pub metrics: MetricsJson,
+    /// A sweep's kept run: the loss of every restart on the sweep's evaluation batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eval_losses: Option<Vec<f32>>,
+}
+
+fn rows(rows: usize, cols: usize, at: impl Fn(usize, usize) -> f32) -> Vec<Vec<f32>> {
+    (0..rows)
+        .map(|r| (0..cols).map(|c| at(r, c)).collect())
+        .collect()
+}
+
+/// The export of a trainer's current state.
+pub fn run_export(trainer: &Trainer) -> RunJson {
     let w = trainer.weights();
     let (n, m) = (w.model.n, w.model.m);
-    let paper_w = Json::matrix(m, n, |j, i| w.at(j, i));
-    let mut params = vec![];
-    match w.w2_t() {
-        None => params.push(("W", paper_w)),
-        Some(w2_t) => {
-            params.push(("W1", paper_w));
-            // Stored transposed (m × n); the paper's W₂ is n × m.
-            params.push(("W2", Json::matrix(n, m, |i, j| w2_t[j * n + i])));
-        }
+    let paper_w = rows(m, n, |j, i| w.at(j, i));
+    let (tied, w1, w2) = match w.w2_t() {
+        None => (Some(paper_w), None, None),
+        // W₂ is stored transposed (m × n); the paper's W₂ is n × m.
+        Some(w2_t) => (
+            None,
+            Some(paper_w),
+            Some(rows(n, m, |i, j| w2_t[j * n + i])),
+        ),
+    };
+    RunJson {
+        config: config_json(trainer.config()),
+        step: trainer.step_count(),
+        loss: trainer.last_loss(),
+        fingerprint: trainer.fingerprint(),
+        params: ParamsJson {
+            w: tied,
+            w1,
+            w2,
+            b: w.b().to_vec(),
+            b_h: w.b_h().map(<[f32]>::to_vec),
+        },
+        metrics: metrics_json(&summarize(&w)),
+        eval_losses: None,
     }
-    params.push(("b", Json::floats(w.b())));
-    if let Some(b_h) = w.b_h() {
-        params.push(("b_h", Json::floats(b_h)));
-    }
-    Json::Obj(vec![
-        ("config", config_json(trainer.config())),
-        ("step", Json::Int(trainer.step_count() as i64)),
-        ("loss", Json::F32(trainer.last_loss())),
-        ("fingerprint", Json::Str(trainer.fingerprint())),
-        ("params", Json::Obj(params)),
-        ("metrics", metrics_json(&summarize(&w))),
-    ])
+}
+
+/// The export as JSON text.
+pub fn run_json(trainer: &Trainer) -> String {
+    to_json(&run_export(trainer))
+}
+
+/// Any of these structs (or a list of them) as JSON text.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::config::ModelKind;
+    use serde_json::Value;
 
-    #[test]
-    fn json_is_well_formed_and_exact() {
-        let j = Json::Obj(vec![
-            ("a", Json::floats(&[0.1, f32::NAN, -3.0])),
-            ("s", Json::Str("q\"\\\n\u{1}".into())),
-        ]);
-        assert_eq!(j.to_string(), r#"{"a":[0.1,null,-3],"s":"q\"\\\n\u0001"}"#);
-        // The shortest form reads back as the same f32.
-        let v = 0.123_456_79f32;
-        assert_eq!(format!("{v}").parse::<f32>().unwrap(), v);
+    fn floats(v: &Value) -> Vec<f32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect()
     }
 
     #[test]
@@ -191,22 +204,73 @@ mod tests {
         })
         .unwrap();
         t.step(3);
-        let s = run_json(&t).to_string();
+        let json: Value = serde_json::from_str(&run_json(&t)).unwrap();
         let w = t.weights();
-        // W1 is m × n: its first row is neuron 0's weights over the 3 features.
-        let row0 = format!(
-            "\"W1\":[[{},{},{}]",
-            w.embedding(0)[0],
-            w.embedding(1)[0],
-            w.embedding(2)[0]
-        );
+        let w1 = json["params"]["W1"].as_array().unwrap();
+        assert_eq!(w1.len(), 2, "W1 is m × n");
+        // Row j of W1 is neuron j's weights over the 3 features, exactly (shortest f32 text).
+        for (j, row) in w1.iter().enumerate() {
+            assert_eq!(floats(row), w.neuron_row(j));
+        }
+        let w2 = json["params"]["W2"].as_array().unwrap();
+        assert_eq!(w2.len(), 3, "W2 is n × m");
         let w2_t = w.w2_t().unwrap();
-        // W2 is n × m: its first row is output 0's weights from the 2 neurons.
-        let w2_row0 = format!("\"W2\":[[{},{}]", w2_t[0], w2_t[3]);
-        assert!(s.contains(&w2_row0), "{s}");
-        assert!(s.contains(&row0), "{s}");
-        assert!(s.contains("\"step\":3"));
-        assert!(s.contains("\"neurons\":[{"));
-        assert!(s.contains("\"W2\":[["));
+        // Row i of W2 is output i's weights from the 2 neurons.
+        assert_eq!(floats(&w2[0]), vec![w2_t[0], w2_t[3]]);
+        assert_eq!(floats(&json["params"]["b"]), w.b());
+        assert!(json["params"].get("W").is_none() && json["params"].get("b_h").is_none());
+        assert_eq!(json["step"], 3);
+        assert_eq!(json["fingerprint"], t.fingerprint());
+        assert_eq!(json["config"]["model"], "abs");
+        assert_eq!(json["config"]["hidden-bias"], false);
+        assert_eq!(
+            json["config"]["weight-decay"].as_f64().unwrap() as f32,
+            0.01
+        );
+        assert_eq!(json["config"]["density"].as_array().unwrap().len(), 1);
+        let metrics = &json["metrics"];
+        for key in ["feature_norms", "superposition", "dimensionality"] {
+            assert_eq!(floats(&metrics[key]).len(), 3, "{key}");
+        }
+        assert!(metrics["dims_per_feature"].is_number());
+        assert!(metrics["features_represented"].is_u64());
+        let neurons = metrics["neurons"].as_array().unwrap();
+        assert_eq!(neurons.len(), 2);
+        for key in [
+            "top_feature",
+            "top_weight",
+            "monosemanticity",
+            "monosemantic",
+            "features",
+            "norm",
+        ] {
+            assert!(neurons[0].get(key).is_some(), "neuron field {key}");
+        }
+        assert!(json.get("eval_losses").is_none());
+    }
+
+    #[test]
+    fn tied_models_export_w_and_the_hidden_bias_and_no_loss_before_a_step_is_null() {
+        let t = Trainer::new(Config {
+            model: ModelKind::ReluHidden,
+            hidden_bias: true,
+            n: 4,
+            m: 3,
+            ..Config::default()
+        })
+        .unwrap();
+        let json: Value = serde_json::from_str(&run_json(&t)).unwrap();
+        let w = json["params"]["W"].as_array().unwrap();
+        assert_eq!((w.len(), w[0].as_array().unwrap().len()), (3, 4));
+        assert_eq!(floats(&json["params"]["b_h"]).len(), 3);
+        assert!(json["loss"].is_null(), "NaN before any step is null");
+        assert!(json["metrics"].get("neurons").is_some());
+        let linear = Trainer::new(Config {
+            model: ModelKind::Linear,
+            ..Config::default()
+        })
+        .unwrap();
+        let json: Value = serde_json::from_str(&run_json(&linear)).unwrap();
+        assert!(json["metrics"].get("neurons").is_none());
     }
 }

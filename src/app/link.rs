@@ -176,11 +176,15 @@ impl Link {
                 "restarts" => restarts_text = Some(value),
                 "view" => match View::from_id(&value) {
                     Some(v) => link.view = v,
-                    None => notices.about("view", format!(
-                        "view: {} is not a view; allowed matrix, stack, graph, bars, hidden, loss; using {}",
-                        quote(&value),
-                        link.view.id()
-                    )),
+                    None => notices.about(
+                        "view",
+                        format!(
+                            "view: {} is not a view; allowed {}; using {}",
+                            quote(&value),
+                            View::ids_text(),
+                            link.view.id()
+                        ),
+                    ),
                 },
                 _ => match setting(&key) {
                     Some(s) => {

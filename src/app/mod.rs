@@ -6,6 +6,7 @@
 //! - [`embed`]: embed mode's options (which controls and views an embedded explorer shows)
 //! - [`export`]: the JSON export
 //! - [`readout`]: the computation readout (a neuron's or an output's equation with the probe's numbers)
+//! - [`weights`]: weights in and out as safetensors, .npz and the JSON export (the notebook's names)
 //! - [`api`]: what the page asks Rust, as plain serde data (the `web` layer only turns it into JSON)
 
 pub mod api;
@@ -15,3 +16,4 @@ pub mod gate;
 pub mod link;
 pub mod presets;
 pub mod readout;
+pub mod weights;

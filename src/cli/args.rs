@@ -56,6 +56,14 @@ impl Flag {
             repeat: false,
         }
     }
+
+    /// The same flag, allowed more than once (read every value with [`Args::all`]).
+    pub const fn repeated(self) -> Flag {
+        Flag {
+            repeat: true,
+            ..self
+        }
+    }
 }
 
 /// One `tms` command.
@@ -66,6 +74,8 @@ pub struct Command {
     /// Takes the run's settings (and `--link`).
     pub settings: bool,
     pub flags: &'static [Flag],
+    /// The placeholder of its one bare argument (`tms inspect FILE`), if it takes one.
+    pub operand: Option<&'static str>,
     pub example: &'static str,
 }
 
@@ -75,6 +85,10 @@ pub struct Args {
     /// The share link given with `--link`, read (its notices already printed).
     pub link: Option<Link>,
     values: Vec<(&'static str, String)>,
+    /// The settings given as flags (not through `--link`), in the order given.
+    given: Vec<&'static str>,
+    /// The bare argument, for a command with an operand.
+    pub operand: Option<String>,
     command: &'static Command,
 }
 
@@ -90,6 +104,20 @@ impl Args {
 
     pub fn switch(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+
+    /// Every value of a repeatable flag, in the order given.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The settings given as flags (`--density 0.05`), not those taken from `--link` or the defaults.
+    pub fn given_settings(&self) -> &[&'static str] {
+        &self.given
     }
 
     /// A numeric flag's value (checked against its declared range when read), or its default.
@@ -139,6 +167,7 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
     let mut parser = lexopt::Parser::from_args(args.iter().cloned());
     let mut given: Vec<(String, Option<String>)> = vec![];
     let mut toggle_open: Option<usize> = None;
+    let mut operand: Option<String> = None;
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Long("help") | Short('h') => return Ok(Parsed::Help(help(command))),
@@ -187,6 +216,7 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
                     Some(k) if setting(&given[k].0).is_some_and(|s| s.kind.read(&v).is_ok()) => {
                         given[k].1 = Some(v)
                     }
+                    _ if command.operand.is_some() && operand.is_none() => operand = Some(v),
                     _ => {
                         return Err(format!(
                             "unexpected argument {} (flags start with --; see 'tms {} --help')",
@@ -219,6 +249,7 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
         }
     }
     let mut values = vec![];
+    let mut settings_given = vec![];
     for (name, value) in given {
         if name == "link" && command.settings {
             continue;
@@ -226,6 +257,7 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
         if let (true, Some(s)) = (command.settings, setting(&name)) {
             let text = value.unwrap_or_else(|| "1".into());
             s.read(&mut config, &text).map_err(|e| format!("--{e}"))?;
+            settings_given.push(s.key);
             continue;
         }
         let Some(flag) = command.flags.iter().find(|f| f.name == name) else {
@@ -245,17 +277,32 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
         values.push((flag.name, text));
     }
     config.check().map_err(|e| format!("--{e}"))?;
+    if let (Some(placeholder), None) = (command.operand, &operand) {
+        return Err(format!(
+            "give the {placeholder}: tms {} {placeholder} [flags]",
+            command.name
+        ));
+    }
     Ok(Parsed::Run(Box::new(Args {
         config,
         link,
         values,
+        given: settings_given,
+        operand,
         command,
     })))
 }
 
 /// `tms COMMAND --help`: the command's flags, then the run's settings from the table.
 pub fn help(command: &Command) -> String {
-    let mut out = format!("tms {}: {}\n\nflags:\n", command.name, command.summary);
+    let usage = command
+        .operand
+        .map(|o| format!("\n\nusage: tms {} {o} [flags]", command.name))
+        .unwrap_or_default();
+    let mut out = format!(
+        "tms {}: {}{usage}\n\nflags:\n",
+        command.name, command.summary
+    );
     for f in command.flags {
         let head = match f.value {
             Some(v) => format!("--{} {v}", f.name),

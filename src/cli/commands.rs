@@ -7,11 +7,12 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use tms_explorer::app::export::{run_json, Json};
+use tms_explorer::app::export::{run_export, run_json, to_json};
+use tms_explorer::app::weights::{self, Choice, Format, MAX_FILE_BYTES};
 use tms_explorer::core::bench;
 use tms_explorer::core::config::Config;
 use tms_explorer::core::metrics::{summarize, REPRESENTED_NORM};
-use tms_explorer::core::settings::PAPER_DENSITIES;
+use tms_explorer::core::settings::{setting, show_f32, PAPER_DENSITIES};
 use tms_explorer::core::sweep::{self, Axis, Sweep};
 use tms_explorer::core::training::Trainer;
 
@@ -26,6 +27,26 @@ const JSON: Flag = Flag::text(
     "write the run as JSON {config, step, loss, fingerprint, params, metrics}",
 );
 
+const SAVE: Flag = Flag::text(
+    "save",
+    "FILE",
+    "write the run's weights: .safetensors or .npz (the notebook's names and shapes) or .json (as --json)",
+)
+.repeated();
+const WEIGHTS: Flag = Flag::text(
+    "weights",
+    "FILE",
+    "start from weights in a file (.safetensors, .npz or a .json export) instead of drawn ones",
+);
+const INSTANCE: Flag = Flag::whole(
+    "instance",
+    "K",
+    "with --weights: which model of a file with an instance dimension (W[instances, n, m])",
+    0,
+    1_000_000,
+    0,
+);
+
 static TRAIN: Command = Command {
     name: "train",
     summary: "train one run and print what it learned",
@@ -33,6 +54,9 @@ static TRAIN: Command = Command {
     flags: &[
         STEP,
         JSON,
+        SAVE,
+        WEIGHTS,
+        INSTANCE,
         Flag::text(
             "trace",
             "FILE",
@@ -40,7 +64,25 @@ static TRAIN: Command = Command {
              neuron's monosemanticity), about 200 points over the budget: CSV for .csv, JSON lines otherwise",
         ),
     ],
+    operand: None,
     example: "tms train --model abs --n 100 --m 40 --density 0.01 --importance 0.8 --steps 10000",
+};
+
+static INSPECT: Command = Command {
+    name: "inspect",
+    summary: "read weights from a file (.safetensors, .npz, a .json export) and print what the model learned",
+    settings: true,
+    flags: &[
+        INSTANCE,
+        Flag::text(
+            "json",
+            "FILE",
+            "write the model as JSON {config, step, loss, fingerprint, params, metrics}, as train --json",
+        ),
+        SAVE,
+    ],
+    operand: Some("FILE"),
+    example: "tms inspect weights.safetensors --instance 3 --model relu-output --json metrics.json",
 };
 
 static SWEEP: Command = Command {
@@ -71,7 +113,14 @@ static SWEEP: Command = Command {
             0,
         ),
         Flag::text("json", "FILE", "write the kept runs as a JSON list of train exports"),
+        Flag::text(
+            "save",
+            "FILE",
+            "write each kept run's weights to FILE's name plus -AXIS-VALUE (runs.npz: runs-density-0.1.npz, …)",
+        )
+        .repeated(),
     ],
+    operand: None,
     example: "tms sweep --model relu-output --n 20 --m 5 --importance 0.7 --restarts 5",
 };
 
@@ -81,14 +130,22 @@ static RENDER: Command = Command {
     settings: true,
     flags: &[
         STEP,
-        Flag::text("view", "VIEW", "the view to draw: matrix, stack, graph, bars, hidden, loss"),
-        Flag::text("svg", "FILE", "write the view as SVG"),
-        Flag::text("png", "FILE", "write the view as PNG"),
+        Flag::text("view", tms_explorer::views::VIEW_CHOICES, "the view to draw"),
+        Flag::text("svg", "FILE", "write the view as SVG (a folder: a file named for the run in it)"),
+        Flag::text("png", "FILE", "write the view as PNG (a folder: a file named for the run in it)"),
         Flag::whole("width", "W", "width in CSS pixels", 120, 8000, 800),
         Flag::whole("height", "H", "height in CSS pixels", 100, 8000, 500),
         Flag::text("theme", "light|dark", "colours (default light, as papers print)"),
         Flag::whole("scale", "S", "PNG device pixels per CSS pixel", 1, 4, 2),
+        SAVE,
+        Flag::text(
+            "weights",
+            "FILE",
+            "draw weights from a file (.safetensors, .npz, a .json export); --step N trains N steps from them first",
+        ),
+        INSTANCE,
     ],
+    operand: None,
     example: "tms render --model abs --n 100 --m 40 --density 0.03 --importance 0.8 --view stack --png stack.png",
 };
 
@@ -108,6 +165,7 @@ static BENCH: Command = Command {
         ),
         Flag::switch("native-only", "skip the wasm figures (which need Node)"),
     ],
+    operand: None,
     example: "tms bench --runs 5",
 };
 
@@ -130,10 +188,11 @@ static SERVE: Command = Command {
             "the folder to serve (default www/ of this checkout)",
         ),
     ],
+    operand: None,
     example: "tms serve --port 8000",
 };
 
-static COMMANDS: [&Command; 5] = [&TRAIN, &SWEEP, &RENDER, &BENCH, &SERVE];
+static COMMANDS: [&Command; 6] = [&TRAIN, &SWEEP, &RENDER, &INSPECT, &BENCH, &SERVE];
 
 /// `tms help`: every command in a line, then the run's settings.
 fn overview() -> String {
@@ -144,7 +203,9 @@ fn overview() -> String {
         s.push_str(&format!("  tms {:<8} {}\n", c.name, c.summary));
     }
     s.push_str("  tms help     this text; 'tms COMMAND --help' lists a command's flags\n");
-    s.push_str("\nsettings of a run (train, sweep, render; --key VALUE or --key=VALUE):\n");
+    s.push_str(
+        "\nsettings of a run (train, sweep, render, inspect; --key VALUE or --key=VALUE):\n",
+    );
     s.push_str(&args::settings_help());
     s.push_str(&format!("\nexample: {}", TRAIN.example));
     s
@@ -254,23 +315,111 @@ fn summary(t: &Trainer) -> String {
     out
 }
 
-fn write_json(path: &str, json: &Json) -> Result<(), String> {
-    std::fs::write(path, json.to_string())
-        .map_err(|e| format!("--json: cannot write '{path}': {e}"))
+fn write_json(path: &str, json: &str) -> Result<(), String> {
+    std::fs::write(path, json).map_err(|e| format!("--json: cannot write '{path}': {e}"))
+}
+
+/// The formats of `--save` files, checked before any training so a typo costs nothing.
+fn save_formats(args: &Args) -> Result<Vec<(String, Format)>, String> {
+    args.all("save")
+        .into_iter()
+        .map(|path| {
+            Format::of_file(path)
+                .map(|f| (path.to_string(), f))
+                .ok_or_else(|| {
+                    format!(
+                    "--save: '{path}' has no weights extension; use .safetensors, .npz or .json"
+                )
+                })
+        })
+        .collect()
+}
+
+fn save(trainer: &Trainer, files: &[(String, Format)]) -> Result<(), String> {
+    for (path, format) in files {
+        std::fs::write(path, weights::export(trainer, *format))
+            .map_err(|e| format!("--save: cannot write '{path}': {e}"))?;
+        println!("wrote {path}");
+    }
+    Ok(())
+}
+
+/// A run whose step 0 is the weights in `path`, with the settings the file carries, overridden by a
+/// `--link` and by the setting flags given (the model and shape are the weights'). Says what it read.
+fn load_weights(path: &str, args: &Args) -> Result<Trainer, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read '{path}': {e}"))?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "'{path}' is {:.1} MiB; weight files over {} MiB are not read",
+            size as f64 / (1 << 20) as f64,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
+    let given = args.given_settings();
+    let choice = Choice {
+        instance: args
+            .get("instance")
+            .map(|_| args.whole("instance") as usize),
+        model: given.contains(&"model").then_some(args.config.model),
+    };
+    let import = weights::import(&bytes, path, &choice)?;
+    println!("read {}", import.description);
+    let mut base = match &args.link {
+        Some(link) => link.config.clone(),
+        None => import.file_config.clone().unwrap_or_default(),
+    };
+    for key in given {
+        let s = setting(key).expect("a declared setting");
+        s.read(&mut base, &s.show(&args.config))
+            .expect("a value the setting read before");
+    }
+    let mut notices = import.notices.clone();
+    for (key, wanted, have) in [
+        ("n", args.config.n, import.n),
+        ("m", args.config.m, import.m),
+    ] {
+        if given.contains(&key) && wanted != have {
+            notices.push(format!(
+                "--{key} {wanted} ignored: the weights have {key} = {have}"
+            ));
+        }
+    }
+    let (config, more) = import.config(Some(&base));
+    notices.extend(more);
+    for notice in notices {
+        println!("note: {notice}");
+    }
+    Trainer::from_params(config, import.params)
 }
 
 fn train(args: &[String]) -> Result<(), String> {
     let Some(args) = read(&TRAIN, args)? else {
         return Ok(());
     };
-    let config = args.config.clone();
-    let until = args.step()?;
+    let files = save_formats(&args)?;
+    let mut trainer = match args.get("weights") {
+        Some(path) => load_weights(path, &args)?,
+        None => Trainer::new(args.config.clone())?,
+    };
+    let config = trainer.config().clone();
+    let until = match args.get("weights") {
+        // From imported weights: the given --step, else the budget, counted from them.
+        Some(_) if args.get("step").is_none() => config.steps,
+        _ => args.step()?,
+    };
+    let from = if args.get("weights").is_some() {
+        " from the file's weights (step 0; fresh AdamW state)"
+    } else {
+        ""
+    };
     println!(
-        "training {} to step {until} of a {}-step budget",
+        "training {}{from} to step {until} of a {}-step budget",
         describe(&config),
         config.steps
     );
-    let mut trainer = Trainer::new(config.clone())?;
     let mut progress = Progress::new(until);
     let mut left = until;
     while left > 0 {
@@ -307,15 +456,37 @@ fn train(args: &[String]) -> Result<(), String> {
             trace.interval
         );
     }
-    Ok(())
+    save(&trainer, &files)
 }
 
-/// Trains like `train`, quietly, to `--step` (default the budget).
+/// Trains like `train`, quietly, to `--step` (default the budget); from `--weights`, `--step` steps
+/// from them (default none: the weights as they are).
 fn train_to(args: &Args) -> Result<Trainer, String> {
-    let until = args.step()?;
-    let mut trainer = Trainer::new(args.config.clone())?;
+    let mut trainer = match args.get("weights") {
+        Some(path) => load_weights(path, args)?,
+        None => Trainer::new(args.config.clone())?,
+    };
+    let until = match args.get("weights") {
+        Some(_) if args.get("step").is_none() => 0,
+        _ => args.step()?,
+    };
     trainer.step(until);
     Ok(trainer)
+}
+
+fn inspect(args: &[String]) -> Result<(), String> {
+    let Some(args) = read(&INSPECT, args)? else {
+        return Ok(());
+    };
+    let files = save_formats(&args)?;
+    let path = args.operand.as_deref().expect("checked when read");
+    let trainer = load_weights(path, &args)?;
+    println!("{}", summary(&trainer));
+    if let Some(out) = args.get("json") {
+        write_json(out, &run_json(&trainer))?;
+        println!("wrote {out}");
+    }
+    save(&trainer, &files)
 }
 
 fn render(args: &[String]) -> Result<(), String> {
@@ -325,10 +496,11 @@ fn render(args: &[String]) -> Result<(), String> {
     };
     let view_id = args
         .get("view")
-        .ok_or("--view is needed: matrix, stack, graph, bars, hidden or loss")?;
+        .ok_or_else(|| format!("--view is needed: {}", View::ids_text()))?;
     let view = View::from_id(view_id).ok_or_else(|| {
         format!(
-            "--view: '{view_id}' is not a view; allowed matrix, stack, graph, bars, hidden, loss"
+            "--view: '{view_id}' is not a view; allowed {}",
+            View::ids_text()
         )
     })?;
     let theme_id = args.get("theme").unwrap_or("light");
@@ -340,17 +512,45 @@ fn render(args: &[String]) -> Result<(), String> {
     if args.get("svg").is_none() && args.get("png").is_none() {
         return Err("give --svg FILE or --png FILE (or both)".into());
     }
+    let files = save_formats(&args)?;
     let trainer = train_to(&args)?;
-    let scene = view.scene(&ModelView::of(&trainer), width, height, &theme);
+    save(&trainer, &files)?;
+    let model = ModelView::of(&trainer);
+    let scene = view.scene(&model, width, height, &theme);
+    // A folder given for a file: the file is named for what it shows.
+    let target = |path: &str, ext: &str| {
+        let p = std::path::Path::new(path);
+        if path.ends_with('/') || p.is_dir() {
+            p.join(model.file_name(view.id(), theme_id, ext))
+        } else {
+            p.to_path_buf()
+        }
+    };
     if let Some(path) = args.get("svg") {
-        std::fs::write(path, to_svg(&scene, theme.background))
-            .map_err(|e| format!("--svg: cannot write '{path}': {e}"))?;
-        println!("wrote {path}");
+        let path = target(path, "svg");
+        let meta = tms_explorer::views::scene::Metadata {
+            title: model.export_title(view),
+            settings: model.settings.clone(),
+            step: model.step,
+            fingerprint: trainer.fingerprint(),
+            view: view.id().into(),
+            theme: theme_id.into(),
+            link: tms_explorer::app::link::Link {
+                sweep: None,
+                config: trainer.config().clone(),
+                step: model.step,
+                view,
+            }
+            .to_fragment(),
+        };
+        std::fs::write(&path, to_svg(&scene, theme.background, Some(&meta)))
+            .map_err(|e| format!("--svg: cannot write '{}': {e}", path.display()))?;
+        println!("wrote {}", path.display());
     }
     if let Some(path) = args.get("png") {
-        write_png(&scene, std::path::Path::new(path), scale, theme.background)
-            .map_err(|e| format!("--png: {e}"))?;
-        println!("wrote {path}");
+        let path = target(path, "png");
+        write_png(&scene, &path, scale, theme.background).map_err(|e| format!("--png: {e}"))?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }
@@ -383,6 +583,7 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
         t => t as usize,
     };
     let until = args.step()?;
+    let files = save_formats(&args)?;
     let spec = Sweep {
         base: args.config.clone(),
         axis,
@@ -417,22 +618,49 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
         );
     }
     if let Some(path) = args.get("json") {
-        let list = Json::Arr(
-            points
-                .iter()
-                .map(|p| {
-                    let Json::Obj(mut fields) = run_json(&p.best) else {
-                        unreachable!()
-                    };
-                    fields.push(("eval_losses", Json::floats(&p.eval_losses)));
-                    Json::Obj(fields)
-                })
-                .collect(),
-        );
-        write_json(path, &list)?;
+        let list: Vec<_> = points
+            .iter()
+            .map(|p| tms_explorer::app::export::RunJson {
+                eval_losses: Some(p.eval_losses.clone()),
+                ..run_export(&p.best)
+            })
+            .collect();
+        write_json(path, &to_json(&list))?;
         println!("wrote {path}");
     }
+    for (path, format) in &files {
+        let values: Vec<f32> = points.iter().map(|p| p.value).collect();
+        for (p, name) in points
+            .iter()
+            .zip(sweep_file_names(path, axis.id(), &values))
+        {
+            std::fs::write(&name, weights::export(&p.best, *format))
+                .map_err(|e| format!("--save: cannot write '{name}': {e}"))?;
+            println!("wrote {name}");
+        }
+    }
     Ok(())
+}
+
+/// One file per kept run of a sweep: `runs.npz` → `runs-density-0.1.npz`, `runs-density-0.01.npz`, …
+/// (with the value's index too, `runs-2-density-0.1.npz`, if a value repeats).
+fn sweep_file_names(path: &str, axis: &str, values: &[f32]) -> Vec<String> {
+    let (stem, ext) = path
+        .rsplit_once('.')
+        .expect("checked to have a weights extension");
+    let repeats = (1..values.len()).any(|k| values[..k].contains(&values[k]));
+    values
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| {
+            let index = if repeats {
+                format!("-{k}")
+            } else {
+                String::new()
+            };
+            format!("{stem}{index}-{axis}-{}.{ext}", show_f32(v))
+        })
+        .collect()
 }
 
 fn bench_command(args: &[String]) -> Result<(), String> {
@@ -538,6 +766,7 @@ pub fn main() -> ExitCode {
         "sweep" => sweep_command(rest),
         "bench" => bench_command(rest),
         "render" => render(rest),
+        "inspect" => inspect(rest),
         "serve" => serve_command(rest),
         "help" | "--help" | "-h" => match rest
             .first()

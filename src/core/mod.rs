@@ -6,7 +6,8 @@
 //! - [`cost`]: what a step and a redraw cost, estimated from a model's shape
 //! - [`rng`]: seeded random streams, identical on every target
 //! - [`data`]: sparse synthetic batches
-//! - [`model`]: the four toy models, forward and backward
+//! - [`model`]: the four toy models, forward and backward, fast; [`reference`]: the same models as the
+//!   paper writes them (dense, f64), the readable spec and the tests' oracle
 //! - [`kernels`]: the fixed-order vector loops the maths is made of, over [`simd`] lanes
 //! - [`optimizer`]: AdamW and learning-rate schedules
 //! - [`training`]: the trainer (step, seek, the timeline of snapshots)
@@ -27,6 +28,7 @@ pub mod metrics;
 pub mod model;
 pub mod optimizer;
 pub mod probe;
+pub mod reference;
 pub mod rng;
 pub mod settings;
 pub mod simd;

@@ -643,48 +643,11 @@ mod tests {
     use super::*;
     use crate::core::data::Sampler;
 
-    /// The loss written straight from NOTES.md in f64 over dense matrices, independent of the
-    /// optimised code above: W is m × n here, as in the paper.
+    use crate::core::reference;
+
+    /// The loss as the paper writes it (src/core/reference.rs), independent of the optimised code above.
     fn reference_loss(model: &Model, p: &[f64], x: &[f32], rows: usize) -> f64 {
-        let (n, m) = (model.n, model.m);
-        let l = model.layout();
-        let w = |j: usize, i: usize| p[l.w.0 + j * n + i]; // W[j][i]
-        let w2 = |i: usize, j: usize| p[l.w2.0 + j * n + i]; // W₂[i][j], stored transposed
-        let relu = |v: f64| v.max(0.0);
-        let mut total = 0.0;
-        for r in 0..rows {
-            let x = &x[r * n..r * n + n];
-            let h: Vec<f64> = (0..m)
-                .map(|j| {
-                    let mut z: f64 = (0..n).map(|i| w(j, i) * x[i] as f64).sum();
-                    if model.hidden_bias {
-                        z += p[l.b_h.0 + j];
-                    }
-                    if model.kind.hidden_relu() {
-                        relu(z)
-                    } else {
-                        z
-                    }
-                })
-                .collect();
-            for i in 0..n {
-                let o: f64 = (0..m)
-                    .map(|j| {
-                        let e = if model.kind.tied() { w(j, i) } else { w2(i, j) };
-                        e * h[j]
-                    })
-                    .sum::<f64>()
-                    + p[l.b.0 + i];
-                let out = if model.kind.output_relu() { relu(o) } else { o };
-                let t = if model.kind.signed_inputs() {
-                    (x[i] as f64).abs()
-                } else {
-                    x[i] as f64
-                };
-                total += model.importance[i] as f64 * (t - out) * (t - out);
-            }
-        }
-        total / (rows * n) as f64
+        reference::loss(model, p, x, rows)
     }
 
     fn models() -> Vec<Config> {
@@ -818,6 +781,35 @@ mod tests {
             ..Config::default()
         });
         assert_eq!(tied.init_std().0, libm::sqrt(2.0 / (5.0 * 21.0)));
+    }
+
+    #[test]
+    fn the_fast_forward_pass_is_the_papers() {
+        for config in models() {
+            let model = Model::new(&config);
+            let mut params = model.init(4);
+            let l = model.layout();
+            for (k, v) in params[l.b.0..l.len].iter_mut().enumerate() {
+                *v = 0.07 * ((k % 5) as f32 - 2.0);
+            }
+            let p64: Vec<f64> = params.iter().map(|&v| v as f64).collect();
+            for x in [[0.3, 0.0, 0.9, 0.1, 0.0, 0.5], [1.0; 6], [0.0; 6]] {
+                let x = if config.model.signed_inputs() {
+                    x.map(|v| v - 0.4)
+                } else {
+                    x
+                };
+                let fast = model.forward(&params, &x);
+                let spec = reference::forward(&model, &p64, &x.map(|v| v as f64));
+                for (a, b) in fast.iter().zip(&spec) {
+                    assert!(
+                        (*a as f64 - b).abs() < 1e-5,
+                        "{:?}: {fast:?} vs {spec:?}",
+                        config.model
+                    );
+                }
+            }
+        }
     }
 
     #[test]

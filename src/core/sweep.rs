@@ -52,7 +52,7 @@ impl Axis {
     pub fn label(self, value: f32) -> String {
         match self {
             Axis::Density => format!("1−S = {value}"),
-            Axis::Importance => format!("I = {value}^i"),
+            Axis::Importance => format!("Iᵢ = {value}ⁱ"),
         }
     }
 }

@@ -101,8 +101,40 @@ impl Trainer {
     pub fn new(config: Config) -> Result<Trainer, String> {
         config.check()?;
         let model = Model::new(&config);
-        let sampler = Sampler::new(&config.densities(), config.model.signed_inputs());
         let initial = model.init(config.seed);
+        Ok(Trainer::starting_from(config, model, initial))
+    }
+
+    /// A run whose step 0 is the given parameters (weights imported from a file, flat in the layout
+    /// `[W or W₁ | W₂ᵀ | b | b_h]` of [`Model::layout`]) instead of weights drawn from the seed. AdamW
+    /// starts fresh (zero moments, as if these weights were new), and the batches are the config's
+    /// seed's data stream, exactly those a run from scratch with this config trains on; `reset()`
+    /// returns to the given parameters. Refused when their number does not fit the config's model or
+    /// one is not finite.
+    pub fn from_params(config: Config, params: Vec<f32>) -> Result<Trainer, String> {
+        config.check()?;
+        let model = Model::new(&config);
+        let want = model.layout().len;
+        if params.len() != want {
+            return Err(format!(
+                "{} parameters given; {} n = {} m = {} has {want}",
+                params.len(),
+                config.model.id(),
+                config.n,
+                config.m
+            ));
+        }
+        if let Some(k) = params.iter().position(|v| !v.is_finite()) {
+            return Err(format!(
+                "parameter {k} is {}, not a finite number",
+                params[k]
+            ));
+        }
+        Ok(Trainer::starting_from(config, model, params))
+    }
+
+    fn starting_from(config: Config, model: Model, initial: Vec<f32>) -> Trainer {
+        let sampler = Sampler::new(&config.densities(), config.model.signed_inputs());
         let len = initial.len();
         let state = State {
             step: 0,
@@ -112,7 +144,7 @@ impl Trainer {
         };
         let mut trace = Trace::new(&config);
         trace.offer(0, &Weights::new(&model, &initial));
-        Ok(Trainer {
+        Trainer {
             snapshots: Snapshots::new(&config, len),
             trace,
             diverged: None,
@@ -125,7 +157,7 @@ impl Trainer {
             sampler,
             model,
             config,
-        })
+        }
     }
 
     /// Runs k optimisation steps and returns the loss of the last one (NaN when nothing has been trained
@@ -505,6 +537,58 @@ mod tests {
         t.step(10);
         assert_eq!(t.step_count(), at - 1);
         assert_eq!(t.diverged(), Some(at));
+    }
+
+    #[test]
+    fn a_run_from_given_params_starts_there_trains_on_the_seeds_batches_and_resets_to_them() {
+        for kind in ModelKind::ALL {
+            let config = small(kind);
+            let mut trained = Trainer::new(config.clone()).unwrap();
+            trained.step(120);
+            let imported = trained.params().to_vec();
+            let mut t = Trainer::from_params(config.clone(), imported.clone()).unwrap();
+            assert_eq!(t.step_count(), 0);
+            assert_eq!(t.params(), &imported[..]);
+            assert_eq!(t.fingerprint(), trained.fingerprint());
+            // Fresh AdamW and the seed's batches from the first: the same as a run from scratch whose
+            // initial weights were these (checked against the optimizer and sampler by hand).
+            let model = Model::new(&config);
+            let sampler = Sampler::new(&config.densities(), config.model.signed_inputs());
+            let mut params = imported.clone();
+            let mut opt = AdamW::new(params.len(), config.weight_decay);
+            let mut rng = Rng::new(config.seed as u64, Stream::Data);
+            let (mut batch, mut grad, mut ws) = (
+                Batch::default(),
+                vec![0.0; params.len()],
+                Workspace::default(),
+            );
+            for step in 0..30 {
+                sampler.sample(&mut rng, config.batch, &mut batch);
+                model.loss_and_grad(&params, &batch, &mut grad, &mut ws);
+                let lr = config.lr as f64 * lr_factor(config.schedule, step, config.steps);
+                opt.step(&mut params, &grad, lr);
+            }
+            t.step(30);
+            assert_eq!(t.params(), &params[..], "{kind:?}");
+            t.reset();
+            assert_eq!(
+                t.params(),
+                &imported[..],
+                "{kind:?}: reset returns to the imported weights"
+            );
+        }
+        let config = small(ModelKind::Abs);
+        let len = Model::new(&config).layout().len;
+        assert!(Trainer::from_params(config.clone(), vec![0.0; len - 1])
+            .err()
+            .unwrap()
+            .contains("parameters given"));
+        let mut bad = vec![0.0; len];
+        bad[3] = f32::NAN;
+        assert!(Trainer::from_params(config, bad)
+            .err()
+            .unwrap()
+            .contains("parameter 3"));
     }
 
     #[test]

@@ -1,54 +1,85 @@
-//! Feature bars: ‖W_i‖ per feature, coloured by superposition (0 dark → ≥1 bright), with a marker at
+//! Feature bars: ‖Wᵢ‖ per feature, coloured by superposition (0 dark → ≥1 bright), with a dashed mark at
 //! i = m (past it, a represented feature must share dimensions); unrepresented features greyed out.
 
 use super::{
-    colour_bar, label_step, nice_ticks, tick_text, title, HAlign, ModelView, Scene, Shape, Tag,
-    Theme, VAlign, LABEL,
+    header, header_height, index_labels, nice_range, nice_ticks, text, widest, y_tick_labels,
+    HAlign, Highlight, Key, ModelView, Opts, Scene, Tag, Theme, TypeScale, VAlign, PAD,
 };
 
-/// Features with ‖W_i‖ below this are drawn grey: their superposition means nothing.
+/// Features with ‖Wᵢ‖ below this are drawn grey: their superposition means nothing.
 pub const GREY_BELOW: f32 = 0.1;
 
-pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene {
+pub fn legend(model: &ModelView, theme: &Theme) -> Vec<Key> {
+    let mut keys = vec![
+        Key::ramp(
+            "superposition Σⱼ (Ŵᵢ·Wⱼ)², j ≠ i:",
+            "0",
+            "≥1",
+            |t| theme.sequential(t),
+        ),
+        Key::swatch(theme.unused, "‖Wᵢ‖ < 0.1: not represented"),
+    ];
+    if model.m < model.n {
+        keys.push(Key::Line {
+            colour: theme.text,
+            width: 1.5,
+            dashed: true,
+            label: "i = m: features past it must share dimensions".into(),
+        });
+    }
+    keys
+}
+
+pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &Opts) -> Scene {
     let mut scene = Scene::new(width, height);
+    let ty = TypeScale::of(width, height);
+    let size = ty.label;
     let n = model.n;
     let f = &model.features;
-    title(
-        &mut scene,
-        "Feature norms ‖W_i‖, coloured by superposition Σ_{j≠i} (Ŵ_i·W_j)²",
-        theme,
-    );
-    let (left, top, right, bottom) = (40.0, 48.0, 10.0, 34.0);
-    let plot_w = (width - left - right).max(10.0);
-    let plot_h = (height - top - bottom).max(10.0);
+    let keys = legend(model, theme);
     let hi = f
         .norms
         .iter()
         .copied()
         .filter(|v| v.is_finite())
-        .fold(1.0f32, f32::max) as f64
-        * 1.08;
+        .fold(1.0f32, f32::max) as f64;
+    let (_, hi) = nice_range(0.0, hi * 1.02, 8);
+    let ticks = nice_ticks(0.0, hi, 4);
+    let label_h = text::height(size);
+    let left = PAD + label_h + 4.0 + widest(ticks.iter().map(|&t| super::tick_text(t)), size) + 6.0;
+    let top = header_height(&keys, ty, width, opts) + label_h / 2.0;
+    let plot_w = (width - left - PAD).max(10.0);
+    let plot_h = (height - top - 2.0 * label_h - 4.0 - PAD).max(10.0);
+    let w = model.w_name();
+    let long = format!("Feature norms ‖Wᵢ‖ (columns of {w}), coloured by superposition");
+    header(
+        &mut scene,
+        &[&long, "Feature norms ‖Wᵢ‖", "‖Wᵢ‖"],
+        &keys,
+        ty,
+        theme,
+        opts,
+    );
     let y = |v: f64| top + plot_h * (1.0 - v / hi);
-    for t in nice_ticks(0.0, hi, 4) {
+    for &t in &ticks {
         scene.line((left, y(t)), (left + plot_w, y(t)), 1.0, theme.grid);
-        scene.text(
-            left - 5.0,
-            y(t),
-            tick_text(t),
-            LABEL,
-            HAlign::Right,
-            VAlign::Middle,
-            theme.muted,
-        );
     }
-    scene.vertical_text(10.0, top + plot_h / 2.0, "‖W_i‖", LABEL, theme.muted);
+    y_tick_labels(&mut scene, &ticks, left - 6.0, y, size, theme);
+    scene.vertical_text(
+        PAD + label_h / 2.0,
+        top + plot_h / 2.0,
+        "‖Wᵢ‖",
+        size,
+        theme.muted,
+    );
     let slot = plot_w / n as f64;
     let bar = (slot * 0.8).max(1.0);
-    let every = label_step(slot, 18.0);
     for i in 0..n {
         let cx = left + (i as f64 + 0.5) * slot;
         let norm = f.norms[i];
-        let colour = if norm < GREY_BELOW {
+        // NaN norms are grey too.
+        let represented = norm >= GREY_BELOW;
+        let colour = if !represented {
             theme.unused
         } else {
             theme.sequential(f.superposition[i] as f64)
@@ -64,7 +95,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             y(0.0)
         };
         scene.rect(cx - bar / 2.0, top_y, cx + bar / 2.0, y(0.0), colour, None);
-        if model.highlight == Some(super::Highlight::Feature(i)) {
+        if model.highlight == Some(Highlight::Feature(i)) {
             super::mark(
                 &mut scene,
                 cx - slot / 2.0,
@@ -83,62 +114,36 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             theme.background.alpha(0.0),
             Some(tag),
         );
-        if i % every == 0 {
-            scene.text(
-                cx,
-                y(0.0) + 3.0,
-                i.to_string(),
-                LABEL,
-                HAlign::Center,
-                VAlign::Top,
-                theme.muted,
-            );
-        }
     }
     scene.line((left, y(0.0)), (left + plot_w, y(0.0)), 1.0, theme.text);
-    // The marker at i = m.
+    // The dashed mark at i = m, labelled beside its top where there is room.
     if model.m < n {
         let x = left + model.m as f64 * slot;
-        scene.push(
-            Shape::Line {
-                x0: x,
-                y0: top - 4.0,
-                x1: x,
-                y1: y(0.0),
-                width: 1.5,
-            },
-            theme.text.alpha(0.7),
-            None,
-        );
-        scene.text(
+        scene.dashed((x, top), (x, y(0.0)), 1.5, 4.0, theme.text.alpha(0.8));
+        scene.try_text(
             x + 3.0,
-            top - 4.0,
+            top,
             "i = m",
-            LABEL,
+            size,
             HAlign::Left,
             VAlign::Top,
             theme.text,
         );
     }
-    scene.text(
-        left + plot_w / 2.0,
-        height - 3.0,
-        "feature i (most important first)",
-        LABEL,
-        HAlign::Center,
-        VAlign::Bottom,
-        theme.muted,
+    index_labels(&mut scene, n, left, slot, y(0.0) + 2.0, size, theme, |i| i);
+    let axis = text::fit(
+        &["feature i (most important first)", "feature i"],
+        size,
+        plot_w,
     );
-    colour_bar(
-        &mut scene,
-        width - 140.0,
-        22.0,
-        130.0,
-        "0",
-        "superposition",
-        "≥1",
-        |t| theme.sequential(t),
-        theme,
+    scene.try_text(
+        left + plot_w / 2.0,
+        y(0.0) + 2.0 + label_h,
+        axis,
+        size,
+        HAlign::Center,
+        VAlign::Top,
+        theme.muted,
     );
     scene
 }
@@ -148,6 +153,7 @@ mod tests {
     use super::*;
     use crate::core::config::{Config, ModelKind};
     use crate::core::model::{Model, Weights};
+    use crate::views::Shape;
 
     #[test]
     fn bars_have_the_norms_height_and_superposition_colour() {
@@ -164,7 +170,7 @@ mod tests {
         p[1] = -1.0;
         let view = ModelView::from_weights(&Weights::new(&model, &p), 0.1);
         let theme = Theme::LIGHT;
-        let scene = scene(&view, 300.0, 200.0, &theme);
+        let scene = scene(&view, 300.0, 200.0, &theme, &Opts::default());
         let bars: Vec<(f64, crate::views::Rgba)> = scene
             .items
             .iter()
@@ -178,7 +184,7 @@ mod tests {
             )
             .collect();
         assert_eq!(bars.len(), 3, "{bars:?}");
-        assert!((bars[0].0 - bars[1].0).abs() < 1e-9 && bars[0].0 > 50.0);
+        assert!((bars[0].0 - bars[1].0).abs() < 1e-9 && bars[0].0 > 40.0);
         assert!(bars[2].0 < 1.0);
         assert_eq!(
             bars[0].1,
@@ -186,11 +192,19 @@ mod tests {
             "an antipodal pair has superposition 1"
         );
         assert_eq!(bars[2].1, theme.unused);
-        let marker = scene
+        let texts: Vec<&str> = scene
             .items
             .iter()
-            .any(|it| matches!(&it.shape, Shape::Text { text, .. } if text == "i = m"));
-        assert!(marker);
+            .filter_map(|it| match &it.shape {
+                Shape::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(texts.contains(&"i = m"));
+        assert!(
+            texts.iter().any(|t| t.contains("must share dimensions")),
+            "the dashed mark is in the legend: {texts:?}"
+        );
         let tags: Vec<_> = scene.items.iter().filter_map(|it| it.tag.clone()).collect();
         assert_eq!(
             tags[1],

@@ -1,34 +1,85 @@
 //! Learning dynamics (docs/science.md, "Learning dynamics"): over the training steps, each feature's
-//! dimensionality D_i (tied models) or how well it is computed (`abs`), and for hidden-layer models each
+//! dimensionality Dᵢ (tied models) or how well it is computed (`abs`), and for hidden-layer models each
 //! neuron's monosemanticity, as lines on a shared step axis with the step shown marked. The paper's
-//! learning-dynamics section shows features' D_i jumping between the fractions 1, 1/2, 2/5, … as they
+//! learning-dynamics section shows features' Dᵢ jumping between the fractions 1, ½, ⅖, … as they
 //! find their place; in the hidden-layer models, neurons become polysemantic at particular moments.
 
 use super::{
-    nice_ticks, tick_text, title, HAlign, ModelView, Scene, Shape, Tag, Theme, VAlign, LABEL,
+    header, header_height, nice_ticks, text, tick_text, HAlign, Key, ModelView, Opts, Scene, Shape,
+    Tag, Theme, TypeScale, VAlign, PAD,
 };
 
 /// At most this many lines per panel (the most important features; every neuron up to it).
 pub const MAX_LINES: usize = 40;
 
-pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene {
+fn neuron_colour(theme: &Theme, j: usize, m: usize) -> super::Rgba {
+    theme.sequential(j as f64 / (m.clamp(2, MAX_LINES) - 1) as f64)
+}
+
+/// The legend: which colour is which feature (identity colours for up to 12 lines), the neurons'
+/// colour scale, and the mark of the step shown.
+pub fn legend(model: &ModelView, theme: &Theme) -> Vec<Key> {
+    let n_lines = model.n.min(MAX_LINES);
+    let mut keys = vec![];
+    if n_lines <= super::palette::IDENTITY_COLOURS {
+        keys.push(Key::note("feature:"));
+        keys.extend((0..n_lines).map(|i| Key::swatch(theme.feature(i), i.to_string())));
+    } else {
+        keys.push(Key::note(format!(
+            "feature lines: the {n_lines} most important{} (hover names them)",
+            if model.n > n_lines {
+                format!(" of {}", model.n)
+            } else {
+                String::new()
+            }
+        )));
+    }
+    if model.kind.hidden_relu() {
+        let last = model.m.min(MAX_LINES) - 1;
+        keys.push(Key::ramp("neuron:", "0", last.to_string(), |t| {
+            theme.sequential(t)
+        }));
+    }
+    keys.push(Key::Line {
+        colour: theme.text,
+        width: 1.5,
+        dashed: false,
+        label: "the step shown".into(),
+    });
+    keys
+}
+
+pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &Opts) -> Scene {
     let mut scene = Scene::new(width, height);
+    let ty = TypeScale::of(width, height);
+    let size = ty.label;
     let points = &model.trace.points;
     let abs = model.w2_t.is_some();
     let neurons = model.kind.hidden_relu();
-    title(
-        &mut scene,
+    let titles = [
         "Learning dynamics over the steps trained",
-        theme,
-    );
+        "Learning dynamics",
+    ];
     if points.len() < 2 {
-        super::note(&mut scene, "train some steps to see the dynamics", theme);
+        header(&mut scene, &titles, &[], ty, theme, opts);
+        super::note(
+            &mut scene,
+            "train some steps to see the dynamics",
+            ty,
+            theme,
+        );
         return scene;
     }
+    let keys = legend(model, theme);
+    let label_h = text::height(size);
+    let top = header_height(&keys, ty, width, opts) + label_h + 4.0;
+    header(&mut scene, &titles, &keys, ty, theme, opts);
     let last = points.last().map_or(1, |p| p.step).max(1) as f64;
-    let (left, right, top, bottom) = (40.0, 16.0, 48.0, 30.0);
+    let left = PAD + super::widest(["1.2", "½", "⅖"], size) + 6.0;
+    let right = PAD + super::widest([tick_text(last)], size) / 2.0;
+    let bottom = 2.0 * label_h + 4.0 + PAD;
     let panels = if neurons { 2 } else { 1 };
-    let gap = 40.0;
+    let gap = label_h + 10.0;
     let panel_h = ((height - top - bottom - gap * (panels - 1) as f64) / panels as f64).max(20.0);
     let plot_w = (width - left - right).max(10.0);
     let x = |s: f64| left + plot_w * s / last;
@@ -40,19 +91,23 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     } else {
         &[(1.0, "1"), (0.5, "½"), (0.4, "⅖"), (0.0, "0")]
     };
-    let shown_of = if model.n > n_lines {
-        format!("; the {n_lines} most important of {}", model.n)
+    let axis: &[&str] = if abs {
+        &[
+            "each feature i: the output y′ᵢ for the inputs ±eᵢ, the worse of the two (1 = |x| computed)",
+            "each feature: y′ᵢ for x = ±eᵢ (1 = computed)",
+            "y′ᵢ(±eᵢ)",
+        ]
     } else {
-        String::new()
-    };
-    let axis = if abs {
-        format!("each feature i: the output y′ᵢ for the inputs ±eᵢ, the worse of the two (1 = |x| computed){shown_of}")
-    } else {
-        format!("each feature i: its dimensionality Dᵢ (1 = its own direction, ½ antipodal pair, ⅖ pentagon){shown_of}")
+        &[
+            "each feature i: its dimensionality Dᵢ (1 = its own direction, ½ antipodal pair, ⅖ pentagon)",
+            "each feature's dimensionality Dᵢ",
+            "Dᵢ",
+        ]
     };
     panel(
         &mut scene,
         theme,
+        size,
         Panel {
             top,
             height: panel_h,
@@ -61,7 +116,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             lo,
             hi,
             refs,
-            axis: &axis,
+            axis,
         },
     );
     for i in 0..n_lines {
@@ -103,41 +158,13 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             }
         }
     }
-    // Which colour is which feature (identity colours only go so far; beyond them the lines are the
-    // most important features in importance order, named by hovering).
-    if n_lines <= super::palette::IDENTITY_COLOURS {
-        let mut lx = left + plot_w;
-        for i in (0..n_lines).rev() {
-            let label = format!("{i}");
-            let w = 7.0 * label.len() as f64 + 16.0;
-            lx -= w;
-            scene.rect(lx, top + 4.0, lx + 9.0, top + 13.0, theme.feature(i), None);
-            scene.text(
-                lx + 12.0,
-                top + 8.5,
-                label,
-                LABEL,
-                HAlign::Left,
-                VAlign::Middle,
-                theme.muted,
-            );
-        }
-        scene.text(
-            lx - 4.0,
-            top + 8.5,
-            "feature",
-            LABEL,
-            HAlign::Right,
-            VAlign::Middle,
-            theme.muted,
-        );
-    }
     // Panel 2: neurons.
     if neurons {
         let top2 = top + panel_h + gap;
         panel(
             &mut scene,
             theme,
+            size,
             Panel {
                 top: top2,
                 height: panel_h,
@@ -146,11 +173,15 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
                 lo: 0.0,
                 hi: 1.0,
                 refs: &[(1.0, "1"), (0.0, "0")],
-                axis: "each neuron: its monosemanticity max|w| / ‖w‖ (above 0.99: monosemantic)",
+                axis: &[
+                    "each neuron: its monosemanticity max|w| / ‖w‖ (above 0.99: monosemantic)",
+                    "each neuron's max|w| / ‖w‖",
+                    "max|w|/‖w‖",
+                ],
             },
         );
         for j in 0..model.m.min(MAX_LINES) {
-            let colour = theme.sequential(j as f64 / model.m.max(2).saturating_sub(1) as f64);
+            let colour = neuron_colour(theme, j, model.m);
             let path: Vec<(f64, f64)> = points
                 .iter()
                 .filter_map(|p| {
@@ -190,45 +221,47 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     }
     // The step axis, and the step shown.
     let axis_y = height - bottom;
-    for t in nice_ticks(0.0, last, 4) {
-        scene.text(
-            x(t),
-            axis_y + 3.0,
-            tick_text(t),
-            LABEL,
-            HAlign::Center,
-            VAlign::Top,
-            theme.muted,
-        );
-    }
-    scene.text(
-        left + plot_w / 2.0,
-        height - 2.0,
-        "step",
-        LABEL,
-        HAlign::Center,
-        VAlign::Bottom,
-        theme.muted,
-    );
     let shown = (model.step as f64).min(last);
     scene.line((x(shown), top), (x(shown), axis_y), 1.5, theme.text);
     let near_end = x(shown) > left + plot_w * 0.8;
-    scene.text(
+    let label = format!("step {} shown", model.step);
+    scene.try_text(
         if near_end {
             x(shown) - 4.0
         } else {
             x(shown) + 4.0
         },
-        top - 14.0,
-        format!("step {} shown", model.step),
-        LABEL,
+        axis_y + 2.0,
+        label,
+        size,
         if near_end {
             HAlign::Right
         } else {
             HAlign::Left
         },
-        VAlign::Middle,
+        VAlign::Top,
         theme.text,
+    );
+    let count = ((plot_w / (super::widest([tick_text(last)], size) * 2.5)) as usize).clamp(1, 6);
+    for t in nice_ticks(0.0, last, count) {
+        scene.try_text(
+            x(t),
+            axis_y + 2.0,
+            tick_text(t),
+            size,
+            HAlign::Center,
+            VAlign::Top,
+            theme.muted,
+        );
+    }
+    scene.try_text(
+        left + plot_w / 2.0,
+        axis_y + 2.0 + label_h,
+        "step",
+        size,
+        HAlign::Center,
+        VAlign::Top,
+        theme.muted,
     );
     scene
 }
@@ -241,14 +274,15 @@ struct Panel<'a> {
     lo: f64,
     hi: f64,
     refs: &'a [(f64, &'a str)],
-    axis: &'a str,
+    /// What the panel shows, longest first: the first that fits is written above it.
+    axis: &'a [&'a str],
 }
 
 fn value_y(v: f64, lo: f64, hi: f64, top: f64, height: f64) -> f64 {
     top + height * (hi - v.clamp(lo, hi)) / (hi - lo)
 }
 
-fn panel(scene: &mut Scene, theme: &Theme, p: Panel) {
+fn panel(scene: &mut Scene, theme: &Theme, size: f64, p: Panel) {
     scene.push(
         Shape::Frame {
             x0: p.left,
@@ -262,21 +296,21 @@ fn panel(scene: &mut Scene, theme: &Theme, p: Panel) {
     for &(v, label) in p.refs {
         let y = value_y(v, p.lo, p.hi, p.top, p.height);
         scene.line((p.left, y), (p.left + p.width, y), 1.0, theme.grid);
-        scene.text(
+        scene.try_text(
             p.left - 5.0,
             y,
             label,
-            LABEL,
+            size,
             HAlign::Right,
             VAlign::Middle,
             theme.muted,
         );
     }
-    scene.text(
+    scene.try_text(
         p.left,
-        p.top - 4.0,
-        p.axis,
-        LABEL,
+        p.top - 3.0,
+        text::fit(p.axis, size, p.width),
+        size,
         HAlign::Left,
         VAlign::Bottom,
         theme.muted,
@@ -303,7 +337,7 @@ mod tests {
             .unwrap();
             t.step(400);
             let view = ModelView::of(&t);
-            let scene = scene(&view, 800.0, 500.0, &Theme::LIGHT);
+            let scene = scene(&view, 800.0, 500.0, &Theme::LIGHT, &Opts::default());
             let tags: Vec<&Tag> = scene.items.iter().filter_map(|i| i.tag.as_ref()).collect();
             let point = &t.trace().points[3];
             let want = Tag::Series {

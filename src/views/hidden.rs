@@ -1,8 +1,12 @@
-//! The hidden space: each feature's direction W_i as an arrow from the origin, coloured by importance.
+//! The hidden space: each feature's direction Wᵢ as an arrow from the origin, coloured by importance.
 //! For m = 2 this is the paper's intro figure (dedicated directions, antipodal pairs, pentagons); for
-//! m = 3 a rotatable orthographic projection.
+//! m = 3 a rotatable orthographic projection (hovering reports the 3-D Wᵢ). A faint circle marks
+//! ‖Wᵢ‖ = 1.
 
-use super::{title, HAlign, ModelView, Scene, Shape, Tag, Theme, VAlign, LABEL};
+use super::{
+    header, header_height, text, HAlign, Highlight, Key, ModelView, Opts, Scene, Shape, Tag, Theme,
+    TypeScale, VAlign, PAD,
+};
 
 /// The view direction of the m = 3 projection: turn about the vertical axis, then tilt.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -21,8 +25,17 @@ impl Default for Rotation {
 }
 
 impl Rotation {
+    /// The rotation the page asked for, or the default where a number is missing (NaN, ±∞).
+    pub fn or_default(yaw: f64, pitch: f64) -> Rotation {
+        let d = Rotation::default();
+        Rotation {
+            yaw: if yaw.is_finite() { yaw } else { d.yaw },
+            pitch: if pitch.is_finite() { pitch } else { d.pitch },
+        }
+    }
+
     /// Screen coordinates (right, up) of a point in the hidden space.
-    fn project(&self, p: [f64; 3]) -> (f64, f64) {
+    pub fn project(&self, p: [f64; 3]) -> (f64, f64) {
         let (cy, sy) = (self.yaw.cos(), self.yaw.sin());
         let (cp, sp) = (self.pitch.cos(), self.pitch.sin());
         let x = cy * p[0] + sy * p[1];
@@ -32,33 +45,65 @@ impl Rotation {
     }
 }
 
-pub fn scene(
-    model: &ModelView,
-    width: f64,
-    height: f64,
-    theme: &Theme,
-    rotation: Rotation,
-) -> Scene {
-    let mut scene = Scene::new(width, height);
-    let (n, m) = (model.n, model.m);
-    if m != 2 && m != 3 {
-        title(&mut scene, "Hidden space", theme);
-        super::note(
-            &mut scene,
-            &format!("the hidden space is drawn for m = 2 or 3 (this model has m = {m})"),
-            theme,
-        );
-        return scene;
+/// Importance spread over the features: whether the arrows' colours mean anything.
+fn importance_range(models: &[ModelView]) -> Option<(f32, f32)> {
+    let (lo, hi) = models
+        .iter()
+        .flat_map(|m| m.importance.iter().copied())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    (hi > lo).then_some((lo, hi))
+}
+
+fn arrow_colour(theme: &Theme, t: f64) -> super::Rgba {
+    theme.sequential(0.15 + 0.85 * t)
+}
+
+pub fn legend(models: &[ModelView], theme: &Theme, _opts: &Opts) -> Vec<Key> {
+    let mut keys = vec![];
+    match importance_range(models) {
+        Some(_) => keys.push(Key::ramp("importance Iᵢ:", "least", "most", |t| {
+            arrow_colour(theme, t)
+        })),
+        None => keys.push(Key::swatch(
+            arrow_colour(theme, 1.0),
+            "every feature equally important",
+        )),
     }
-    title(
-        &mut scene,
-        if m == 2 {
-            "Hidden space: W_i for each feature"
-        } else {
-            "Hidden space (m = 3, drag to rotate): W_i for each feature"
-        },
-        theme,
-    );
+    keys.push(Key::Line {
+        colour: theme.grid,
+        width: 1.0,
+        dashed: true,
+        label: "‖Wᵢ‖ = 1".into(),
+    });
+    keys
+}
+
+pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &Opts) -> Scene {
+    let mut scene = Scene::new(width, height);
+    let ty = TypeScale::of(width, height);
+    let size = ty.label;
+    let (n, m) = (model.n, model.m);
+    let rotation = opts.rotation;
+    let keys = legend(std::slice::from_ref(model), theme, opts);
+    let w = model.w_name();
+    let titles: Vec<String> = if m == 2 {
+        vec![
+            format!("Hidden space: Wᵢ (column i of {w}) for each feature"),
+            "Hidden space: Wᵢ per feature".into(),
+            "Hidden space".into(),
+        ]
+    } else {
+        vec![
+            format!("Hidden space, m = 3 (drag to turn): Wᵢ, column i of {w}"),
+            "Hidden space, m = 3 (drag to turn)".into(),
+            "Hidden space, m = 3".into(),
+        ]
+    };
+    let titles: Vec<&str> = titles.iter().map(String::as_str).collect();
+    let top = header_height(&keys, ty, width, opts);
+    header(&mut scene, &titles, &keys, ty, theme, opts);
     let embedding = |i: usize| -> [f64; 3] {
         let v = |j: usize| {
             if j < m {
@@ -76,58 +121,48 @@ pub fn scene(
             rotation.project(p)
         }
     };
+    // The scale holds every arrow and the unit circle, with room for the labels at the tips.
     let reach = (0..n)
         .map(|i| {
             let (x, y) = flat(embedding(i));
             x.abs().max(y.abs())
         })
         .filter(|v| v.is_finite())
-        .fold(0.0f64, f64::max)
-        .max(1e-6)
-        * 1.15;
-    let top = 26.0;
-    let size = (width - 16.0).min(height - top - 8.0).max(10.0);
-    let (cx, cy) = (width / 2.0, top + size / 2.0);
-    let k = size / 2.0 / reach;
+        .fold(1.0f64, f64::max);
+    let label_room = text::height(size) + 2.0;
+    let side = (width - 2.0 * PAD).min(height - top - PAD).max(10.0);
+    let (cx, cy) = (width / 2.0, top + side / 2.0);
+    let k = (side / 2.0 - label_room).max(side / 4.0) / reach;
     let to_screen = |(x, y): (f64, f64)| (cx + k * x, cy - k * y);
 
-    // Axes of the hidden space.
+    // Axes of the hidden space, and the unit circle (a sphere's outline when m = 3: the projection is
+    // orthographic).
+    let half = reach * k;
     if m == 2 {
-        scene.line(
-            (cx - size / 2.0, cy),
-            (cx + size / 2.0, cy),
-            1.0,
-            theme.grid,
-        );
-        scene.line(
-            (cx, cy - size / 2.0),
-            (cx, cy + size / 2.0),
-            1.0,
-            theme.grid,
-        );
+        scene.line((cx - half, cy), (cx + half, cy), 1.0, theme.grid);
+        scene.line((cx, cy - half), (cx, cy + half), 1.0, theme.grid);
     } else {
         for axis in 0..3 {
             let mut e = [0.0; 3];
-            e[axis] = reach * 0.9;
+            e[axis] = reach * 0.95;
             let end = to_screen(flat(e));
             scene.line((cx, cy), end, 1.0, theme.grid);
-            scene.text(
-                end.0,
-                end.1,
-                ["h₀", "h₁", "h₂"][axis],
-                LABEL,
-                HAlign::Center,
-                VAlign::Middle,
-                theme.muted,
-            );
         }
     }
-    let (lo, hi) = model
-        .importance
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
+    let circle: Vec<(f64, f64)> = (0..=96)
+        .map(|s| {
+            let a = s as f64 / 96.0 * std::f64::consts::TAU;
+            (cx + k * a.cos(), cy - k * a.sin())
+        })
+        .collect();
+    for pair in circle.chunks(2) {
+        if let [a, b] = pair {
+            scene.line(*a, *b, 1.0, theme.grid);
+        }
+    }
+
+    let (lo, hi) = importance_range(std::slice::from_ref(model)).unwrap_or((0.0, 0.0));
+    let mut tips = vec![];
     // Least important first, so the important ones are on top.
     for i in (0..n).rev() {
         let p = embedding(i);
@@ -137,12 +172,12 @@ pub fn scene(
         } else {
             1.0
         };
-        let colour = theme.sequential(0.15 + 0.85 * t);
+        let colour = arrow_colour(theme, t);
         let norm = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt() as f32;
         let tag = Tag::Arrow {
             feature: i,
-            x: p[0] as f32,
-            y: p[1] as f32,
+            w: [p[0] as f32, p[1] as f32, p[2] as f32],
+            m,
             norm,
         };
         scene.push(
@@ -173,7 +208,7 @@ pub fn scene(
                 colour,
                 Some(tag),
             );
-            if model.highlight == Some(super::Highlight::Feature(i)) {
+            if model.highlight == Some(Highlight::Feature(i)) {
                 super::mark(
                     &mut scene,
                     tip.0 - 7.0,
@@ -183,17 +218,36 @@ pub fn scene(
                     theme,
                 );
             }
-            if n <= 20 {
-                scene.text(
-                    tip.0 + ux * 9.0,
-                    tip.1 + uy * 9.0,
-                    i.to_string(),
-                    LABEL,
-                    HAlign::Center,
-                    VAlign::Middle,
-                    theme.text,
-                );
-            }
+            tips.push((i, tip, (ux, uy)));
+        }
+    }
+    // Labels at the tips, most important first, where they do not collide.
+    for &(i, tip, (ux, uy)) in tips.iter().rev() {
+        let gap = size * 0.9;
+        scene.try_text(
+            tip.0 + ux * gap,
+            tip.1 + uy * gap,
+            i.to_string(),
+            size,
+            HAlign::Center,
+            VAlign::Middle,
+            theme.text,
+        );
+    }
+    if m == 3 {
+        for axis in 0..3 {
+            let mut e = [0.0; 3];
+            e[axis] = reach * 0.95;
+            let end = to_screen(flat(e));
+            scene.try_text(
+                end.0,
+                end.1,
+                ["h₀", "h₁", "h₂"][axis],
+                size,
+                HAlign::Center,
+                VAlign::Middle,
+                theme.muted,
+            );
         }
     }
     scene
@@ -204,6 +258,7 @@ mod tests {
     use super::*;
     use crate::core::config::{Config, ModelKind};
     use crate::core::model::{Model, Weights};
+    use crate::views::View;
 
     #[test]
     fn a_pentagon_draws_five_arrows_72_degrees_apart() {
@@ -221,7 +276,7 @@ mod tests {
             p[5 + i] = a.sin(); // W[1][i]
         }
         let view = ModelView::from_weights(&Weights::new(&model, &p), 0.05);
-        let scene = scene(&view, 300.0, 300.0, &Theme::LIGHT, Rotation::default());
+        let scene = scene(&view, 300.0, 300.0, &Theme::LIGHT, &Opts::default());
         let mut angles: Vec<f64> = scene
             .items
             .iter()
@@ -251,10 +306,23 @@ mod tests {
         let model = Model::new(&config);
         let p = model.init(0);
         let view = ModelView::from_weights(&Weights::new(&model, &p), 0.05);
-        let drawn = scene(&view, 300.0, 300.0, &Theme::LIGHT, Rotation::default());
-        assert!(drawn.items.iter().any(
-            |it| matches!(&it.shape, Shape::Text { text, .. } if text.contains("m = 2 or 3"))
-        ));
+        let drawn = View::Hidden.scene(&view, 300.0, 300.0, &Theme::LIGHT);
+        let words: String = drawn
+            .items
+            .iter()
+            .filter_map(|it| match &it.shape {
+                Shape::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(words.contains("m = 2 or 3"), "{words}");
+    }
+
+    /// Hovering an m = 3 view names the arrow drawn under the pointer at the rotation it is drawn with,
+    /// and reports its three coordinates.
+    #[test]
+    fn m3_hover_follows_the_rotation_and_reports_3d_vectors() {
         let config = Config {
             model: ModelKind::Abs,
             n: 4,
@@ -264,24 +332,39 @@ mod tests {
         let model = Model::new(&config);
         let p = model.init(0);
         let view = ModelView::from_weights(&Weights::new(&model, &p), 1.0);
-        let a = scene(&view, 300.0, 300.0, &Theme::LIGHT, Rotation::default());
-        let b = scene(
-            &view,
-            300.0,
-            300.0,
-            &Theme::LIGHT,
-            Rotation {
-                yaw: 1.5,
-                pitch: 0.1,
+        let turned = Opts {
+            rotation: Rotation {
+                yaw: 2.2,
+                pitch: -0.7,
             },
-        );
-        assert!(
-            a.items
-                .iter()
-                .filter(|it| matches!(it.tag, Some(Tag::Arrow { .. })))
-                .count()
-                >= 4
-        );
+            ..Opts::default()
+        };
+        let a = scene(&view, 400.0, 400.0, &Theme::LIGHT, &Opts::default());
+        let b = scene(&view, 400.0, 400.0, &Theme::LIGHT, &turned);
         assert_ne!(a, b, "rotation changes the projection");
+        let mut checked = 0;
+        for it in &b.items {
+            if let (Shape::Line { x0, y0, x1, y1, .. }, Some(Tag::Arrow { feature, w, .. })) =
+                (&it.shape, &it.tag)
+            {
+                let at = (x0 + 0.9 * (x1 - x0), y0 + 0.9 * (y1 - y0));
+                let hit = &b.pick(at.0, at.1)[0];
+                let Tag::Arrow { feature: f, .. } = hit else {
+                    panic!("{hit:?}")
+                };
+                if f != feature {
+                    continue; // two arrows cross here
+                }
+                let col: Vec<f32> = (0..3).map(|j| p[j * 4 + feature]).collect();
+                assert_eq!(&w[..], &col[..], "the hover reports W₁'s column in 3-D");
+                assert!(
+                    hit.describe().matches(", ").count() >= 3,
+                    "{}",
+                    hit.describe()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 3);
     }
 }

@@ -1,15 +1,23 @@
 //! The loss curve: log-scale loss against step.
 
 use super::{
-    nice_ticks, tick_text, title, HAlign, ModelView, Scene, Shape, Tag, Theme, VAlign, LABEL,
+    header, header_height, nice_ticks, text, tick_text, widest, HAlign, ModelView, Opts, Scene,
+    Shape, Tag, Theme, TypeScale, VAlign, PAD,
 };
 
-pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene {
+pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &Opts) -> Scene {
     let mut scene = Scene::new(width, height);
-    title(&mut scene, "Loss (log scale) against step", theme);
-    let (left, top, right, bottom) = (50.0, 30.0, 24.0, 34.0);
-    let plot_w = (width - left - right).max(10.0);
-    let plot_h = (height - top - bottom).max(10.0);
+    let ty = TypeScale::of(width, height);
+    let size = ty.label;
+    let target = if model.w2_t.is_some() {
+        "|xᵢ| − y′ᵢ"
+    } else {
+        "xᵢ − x′ᵢ"
+    };
+    let long = format!("Loss L = mean Iᵢ ({target})² on each step's batch, log scale");
+    let titles = [long.as_str(), "Loss (log scale) against step", "Loss"];
+    let top = header_height(&[], ty, width, opts) + text::height(size) / 2.0;
+    header(&mut scene, &titles, &[], ty, theme, opts);
     let points: Vec<(u64, f32)> = model
         .loss
         .iter()
@@ -17,7 +25,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
         .filter(|(_, l)| l.is_finite() && *l > 0.0)
         .collect();
     if points.is_empty() {
-        super::note(&mut scene, "no steps trained yet", theme);
+        super::note(&mut scene, "no steps trained yet", ty, theme);
         return scene;
     }
     let last = points.last().unwrap().0.max(1) as f64;
@@ -27,42 +35,56 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
             (lo.min((*l as f64).log10()), hi.max((*l as f64).log10()))
         });
     let (lo, hi) = (lo.floor(), hi.ceil().max(lo.floor() + 1.0));
+    let decades: Vec<i32> = ((lo as i32)..=(hi as i32)).collect();
+    let label_h = text::height(size);
+    let left =
+        PAD + label_h + 4.0 + widest(decades.iter().map(|&d| text::power_of_ten(d)), size) + 6.0;
+    let right = PAD + widest([tick_text(last)], size) / 2.0;
+    let plot_w = (width - left - right).max(10.0);
+    let plot_h = (height - top - 2.0 * label_h - 4.0 - PAD).max(10.0);
     let x = |s: f64| left + plot_w * s / last;
     let y = |l: f64| top + plot_h * (hi - l.log10()) / (hi - lo);
-    for d in (lo as i32)..=(hi as i32) {
+    for &d in &decades {
         let v = 10f64.powi(d);
         scene.line((left, y(v)), (left + plot_w, y(v)), 1.0, theme.grid);
-        scene.text(
-            left - 5.0,
+        scene.try_text(
+            left - 6.0,
             y(v),
-            format!("1e{d}"),
-            LABEL,
+            text::power_of_ten(d),
+            size,
             HAlign::Right,
             VAlign::Middle,
             theme.muted,
         );
     }
-    for t in nice_ticks(0.0, last, 4) {
-        scene.text(
+    let count = ((plot_w / (widest([tick_text(last)], size) * 2.0)) as usize).clamp(1, 6);
+    for t in nice_ticks(0.0, last, count) {
+        scene.try_text(
             x(t),
-            top + plot_h + 3.0,
+            top + plot_h + 2.0,
             tick_text(t),
-            LABEL,
+            size,
             HAlign::Center,
             VAlign::Top,
             theme.muted,
         );
     }
-    scene.text(
+    scene.try_text(
         left + plot_w / 2.0,
-        height - 3.0,
+        top + plot_h + 2.0 + label_h,
         "step",
-        LABEL,
+        size,
         HAlign::Center,
-        VAlign::Bottom,
+        VAlign::Top,
         theme.muted,
     );
-    scene.vertical_text(10.0, top + plot_h / 2.0, "loss", LABEL, theme.muted);
+    scene.vertical_text(
+        PAD + label_h / 2.0,
+        top + plot_h / 2.0,
+        "loss",
+        size,
+        theme.muted,
+    );
     let path: Vec<(f64, f64)> = points
         .iter()
         .map(|&(s, l)| (x(s as f64), y(l as f64)))
@@ -93,15 +115,27 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme) -> Scene
     if model.step < model.frontier {
         let sx = x(model.step as f64);
         scene.line((sx, top), (sx, top + plot_h), 1.5, theme.text);
-        scene.text(
+        let label = format!("step {}", model.step);
+        // Beside the line, on whichever side has room.
+        if !scene.try_text(
             sx + 3.0,
             top + 2.0,
-            format!("step {}", model.step),
-            LABEL,
+            label.clone(),
+            size,
             HAlign::Left,
             VAlign::Top,
             theme.text,
-        );
+        ) {
+            scene.try_text(
+                sx - 3.0,
+                top + 2.0,
+                label,
+                size,
+                HAlign::Right,
+                VAlign::Top,
+                theme.text,
+            );
+        }
     }
     scene
 }
@@ -122,7 +156,7 @@ mod tests {
         .unwrap();
         t.step(2000);
         let view = ModelView::of(&t);
-        let scene = scene(&view, 400.0, 240.0, &Theme::LIGHT);
+        let scene = scene(&view, 400.0, 240.0, &Theme::LIGHT, &Opts::default());
         let path = scene
             .items
             .iter()
@@ -138,7 +172,7 @@ mod tests {
         );
         let hit = scene.pick(path.last().unwrap().0 - 0.1, 100.0);
         assert!(
-            matches!(hit[0], Tag::Loss { step, .. } if *step == 2000),
+            matches!(hit[0], Tag::Loss { step, .. } if step == 2000),
             "{hit:?}"
         );
     }

@@ -1,6 +1,10 @@
 //! A view is laid out once as a scene: a list of shapes in CSS pixels, each with what it shows. The same
 //! scene is drawn on any plotters backend (canvas, SVG, bitmap) and answers "what is under this point?"
-//! for hovering, so what a reader sees and what the page reports can never disagree.
+//! for hovering, so what a reader sees and what the page reports can never disagree. The scene also
+//! knows the box of every text (from `text::width`), so labels are placed only where they stay clear of
+//! each other and inside the figure.
+
+use std::sync::Arc;
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -8,6 +12,7 @@ use plotters::style::{FontDesc, FontFamily, FontStyle, FontTransform};
 use plotters_backend::DrawingErrorKind;
 
 use super::palette::Rgba;
+use super::text;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Shape {
@@ -43,7 +48,8 @@ pub enum Shape {
     Polygon {
         points: Vec<(f64, f64)>,
     },
-    /// A heatmap: `rows` × `cols` equal cells filling the box, colours row by row.
+    /// A heatmap: `rows` × `cols` equal cells filling the box, colours row by row. The page paints it as
+    /// one scaled image, so its cost does not grow with the number of cells.
     Grid {
         x0: f64,
         y0: f64,
@@ -79,10 +85,52 @@ pub enum VAlign {
     Bottom,
 }
 
+/// An axis-aligned box in CSS px: (x0, y0, x1, y1).
+pub type Bounds = (f64, f64, f64, f64);
+
+fn overlaps(a: Bounds, b: Bounds) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// The values behind a heatmap, for hovering: what each displayed cell shows. A cell may stand for a
+/// block of entries (large matrices are shown at most a cell per pixel); it then shows the entry of
+/// largest magnitude in the block, and `entries` says which one that is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cells {
+    pub panel: &'static str,
+    pub row_name: &'static str,
+    pub col_name: &'static str,
+    /// Displayed rows and columns.
+    pub rows: usize,
+    pub cols: usize,
+    /// Entries of the matrix per displayed row and column.
+    pub block: (usize, usize),
+    /// Per displayed cell, row by row: (value, row, column) of the entry it shows.
+    pub entries: Vec<(f32, u32, u32)>,
+}
+
+/// A neuron's (or hidden dimension's) readout: what the hover says about its whole column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeuronReadout {
+    pub neuron: usize,
+    /// Whether the model has a ReLU on h: without it a hidden dimension has no privileged basis, and
+    /// "monosemantic" means nothing.
+    pub hidden_relu: bool,
+    pub top_feature: usize,
+    pub top_weight: f32,
+    /// Features that can switch it on (weight ≥ 10% of the largest; positive ones only for inputs ≥ 0).
+    pub features: usize,
+    pub monosemanticity: f32,
+    pub monosemantic: bool,
+    /// The model's inputs take both signs (`abs`): a neuron then has a "positive" or "negative" side.
+    pub signed_inputs: bool,
+}
+
 /// What a shape shows, in the paper's terms: the answer to hovering over it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tag {
-    /// A matrix cell: `panel` names the matrix (e.g. "W₁ᵀ"), `row` and `col` index it.
+    /// A matrix cell: `panel` names the matrix (e.g. "W₁ᵀ"), `row` and `col` index it. `of` > 1 when the
+    /// cell shows the largest of a block of `of` entries.
     Cell {
         panel: &'static str,
         row_name: &'static str,
@@ -90,39 +138,49 @@ pub enum Tag {
         row: usize,
         col: usize,
         value: f32,
+        of: usize,
     },
-    /// One feature's weight in a neuron's stack.
+    /// A whole heatmap; picking it answers with the `Cell` under the point.
+    Cells(Arc<Cells>),
+    /// One feature's weight in a neuron's stack (`unit`: "neuron" or "hidden dimension").
     Weight {
+        unit: &'static str,
         neuron: usize,
         feature: usize,
         weight: f32,
     },
-    /// A neuron column (its background).
-    Neuron {
+    /// The small weights of a neuron, stacked together in grey.
+    Rest {
+        unit: &'static str,
         neuron: usize,
-        features: usize,
-        monosemanticity: f32,
+        count: usize,
+        total: f32,
     },
-    /// A graph edge: `layer` 1 is input feature → neuron, 2 is neuron → output feature.
+    /// A neuron column (its background).
+    Neuron(NeuronReadout),
+    /// A graph edge: `layer` 1 is input feature → neuron, 2 is neuron → output feature; `matrix` names
+    /// the weight ("W", "Wᵀ", "W₁", "W₂") and `unit` the middle column ("neuron", "hidden dimension").
     Edge {
         layer: u8,
+        matrix: &'static str,
+        unit: &'static str,
         neuron: usize,
         feature: usize,
         weight: f32,
     },
     /// A graph node.
     Node { kind: &'static str, index: usize },
-    /// A feature's bar: ‖W_i‖ and its superposition.
+    /// A feature's bar: ‖Wᵢ‖ and its superposition.
     Feature {
         feature: usize,
         norm: f32,
         superposition: f32,
     },
-    /// A feature's direction W_i in the hidden space.
+    /// A feature's direction Wᵢ in the hidden space (its first `m` coordinates are meaningful).
     Arrow {
         feature: usize,
-        x: f32,
-        y: f32,
+        w: [f32; 3],
+        m: usize,
         norm: f32,
     },
     /// A point of the loss curve.
@@ -148,6 +206,7 @@ pub enum Tag {
 impl Tag {
     /// A plain-words description for the page's hover readout.
     pub fn describe(&self) -> String {
+        let w = |i: usize| format!("W{}", text::subscript(i));
         match self {
             Tag::Cell {
                 panel,
@@ -156,30 +215,45 @@ impl Tag {
                 row,
                 col,
                 value,
-            } => format!("{panel}: {row_name} {row}, {col_name} {col} = {value:.4}"),
+                of,
+            } => {
+                let block = if *of > 1 {
+                    format!(" (the largest |value| of the {of} entries this cell shows)")
+                } else {
+                    String::new()
+                };
+                format!("{panel}: {row_name} {row}, {col_name} {col} = {value:.4}{block}")
+            }
+            Tag::Cells(c) => format!("{}: {} × {} cells", c.panel, c.rows, c.cols),
             Tag::Weight {
+                unit,
                 neuron,
                 feature,
                 weight,
-            } => format!("neuron {neuron}, feature {feature}: weight {weight:.4}"),
-            Tag::Neuron {
+            } => format!("{unit} {neuron}, feature {feature}: weight {weight:.4}"),
+            Tag::Rest {
+                unit,
                 neuron,
-                features,
-                monosemanticity,
+                count,
+                total,
             } => format!(
-                "neuron {neuron}: {features} feature{} (max|w|/‖w‖ = {monosemanticity:.3})",
-                if *features == 1 { "" } else { "s" }
+                "{unit} {neuron}: {count} small weight{} (under 10% of its largest, or too small to \
+                 draw), Σ|w| = {total:.4}",
+                if *count == 1 { "" } else { "s" }
             ),
+            Tag::Neuron(r) => r.describe(),
             Tag::Edge {
                 layer,
+                matrix,
+                unit,
                 neuron,
                 feature,
                 weight,
             } => {
                 if *layer == 1 {
-                    format!("feature {feature} → neuron {neuron}: weight {weight:.4}")
+                    format!("feature {feature} → {unit} {neuron}: {matrix} weight {weight:.4}")
                 } else {
-                    format!("neuron {neuron} → output {feature}: weight {weight:.4}")
+                    format!("{unit} {neuron} → output {feature}: {matrix} weight {weight:.4}")
                 }
             }
             Tag::Node { kind, index } => format!("{kind} {index}"),
@@ -187,19 +261,36 @@ impl Tag {
                 feature,
                 norm,
                 superposition,
-            } => format!("feature {feature}: ‖W_i‖ = {norm:.3}, superposition {superposition:.3}"),
+            } => format!(
+                "feature {feature}: ‖{}‖ = {norm:.3}, superposition {superposition:.3}",
+                w(*feature)
+            ),
             Tag::Arrow {
                 feature,
-                x,
-                y,
+                w: v,
+                m,
                 norm,
-            } => format!("feature {feature}: W_i = ({x:.3}, {y:.3}), ‖W_i‖ = {norm:.3}"),
+            } => {
+                let coords: Vec<String> = v[..(*m).clamp(1, 3)]
+                    .iter()
+                    .map(|c| format!("{c:.3}"))
+                    .collect();
+                format!(
+                    "feature {feature}: {} = ({}), ‖{}‖ = {norm:.3}",
+                    w(*feature),
+                    coords.join(", "),
+                    w(*feature)
+                )
+            }
             Tag::Loss { step, loss } => format!("step {step}: loss {loss:.4e}"),
             Tag::Dimensionality {
                 feature,
                 density,
                 value,
-            } => format!("feature {feature} at 1−S = {density}: D_i = {value:.3}"),
+            } => format!(
+                "feature {feature} at 1−S = {density}: D{} = {value:.3}",
+                text::subscript(*feature)
+            ),
             Tag::Panel { index, density } => format!("panel {index}: 1−S = {density}"),
             Tag::Series {
                 kind,
@@ -208,6 +299,41 @@ impl Tag {
                 value,
                 what,
             } => format!("{kind} {index} at step {step}: {what} = {value:.3}"),
+        }
+    }
+}
+
+impl NeuronReadout {
+    pub fn describe(&self) -> String {
+        let j = self.neuron;
+        let (i, w) = (self.top_feature, self.top_weight);
+        if !self.hidden_relu {
+            return format!(
+                "hidden dimension {j} (no ReLU on h, so no privileged basis): its largest weight is \
+                 from feature {i}, {w:.3}"
+            );
+        }
+        if self.features == 0 {
+            return format!(
+                "neuron {j}: dead, no feature can switch it on (largest |w| {:.3}, from feature {i})",
+                w.abs()
+            );
+        }
+        let share = format!("max|w|/‖w‖ = {:.3}", self.monosemanticity);
+        if self.monosemantic {
+            let side = match (self.signed_inputs, w > 0.0) {
+                (true, true) => format!(", the positive side ReLU(x{})", text::subscript(i)),
+                (true, false) => format!(", the negative side ReLU(−x{})", text::subscript(i)),
+                _ => String::new(),
+            };
+            format!("neuron {j}: monosemantic, reads feature {i}{side} ({share})")
+        } else {
+            format!(
+                "neuron {j}: polysemantic, {} feature{} can switch it on (weight ≥ 10% of its largest, \
+                 from feature {i}); {share}",
+                self.features,
+                if self.features == 1 { "" } else { "s" }
+            )
         }
     }
 }
@@ -225,6 +351,61 @@ pub struct Scene {
     pub height: f64,
     pub items: Vec<Item>,
 }
+
+/// The box a text shape takes (see `text::width`), or None for other shapes.
+pub fn text_bounds(shape: &Shape) -> Option<Bounds> {
+    let Shape::Text {
+        x,
+        y,
+        text: t,
+        size,
+        h,
+        v,
+        vertical,
+    } = shape
+    else {
+        return None;
+    };
+    let (along, across) = (text::width(t, *size), text::height(*size));
+    let start = |align: HAlign, at: f64| match align {
+        HAlign::Left => at,
+        HAlign::Center => at - along / 2.0,
+        HAlign::Right => at - along,
+    };
+    let top = |align: VAlign, at: f64| match align {
+        VAlign::Top => at - (across - size) / 2.0,
+        VAlign::Middle => at - across / 2.0,
+        VAlign::Bottom => at - size - (across - size) / 2.0,
+    };
+    Some(if *vertical {
+        // Read bottom to top, centred on (x, y).
+        (
+            x - across / 2.0,
+            y - along / 2.0,
+            x + across / 2.0,
+            y + along / 2.0,
+        )
+    } else {
+        let (x0, y0) = (start(*h, *x), top(*v, *y));
+        (x0, y0, x0 + along, y0 + across)
+    })
+}
+
+/// How the backend places text, so that one scene looks the same on each: plotters' SVG backend writes
+/// `font-size` as size / 1.24, and its bitmap backend scales glyphs by their line height, not the em.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextMode {
+    Canvas,
+    Svg,
+    Bitmap,
+}
+
+/// DejaVu Sans's line height in ems ((ascent + descent) / units per em), what ab_glyph scales by.
+const LINE_EMS: f64 = (1901.0 + 483.0) / 2048.0;
+/// The baseline below the point of a text drawn with textBaseline "top", in ems, as Chromium puts it
+/// for DejaVu Sans (measured with measureText: 'H' tops out 0.01 em below the point, and its cap height
+/// is 0.729 em); "middle" and "bottom" are half an em and an em above that.
+const BASELINE_EMS: f64 = 0.74;
 
 impl Scene {
     pub fn new(width: f64, height: f64) -> Scene {
@@ -259,6 +440,42 @@ impl Scene {
         );
     }
 
+    /// A dashed line: dashes of `dash` px with gaps of the same length.
+    pub fn dashed(&mut self, from: (f64, f64), to: (f64, f64), width: f64, dash: f64, color: Rgba) {
+        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+        let len = (dx * dx + dy * dy).sqrt();
+        let drawable = len > 0.0 && dash > 0.0 && len.is_finite();
+        if !drawable {
+            return;
+        }
+        let count = (len / (2.0 * dash)).ceil().min(500.0) as usize;
+        for k in 0..count {
+            let (t0, t1) = (
+                (2 * k) as f64 * dash / len,
+                (((2 * k + 1) as f64 * dash) / len).min(1.0),
+            );
+            self.line(
+                (from.0 + t0 * dx, from.1 + t0 * dy),
+                (from.0 + t1 * dx, from.1 + t1 * dy),
+                width,
+                color,
+            );
+        }
+    }
+
+    fn text_shape(x: f64, y: f64, text: String, size: f64, h: HAlign, v: VAlign) -> Shape {
+        Shape::Text {
+            x,
+            y,
+            text,
+            size,
+            h,
+            v,
+            vertical: false,
+        }
+    }
+
+    /// Adds a text wherever it is asked for (titles and legends, laid out so they cannot collide).
     #[allow(clippy::too_many_arguments)]
     pub fn text(
         &mut self,
@@ -270,19 +487,76 @@ impl Scene {
         v: VAlign,
         color: Rgba,
     ) {
-        self.push(
-            Shape::Text {
-                x,
-                y,
-                text: text.into(),
-                size,
-                h,
-                v,
-                vertical: false,
-            },
-            color,
+        self.push(Self::text_shape(x, y, text.into(), size, h, v), color, None);
+    }
+
+    /// Adds a text only if its box stays inside the figure and clear of every text already placed;
+    /// returns whether it did. Tick labels, indices and arrow labels go through here, so that crowded
+    /// axes drop labels instead of overprinting them (hovering still names every element).
+    #[allow(clippy::too_many_arguments)]
+    pub fn try_text(
+        &mut self,
+        x: f64,
+        y: f64,
+        text: impl Into<String>,
+        size: f64,
+        h: HAlign,
+        v: VAlign,
+        color: Rgba,
+    ) -> bool {
+        let shape = Self::text_shape(x, y, text.into(), size, h, v);
+        if self.is_free(text_bounds(&shape).unwrap()) {
+            self.push(shape, color, None);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Like `try_text`, on a halo: a patch of the background behind the text, so a label stays
+    /// readable on top of lines (graph nodes).
+    #[allow(clippy::too_many_arguments)]
+    pub fn try_text_on_halo(
+        &mut self,
+        x: f64,
+        y: f64,
+        text: impl Into<String>,
+        size: f64,
+        h: HAlign,
+        v: VAlign,
+        color: Rgba,
+        background: Rgba,
+    ) -> bool {
+        let shape = Self::text_shape(x, y, text.into(), size, h, v);
+        let b = text_bounds(&shape).unwrap();
+        if !self.is_free(b) {
+            return false;
+        }
+        let pad = size * 0.1;
+        self.rect(
+            b.0 + pad,
+            b.1 + pad,
+            b.2 - pad,
+            b.3 - pad,
+            background.alpha(0.85),
             None,
         );
+        self.push(shape, color, None);
+        true
+    }
+
+    /// Whether `b` is inside the figure and clear of every text box.
+    pub fn is_free(&self, b: Bounds) -> bool {
+        b.0 >= 0.0
+            && b.1 >= 0.0
+            && b.2 <= self.width
+            && b.3 <= self.height
+            && !self.text_boxes().any(|t| overlaps(t, b))
+    }
+
+    /// The boxes of every text in the scene.
+    pub fn text_boxes(&self) -> impl Iterator<Item = Bounds> + '_ {
+        self.items.iter().filter_map(|it| text_bounds(&it.shape))
     }
 
     pub fn vertical_text(
@@ -335,9 +609,9 @@ impl Scene {
     }
 
     /// The tags of the shapes under (x, y), topmost first. Lines count within 4 px of their centre line,
-    /// circles within their radius plus 3 px.
-    pub fn pick(&self, x: f64, y: f64) -> Vec<&Tag> {
-        let mut hits: Vec<(f64, &Tag)> = vec![];
+    /// circles within their radius plus 3 px; a heatmap answers with the cell under the point.
+    pub fn pick(&self, x: f64, y: f64) -> Vec<Tag> {
+        let mut hits: Vec<(f64, Tag)> = vec![];
         for (k, item) in self.items.iter().enumerate().rev() {
             let Some(tag) = &item.tag else { continue };
             // Rank: topmost first for areas; for lines, the nearest, then the topmost.
@@ -345,7 +619,31 @@ impl Scene {
             match &item.shape {
                 Shape::Rect { x0, y0, x1, y1 } | Shape::Frame { x0, y0, x1, y1 } => {
                     if x >= *x0 && x <= *x1 && y >= *y0 && y <= *y1 {
-                        hits.push((order, tag));
+                        hits.push((order, tag.clone()));
+                    }
+                }
+                Shape::Grid { x0, y0, x1, y1, .. } => {
+                    if x >= *x0 && x < *x1 && y >= *y0 && y < *y1 {
+                        let cell = match tag {
+                            Tag::Cells(c) if c.rows > 0 && c.cols > 0 => {
+                                let r = (((y - y0) / (y1 - y0) * c.rows as f64) as usize)
+                                    .min(c.rows - 1);
+                                let col = (((x - x0) / (x1 - x0) * c.cols as f64) as usize)
+                                    .min(c.cols - 1);
+                                let (value, row, column) = c.entries[r * c.cols + col];
+                                Tag::Cell {
+                                    panel: c.panel,
+                                    row_name: c.row_name,
+                                    col_name: c.col_name,
+                                    row: row as usize,
+                                    col: column as usize,
+                                    value,
+                                    of: c.block.0 * c.block.1,
+                                }
+                            }
+                            other => other.clone(),
+                        };
+                        hits.push((order, cell));
                     }
                 }
                 Shape::Line {
@@ -357,13 +655,13 @@ impl Scene {
                 } => {
                     let d = segment_distance((x, y), (*x0, *y0), (*x1, *y1));
                     if d <= 4.0f64.max(width / 2.0) {
-                        hits.push((d + order, tag));
+                        hits.push((d + order, tag.clone()));
                     }
                 }
                 Shape::Circle { x: cx, y: cy, r } => {
                     let d = ((x - cx).powi(2) + (y - cy).powi(2)).sqrt();
                     if d <= r + 3.0 {
-                        hits.push((d + order, tag));
+                        hits.push((d + order, tag.clone()));
                     }
                 }
                 Shape::Polygon { points } | Shape::Path { points, .. } => {
@@ -372,10 +670,10 @@ impl Scene {
                         .map(|w| segment_distance((x, y), w[0], w[1]))
                         .fold(f64::INFINITY, f64::min);
                     if d <= 4.0 {
-                        hits.push((d + order, tag));
+                        hits.push((d + order, tag.clone()));
                     }
                 }
-                Shape::Text { .. } | Shape::Grid { .. } => {}
+                Shape::Text { .. } => {}
             }
         }
         hits.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -387,8 +685,9 @@ impl Scene {
         &self,
         backend: &mut DB,
         scale: f64,
+        mode: TextMode,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
-        self.draw_with(backend, scale, &mut |_| false)
+        self.draw_with(backend, scale, mode, &mut |_| false)
     }
 
     /// Draws the scene; `grids` may draw a heatmap itself faster than cell by cell (the page's canvas
@@ -397,6 +696,7 @@ impl Scene {
         &self,
         backend: &mut DB,
         scale: f64,
+        mode: TextMode,
         grids: &mut dyn FnMut(&Shape) -> bool,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
         let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
@@ -438,7 +738,7 @@ impl Scene {
                 Shape::Rect { x0, y0, x1, y1 } => {
                     // Exclusive of the bottom-right corner on canvas and SVG, so neighbours meet.
                     let (a, b) = (p(*x0, *y0), p(*x1, *y1));
-                    if b.0 > a.0 && b.1 > a.1 {
+                    if b.0 > a.0 && b.1 > a.1 && c.a > 0.0 {
                         backend.draw_rect(a, b, &color.filled(), true)?;
                     }
                 }
@@ -480,25 +780,48 @@ impl Scene {
                     v,
                     vertical,
                 } => {
-                    let pos = Pos::new(
-                        match h {
-                            HAlign::Left => HPos::Left,
-                            HAlign::Center => HPos::Center,
-                            HAlign::Right => HPos::Right,
-                        },
-                        match v {
-                            VAlign::Top => VPos::Top,
-                            VAlign::Middle => VPos::Center,
-                            VAlign::Bottom => VPos::Bottom,
-                        },
-                    );
+                    let hpos = match h {
+                        HAlign::Left => HPos::Left,
+                        HAlign::Center => HPos::Center,
+                        HAlign::Right => HPos::Right,
+                    };
+                    let vpos = match v {
+                        VAlign::Top => VPos::Top,
+                        VAlign::Middle => VPos::Center,
+                        VAlign::Bottom => VPos::Bottom,
+                    };
+                    let em = size * scale;
+                    let (font_size, vpos, at) = match mode {
+                        TextMode::Canvas => (em, vpos, p(*x, *y)),
+                        TextMode::Svg => (em * 1.24, vpos, p(*x, *y)),
+                        TextMode::Bitmap => {
+                            // ab_glyph puts the baseline half a line height below the point for
+                            // "top"; move the point so the baseline lands where the canvas puts it.
+                            let line = em * LINE_EMS;
+                            let baseline = match v {
+                                VAlign::Top => BASELINE_EMS * em,
+                                VAlign::Middle => (BASELINE_EMS - 0.5) * em,
+                                VAlign::Bottom => (BASELINE_EMS - 1.0) * em,
+                            };
+                            let shift = baseline - line / 2.0;
+                            let (px, py) = (x * scale, y * scale);
+                            let (px, py) = if *vertical {
+                                (px + shift, py)
+                            } else {
+                                (px, py + shift)
+                            };
+                            (line, VPos::Top, (px.round() as i32, py.round() as i32))
+                        }
+                    };
                     let mut font =
-                        FontDesc::new(FontFamily::SansSerif, size * scale, FontStyle::Normal);
+                        FontDesc::new(FontFamily::Name(text::FAMILY), font_size, FontStyle::Normal);
                     if *vertical {
                         font = font.transform(FontTransform::Rotate270);
                     }
-                    let style = TextStyle::from(font).color(&color).pos(pos);
-                    backend.draw_text(text, &style, p(*x, *y))?;
+                    let style = TextStyle::from(font)
+                        .color(&color)
+                        .pos(Pos::new(hpos, vpos));
+                    backend.draw_text(text, &style, at)?;
                 }
             }
         }
@@ -511,6 +834,7 @@ impl Scene {
         backend: &mut DB,
         scale: f64,
         background: Rgba,
+        mode: TextMode,
         grids: &mut dyn FnMut(&Shape) -> bool,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
         let size = (
@@ -519,7 +843,7 @@ impl Scene {
         );
         let bg = RGBAColor(background.r, background.g, background.b, background.a);
         backend.draw_rect((0, 0), size, &bg.filled(), true)?;
-        self.draw_with(backend, scale, grids)
+        self.draw_with(backend, scale, mode, grids)
     }
 }
 
@@ -547,7 +871,7 @@ pub fn write_png(
     FONT.call_once(|| {
         let bytes: &'static [u8] = include_bytes!("DejaVuSans.ttf");
         // The bundled font is valid; registering cannot fail.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, bytes);
+        let _ = plotters::style::register_font(text::FAMILY, FontStyle::Normal, bytes);
     });
     let size = (
         (scene.width * scale).ceil() as u32,
@@ -555,13 +879,42 @@ pub fn write_png(
     );
     let mut backend = BitMapBackend::new(path, size);
     scene
-        .draw_on(&mut backend, scale, background, &mut |_| false)
+        .draw_on(
+            &mut backend,
+            scale,
+            background,
+            TextMode::Bitmap,
+            &mut |_| false,
+        )
         .and_then(|_| backend.present())
         .map_err(|e| format!("cannot write '{}': {e}", path.display()))
 }
 
-/// The scene as an SVG document.
-pub fn to_svg(scene: &Scene, background: Rgba) -> String {
+/// What an exported figure says about where it came from: enough to open the same run again.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Metadata {
+    /// A one-line title ("tms-explorer: stack plot of abs n=3 m=6 at step 3000").
+    pub title: String,
+    /// The run's settings text (`key=value&…`, every key).
+    pub settings: String,
+    pub step: u64,
+    pub fingerprint: String,
+    pub view: String,
+    pub theme: String,
+    /// The share-link fragment that reopens this view of this run at this step.
+    pub link: String,
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The scene as an SVG document; with `metadata`, a `<title>`, a `<desc>` and a `<metadata>` element
+/// that carry the run's settings, step and fingerprint.
+pub fn to_svg(scene: &Scene, background: Rgba, metadata: Option<&Metadata>) -> String {
     let mut out = String::new();
     {
         let mut backend = SVGBackend::with_string(
@@ -569,10 +922,34 @@ pub fn to_svg(scene: &Scene, background: Rgba) -> String {
             (scene.width.ceil() as u32, scene.height.ceil() as u32),
         );
         // Writing to a String cannot fail.
-        let _ = scene.draw_on(&mut backend, 1.0, background, &mut |_| false);
+        let _ = scene.draw_on(&mut backend, 1.0, background, TextMode::Svg, &mut |_| false);
         let _ = backend.present();
     }
-    out
+    let Some(meta) = metadata else { return out };
+    let e = xml_escape;
+    let head = format!(
+        "\n<title>{}</title>\n<desc>settings {}; step {}; fingerprint {}; link #{}</desc>\n\
+         <metadata><tms:run xmlns:tms=\"urn:tms-explorer:run\" view=\"{}\" theme=\"{}\" step=\"{}\" \
+         fingerprint=\"{}\" settings=\"{}\" link=\"{}\"/></metadata>",
+        e(&meta.title),
+        e(&meta.settings),
+        meta.step,
+        e(&meta.fingerprint),
+        e(&meta.link),
+        e(&meta.view),
+        e(&meta.theme),
+        meta.step,
+        e(&meta.fingerprint),
+        e(&meta.settings),
+        e(&meta.link),
+    );
+    match out.find('>') {
+        Some(k) => {
+            out.insert_str(k + 1, &head);
+            out
+        }
+        None => out,
+    }
 }
 
 #[cfg(test)]
@@ -612,10 +989,10 @@ mod tests {
             red,
             Some(cell(3)),
         );
-        assert_eq!(s.pick(15.0, 15.0), vec![&cell(1), &cell(0)]);
-        assert_eq!(s.pick(40.0, 40.0), vec![&cell(0)]);
-        assert_eq!(s.pick(50.0, 91.0)[0], &cell(2));
-        assert_eq!(s.pick(50.0, 92.8)[0], &cell(3));
+        assert_eq!(s.pick(15.0, 15.0), vec![cell(1), cell(0)]);
+        assert_eq!(s.pick(40.0, 40.0), vec![cell(0)]);
+        assert_eq!(s.pick(50.0, 91.0)[0], cell(2));
+        assert_eq!(s.pick(50.0, 92.8)[0], cell(3));
         assert!(s.pick(50.0, 70.0).is_empty());
     }
 
@@ -632,7 +1009,7 @@ mod tests {
             VAlign::Bottom,
             Rgba::rgb(0, 0, 0),
         );
-        let svg = to_svg(&s, Rgba::rgb(255, 255, 255));
+        let svg = to_svg(&s, Rgba::rgb(255, 255, 255), None);
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("#B2182B"), "{svg}");
         assert!(svg.contains("W₁"), "{svg}");

@@ -1,6 +1,9 @@
-//! Small multiples: one panel of any single-model view per setting of a sweep, labelled with 1−S.
+//! Small multiples: one panel of any single-model view per setting of a sweep, labelled with 1−S, under
+//! one legend for all of them (matrix panels share their colour scales, so the legend holds for each).
 
-use super::{HAlign, ModelView, Scene, Tag, Theme, VAlign, View, LABEL};
+use super::{
+    legend, matrix, text, HAlign, ModelView, Opts, Scene, Tag, Theme, TypeScale, VAlign, View, PAD,
+};
 
 /// Columns and rows for `count` panels in `width` × `height`, making panels as large as possible.
 pub fn grid(count: usize, width: f64, height: f64) -> (usize, usize) {
@@ -16,10 +19,32 @@ pub fn grid(count: usize, width: f64, height: f64) -> (usize, usize) {
 
 pub fn scene(models: &[ModelView], view: View, width: f64, height: f64, theme: &Theme) -> Scene {
     let mut scene = Scene::new(width, height);
-    let (cols, rows) = grid(models.len(), width, height);
-    let (pw, ph) = (width / cols as f64, height / rows as f64);
+    let ty = TypeScale::of(width, height);
+    let opts = Opts {
+        panel: true,
+        scales: (view == View::Matrix).then(|| matrix::Scales::of(models)),
+        ..Opts::default()
+    };
+    let keys = view.legend(models, theme, &opts);
+    let top = if keys.is_empty() {
+        0.0
+    } else {
+        legend::draw(
+            &mut scene,
+            &keys,
+            PAD,
+            PAD,
+            width - 2.0 * PAD,
+            ty.label,
+            theme,
+        ) + 2.0
+    };
+    let (cols, rows) = grid(models.len(), width, height - top);
+    let (pw, ph) = (width / cols as f64, (height - top) / rows as f64);
+    let panel_ty = TypeScale::of(pw, ph);
+    let label_h = text::height(panel_ty.title);
     for (k, model) in models.iter().enumerate() {
-        let (x0, y0) = ((k % cols) as f64 * pw, (k / cols) as f64 * ph);
+        let (x0, y0) = ((k % cols) as f64 * pw, top + (k / cols) as f64 * ph);
         scene.rect(
             x0,
             y0,
@@ -31,26 +56,21 @@ pub fn scene(models: &[ModelView], view: View, width: f64, height: f64, theme: &
                 density: model.density,
             }),
         );
+        let label = model
+            .label
+            .clone()
+            .unwrap_or_else(|| format!("1−S = {}", model.density));
         scene.text(
             x0 + pw / 2.0,
             y0 + 2.0,
-            model
-                .label
-                .clone()
-                .unwrap_or_else(|| format!("1−S = {}", model.density)),
-            LABEL + 1.0,
+            text::ellipsize(&label, panel_ty.title, pw - 4.0),
+            panel_ty.title,
             HAlign::Center,
             VAlign::Top,
             theme.text,
         );
-        let mut panel = view.scene(model, pw - 4.0, ph - 18.0, theme);
-        // The panel's label replaces each view's own title.
-        if let Some(first) = panel.items.first() {
-            if matches!(first.shape, super::Shape::Text { .. }) {
-                panel.items.remove(0);
-            }
-        }
-        scene.append(panel, x0 + 2.0, y0 + 14.0);
+        let panel = view.scene_with(model, pw - 4.0, ph - label_h - 4.0, theme, &opts);
+        scene.append(panel, x0 + 2.0, y0 + label_h + 4.0);
     }
     scene
 }
@@ -89,7 +109,7 @@ mod tests {
         assert_eq!(labels, 7);
         // An importance sweep names its panels by importance.
         let mut relabelled = views.clone();
-        relabelled[2].label = Some("I = 0.9^i".into());
+        relabelled[2].label = Some("Iᵢ = 0.9ⁱ".into());
         let named = super::scene(&relabelled, View::Bars, 900.0, 500.0, &Theme::LIGHT);
         let texts: Vec<&str> = named
             .items
@@ -99,7 +119,7 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert!(texts.contains(&"I = 0.9^i"));
+        assert!(texts.contains(&"Iᵢ = 0.9ⁱ"));
         assert_eq!(texts.iter().filter(|t| t.starts_with("1−S = ")).count(), 6);
         // A weight inside the fourth panel reports itself first, then its panel.
         let piece = scene

@@ -10,10 +10,8 @@ use crate::core::config::Config;
 use crate::core::rng::fresh_seed;
 use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
-use crate::views::scene::to_svg;
-use crate::views::{
-    dimensionality, hidden, sweep, Highlight, ModelView, Scene, Shape, Theme, View,
-};
+use crate::views::scene::{to_svg, Metadata, TextMode};
+use crate::views::{dimensionality, sweep, Highlight, ModelView, Opts, Scene, Shape, Theme, View};
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -231,7 +229,7 @@ fn paint(
             .is_some_and(|ctx| paint_grid(ctx, shape, dpr))
     };
     scene
-        .draw_on(&mut backend, dpr, background, &mut grids)
+        .draw_on(&mut backend, dpr, background, TextMode::Canvas, &mut grids)
         .map_err(|e| JsError::new(&format!("drawing failed: {e}")))
 }
 
@@ -292,9 +290,18 @@ fn paint_grid(ctx: &CanvasRenderingContext2d, shape: &Shape, scale: f64) -> bool
 fn view(id: &str) -> Result<View, JsError> {
     View::from_id(id).ok_or_else(|| {
         JsError::new(&format!(
-            "unknown view '{id}'; allowed matrix, stack, graph, bars, hidden, loss"
+            "unknown view '{id}'; allowed {}",
+            View::ids_text()
         ))
     })
+}
+
+/// The options a single view is laid out with: the m = 3 rotation (NaN or missing: the default).
+fn rotated(yaw: f64, pitch: f64) -> Opts {
+    Opts {
+        rotation: Rotation::or_default(yaw, pitch),
+        ..Opts::default()
+    }
 }
 
 /// One model at one step, as the views draw it.
@@ -319,7 +326,7 @@ impl Snapshot {
         self.model.step as f64
     }
 
-    /// Names this model's panel in a sweep's small multiples ("I = 0.9^i").
+    /// Names this model's panel in a sweep's small multiples ("Iᵢ = 0.9ⁱ").
     pub fn set_label(&mut self, label: &str) {
         self.model.label = Some(label.chars().take(60).collect());
     }
@@ -336,6 +343,8 @@ impl Snapshot {
     }
 
     /// Draws `view` on the canvas at its CSS size × `dpr`. `yaw` and `pitch` turn the m = 3 hidden space.
+    /// (Drawing on a canvas the page does not show, with `theme` "light", is how the page exports a PNG
+    /// in the light theme whatever the screen's theme.)
     pub fn draw(
         &self,
         canvas: HtmlCanvasElement,
@@ -346,19 +355,19 @@ impl Snapshot {
         pitch: f64,
     ) -> Result<(), JsError> {
         let (v, t) = (view(view_id)?, theme(theme_id)?);
+        let opts = rotated(yaw, pitch);
         paint(
             canvas,
             dpr,
-            |w, h| match v {
-                View::Hidden => hidden::scene(&self.model, w, h, &t, Rotation { yaw, pitch }),
-                _ => v.scene(&self.model, w, h, &t),
-            },
+            |w, h| v.scene_with(&self.model, w, h, &t, &opts),
             t.background,
         )
     }
 
-    /// What is under (x, y) (CSS pixels) in `view` drawn at `width` × `height`, in plain words; empty
-    /// when nothing is.
+    /// What is under (x, y) (CSS pixels) in `view` drawn at `width` × `height` with the m = 3 view turned
+    /// by `yaw` and `pitch` (as drawn; missing: the default rotation), in plain words; empty when
+    /// nothing is.
+    #[allow(clippy::too_many_arguments)]
     pub fn pick(
         &self,
         view_id: &str,
@@ -366,8 +375,16 @@ impl Snapshot {
         height: f64,
         x: f64,
         y: f64,
+        yaw: f64,
+        pitch: f64,
     ) -> Result<String, JsError> {
-        let scene = view(view_id)?.scene(&self.model, width, height, &Theme::LIGHT);
+        let scene = view(view_id)?.scene_with(
+            &self.model,
+            width,
+            height,
+            &Theme::LIGHT,
+            &rotated(yaw, pitch),
+        );
         Ok(scene
             .pick(x, y)
             .first()
@@ -390,7 +407,7 @@ impl Snapshot {
         while y < height {
             for tag in scene.pick(x, y) {
                 if let crate::views::Tag::Loss { step, .. } = tag {
-                    return Ok(*step as f64);
+                    return Ok(step as f64);
                 }
             }
             y += 3.0;
@@ -419,19 +436,57 @@ impl Snapshot {
             .unwrap_or_default())
     }
 
-    /// The view as an SVG document.
+    /// The view as an SVG document in `theme` ("light" or "dark"), the m = 3 view turned by `yaw` and
+    /// `pitch`, with the run's settings, step, fingerprint and share link in its metadata.
+    #[allow(clippy::too_many_arguments)]
     pub fn svg(
         &self,
         view_id: &str,
         width: f64,
         height: f64,
         theme_id: &str,
+        yaw: f64,
+        pitch: f64,
     ) -> Result<String, JsError> {
-        let t = theme(theme_id)?;
+        let (v, t) = (view(view_id)?, theme(theme_id)?);
+        let scene = v.scene_with(&self.model, width, height, &t, &rotated(yaw, pitch));
         Ok(to_svg(
-            &view(view_id)?.scene(&self.model, width, height, &t),
+            &scene,
             t.background,
+            Some(&self.metadata(v, theme_id)),
         ))
+    }
+
+    /// A file name that says what an export is: `tms-abs-n100-m40-p0.03-step3000-stack-light.png`.
+    pub fn file_name(&self, view_id: &str, theme_id: &str, ext: &str) -> Result<String, JsError> {
+        let (v, _) = (view(view_id)?, theme(theme_id)?);
+        Ok(self.model.file_name(v.id(), theme_id, ext))
+    }
+}
+
+impl Snapshot {
+    fn metadata(&self, v: View, theme_id: &str) -> Metadata {
+        let m = &self.model;
+        let link = Config::from_text(&m.settings)
+            .map(|config| {
+                Link {
+                    sweep: None,
+                    config,
+                    step: m.step,
+                    view: v,
+                }
+                .to_fragment()
+            })
+            .unwrap_or_default();
+        Metadata {
+            title: m.export_title(v),
+            settings: m.settings.clone(),
+            step: m.step,
+            fingerprint: m.fingerprint(),
+            view: v.id().into(),
+            theme: theme_id.into(),
+            link,
+        }
     }
 }
 
@@ -487,7 +542,7 @@ impl Panels {
     ) -> Result<i32, JsError> {
         let scene = self.layout(view_id, &Theme::LIGHT)?(width, height);
         let panel = scene.pick(x, y).into_iter().find_map(|t| match t {
-            crate::views::Tag::Panel { index, .. } => Some(*index as i32),
+            crate::views::Tag::Panel { index, .. } => Some(index as i32),
             _ => None,
         });
         Ok(panel.unwrap_or(-1))
@@ -523,10 +578,16 @@ impl Panels {
         view_id: &str,
         t: &'a Theme,
     ) -> Result<impl FnOnce(f64, f64) -> Scene + 'a, JsError> {
-        let v = if view_id == "dimensionality" {
+        let v = if view_id == crate::views::DIMENSIONALITY.0 {
             None
         } else {
-            Some(view(view_id)?)
+            Some(View::from_id(view_id).ok_or_else(|| {
+                JsError::new(&format!(
+                    "unknown view '{view_id}'; allowed {}, {}",
+                    View::ids_text(),
+                    crate::views::DIMENSIONALITY.0
+                ))
+            })?)
         };
         Ok(move |w, h| match v {
             None => dimensionality::scene(&self.models, w, h, t),
@@ -633,6 +694,7 @@ pub fn snapshot_of(
     );
     view.step = step.max(0.0) as u64;
     view.loss = crate::views::bucket_losses(losses);
+    view.settings = config.to_text();
     Ok(Snapshot { model: view })
 }
 
@@ -661,4 +723,116 @@ pub fn presets() -> String {
 #[wasm_bindgen]
 pub fn bench_cases() -> String {
     json(&api::bench_cases())
+}
+
+// Weights in and out (src/app/weights.rs): the page's export buttons and its file picker / drop.
+
+#[wasm_bindgen]
+impl Run {
+    /// The current weights as a file's bytes: `format` "safetensors" or "npz" (the notebook's names
+    /// and shapes, the run's config, step and fingerprint in the metadata), or "json" (the JSON
+    /// export's UTF-8 text). The same bytes `tms train --save` writes for the same run and step.
+    pub fn export(&self, format: &str) -> Result<Vec<u8>, JsError> {
+        let f = crate::app::weights::Format::from_id(format).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown format '{format}'; allowed safetensors, npz, json"
+            ))
+        })?;
+        Ok(crate::app::weights::export(&self.trainer, f))
+    }
+}
+
+/// Weights read from a file: a new [`Run`] whose step 0 is them, with what was read in one line and
+/// any notices. Take the run with `take_run()` (once).
+#[wasm_bindgen]
+pub struct ImportedWeights {
+    run: Option<Run>,
+    description: String,
+    notices: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl ImportedWeights {
+    /// "W [10, 5, 2], b_final [10, 5]: instance 3 of 10, n = 5, m = 2, relu-output assumed; set the
+    /// model if it is another".
+    #[wasm_bindgen(getter)]
+    pub fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    /// What was converted, assumed or adjusted, as a JSON list of strings.
+    #[wasm_bindgen(getter)]
+    pub fn notices(&self) -> String {
+        json(&self.notices)
+    }
+
+    /// The run (fresh AdamW state; batches from its settings' seed). Errors if already taken.
+    pub fn take_run(&mut self) -> Result<Run, JsError> {
+        self.run
+            .take()
+            .ok_or_else(|| JsError::new("the imported run was already taken"))
+    }
+}
+
+/// Reads weights from a file's bytes (.safetensors, .npz or the JSON export; `file_name` picks the
+/// format by its extension). `instance`: which model of a file with an instance dimension (undefined:
+/// 0). `model`: the model the weights are for ("" lets the file decide; a tied W is taken for
+/// relu-output). `settings`: settings text for everything the weights do not fix (the page's form,
+/// to train on with other settings; "" uses the file's own settings, or the defaults). Files up to
+/// 2 MiB ([`crate::app::weights::Limits::PAGE`]: reading stays under ~50 ms). A bad file is an error
+/// in words and changes nothing: the page keeps its current run.
+#[wasm_bindgen]
+pub fn import_weights(
+    bytes: &[u8],
+    file_name: &str,
+    instance: Option<u32>,
+    model: &str,
+    settings: &str,
+) -> Result<ImportedWeights, JsError> {
+    use crate::app::weights::{fit_for_page, import_within, Choice, Limits};
+    use crate::core::config::ModelKind;
+    let model = match model {
+        "" => None,
+        id => Some(ModelKind::from_id(id).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown model '{id}'; allowed linear, relu-output, relu-hidden, abs"
+            ))
+        })?),
+    };
+    let base = match settings {
+        "" => None,
+        text => Some(Config::from_text(text).map_err(|e| JsError::new(&e))?),
+    };
+    let choice = Choice {
+        instance: instance.map(|k| k as usize),
+        model,
+    };
+    let read =
+        import_within(bytes, file_name, &choice, &Limits::PAGE).map_err(|e| JsError::new(&e))?;
+    let (mut config, mut notices) = read.config(base.as_ref());
+    notices.splice(0..0, read.notices.iter().cloned());
+    notices.extend(fit_for_page(&mut config).map_err(|e| JsError::new(&e))?);
+    let trainer = Trainer::from_params(config, read.params).map_err(|e| JsError::new(&e))?;
+    Ok(ImportedWeights {
+        run: Some(Run { trainer }),
+        description: read.description,
+        notices,
+    })
+}
+
+/// The views for a run's settings, from the one table in `src/views/mod.rs`, for the page's menus,
+/// captions and layout:
+/// `{model, n, m, ids, views: [{id, name, caption, formula, sweepable, min_m, max_m, available, reason}],
+/// order: [id…], sweep_views: [id…], sweep_figures: [{id, name, caption, formula}]}`. `views` lists
+/// every view in the table's order with this model's caption and formula; `available` is false (and
+/// `reason` says why) when it cannot be drawn at this m; `order` is the default order of the available
+/// ones (the first is the large view); `sweep_views` are those a sweep's panels can show.
+#[wasm_bindgen]
+pub fn views_schema(settings: &str) -> Result<String, JsError> {
+    let config = Config::from_text(settings).map_err(|e| JsError::new(&e))?;
+    Ok(json(&crate::views::schema(
+        config.model,
+        config.n,
+        config.m,
+    )))
 }

@@ -56,7 +56,8 @@ test('hovering a view names what is under the pointer', async () => {
   const matrix = await page.$('figure[data-view="matrix"] canvas');
   await matrix.scrollIntoViewIfNeeded();
   const box = await matrix.boundingBox();
-  await page.mouse.move(box.x + 60, box.y + 60);
+  // Below the title, the legend and the panel's name: the first column of W₁ᵀ.
+  await page.mouse.move(box.x + 70, box.y + 110);
   assert.match(await page.textContent('figure[data-view="matrix"] output'), /^W₁ᵀ: feature \d, neuron \d = -?\d/);
   const stackCanvas = await page.$('figure[data-view="stack"] canvas');
   await stackCanvas.scrollIntoViewIfNeeded();
