@@ -178,6 +178,20 @@ pub fn forward(weights: &Weights, x: &[f32]) -> Activations {
     }
 }
 
+/// A row of the model's own data to probe with: the first row with a feature present among `ROWS_TRIED`
+/// rows drawn (at the evaluation stream, from `seed`), so sparse models do not hand back an empty input;
+/// all zeros only if every one of them is empty.
+pub fn batch_row(config: &crate::core::config::Config, seed: u32) -> Vec<f32> {
+    const ROWS_TRIED: usize = 64;
+    let batch = crate::core::training::eval_batch(config, ROWS_TRIED, seed);
+    let n = config.n;
+    let dense = batch.to_dense();
+    dense
+        .chunks(n)
+        .find(|row| row.iter().any(|&v| v != 0.0))
+        .map_or_else(|| vec![0.0; n], <[f32]>::to_vec)
+}
+
 /// Index k as Unicode subscript digits ("₁₂" for 12), as the readouts and notices write x₁₂, h₃.
 pub fn subscript(k: usize) -> String {
     k.to_string()
@@ -405,6 +419,28 @@ mod tests {
             vec!["3 input values given for n = 2 features; using the first 2"]
         );
         assert_eq!(read_input(ModelKind::Linear, 1, &[-0.0]).x[0].to_bits(), 0);
+    }
+
+    #[test]
+    fn a_batch_row_is_a_row_of_the_models_data() {
+        let config = Config {
+            model: ModelKind::Abs,
+            n: 20,
+            m: 5,
+            density: vec![0.05],
+            ..Config::default()
+        };
+        let row = batch_row(&config, 3);
+        assert_eq!(row.len(), 20);
+        assert!(row.iter().any(|&v| v != 0.0), "{row:?}");
+        assert!(row.iter().all(|&v| (-1.0..1.0).contains(&v)));
+        let signs = (0..8)
+            .flat_map(|seed| batch_row(&config, seed))
+            .any(|v| v < 0.0);
+        assert!(signs, "abs's data takes both signs");
+        assert_eq!(row, batch_row(&config, 3), "the same seed, the same row");
+        assert_ne!(row, batch_row(&config, 4));
+        assert!(read_input(config.model, 20, &row).notices.is_empty());
     }
 
     #[test]
