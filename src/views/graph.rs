@@ -433,8 +433,16 @@ mod tests {
         }
         // Edges from feature 0 and 2 (x = 0) carry nothing for this input: faded.
         for (layer, neuron, feature, _, _, colour) in edges(&probed) {
-            let source = if layer == 1 { x[feature] } else { acts.h[neuron] };
-            assert_eq!(colour.a == 0.12, source == 0.0, "layer {layer} {neuron} {feature}");
+            let source = if layer == 1 {
+                x[feature]
+            } else {
+                acts.h[neuron]
+            };
+            assert_eq!(
+                colour.a == 0.12,
+                source == 0.0,
+                "layer {layer} {neuron} {feature}"
+            );
         }
         let says = probed.items.iter().any(|it| {
             matches!(&it.shape, Shape::Text { text, .. } if text.contains("value for the probe's input"))
