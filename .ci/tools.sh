@@ -33,8 +33,8 @@ need_chromium() {
 }
 
 need_node_packages() {
-  if [ ! -d tests/web/node_modules/playwright-core ]; then
-    echo "installing playwright-core (driving Debian's chromium; no browser download)…" >&2
+  if [ ! -d tests/web/node_modules/playwright-core ] || [ ! -d tests/web/node_modules/selenium-webdriver ]; then
+    echo "installing playwright-core and selenium-webdriver (driving Debian's chromium and firefox-esr; no browser download)…" >&2
     (cd tests/web && npm install --no-audit --no-fund --silent)
   fi
 }
@@ -58,4 +58,27 @@ need_python_packages() {
     "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors
   fi
   export TMS_PYTHON="$PWD/$PYTHON_VENV/bin/python"
+}
+
+# The second engine: Debian's Firefox ESR, driven through geckodriver (the wasm tests and a page smoke
+# test run in it after Chromium's). geckodriver comes from crates.io, built once (a few minutes) and
+# then found by its version. It is built without optimisation (--debug): it only relays a few
+# WebDriver requests to Firefox, and the unoptimised build takes about half the compile time.
+GECKODRIVER_VERSION=0.37.1
+
+need_firefox() {
+  if [ ! -x /usr/bin/firefox-esr ]; then
+    echo "installing Debian's firefox-esr…" >&2
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    # need_chromium may have just read the package lists; read them only when they lack firefox-esr.
+    if ! apt-cache policy firefox-esr 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+      $sudo apt-get update -qq
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq firefox-esr >/dev/null
+  fi
+  if ! geckodriver --version 2>/dev/null | grep -q "^geckodriver $GECKODRIVER_VERSION\b"; then
+    echo "installing geckodriver $GECKODRIVER_VERSION (takes a few minutes, once)…" >&2
+    cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --debug --force
+  fi
 }

@@ -165,7 +165,7 @@ fn train_writes_the_json_export_and_a_summary() {
     assert!(ok, "{err}");
     assert!(out.contains("50 steps in"), "{out}");
     assert!(
-        out.contains("features represented") && out.contains("neurons:"),
+        out.contains("features computed") && out.contains("neurons:"),
         "{out}"
     );
     let text = std::fs::read_to_string(&json).unwrap();
@@ -216,7 +216,7 @@ fn sweep_keeps_the_best_of_k_restarts_per_density() {
     ]);
     assert!(ok, "{err}");
     assert!(
-        out.contains("1−S = 1:") && out.contains("1−S = 0.1:"),
+        out.contains("\n1−S = 1 ") && out.contains("\n1−S = 0.1 "),
         "{out}"
     );
     let text = std::fs::read_to_string(&json).unwrap();

@@ -1,8 +1,10 @@
-//! The paper's results, reproduced with the reference recipe (NOTES.md): these fail if the maths is wrong.
+//! The paper's results, reproduced with the notebook's recipe and initialisation (docs/science.md):
+//! these fail if the maths or the initialisation regresses (with `init=xavier` the abs n = 100 checks
+//! fail: 5 of 40 monosemantic at 1−S = 0.1, 2 features computed at 0.03).
 
 use tms_explorer::core::config::{Config, ModelKind};
-use tms_explorer::core::metrics::{neurons, summarize, Neuron};
-use tms_explorer::core::training::Trainer;
+use tms_explorer::core::metrics::{neurons_of, summarize, Neuron, NeuronClass};
+use tms_explorer::core::training::{eval_batch, Trainer};
 
 fn train(config: Config) -> Trainer {
     let steps = config.steps;
@@ -26,12 +28,12 @@ fn basic(model: ModelKind, density: f32) -> Config {
 /// "negative side" neuron ReLU(−x_i), each monosemantic?
 fn abs_splits_each_feature(t: &Trainer) -> bool {
     let w = t.weights();
-    let ns: Vec<Neuron> = neurons(w.w(), 3, 6, true);
+    let ns: Vec<Neuron> = neurons_of(&w);
     (0..3).all(|i| {
         let on = |positive: bool| {
             ns.iter()
                 .filter(|n| {
-                    n.monosemantic && n.top_feature == i && (n.top_weight > 0.0) == positive
+                    n.is_monosemantic() && n.top_feature == i && (n.top_weight > 0.0) == positive
                 })
                 .count()
         };
@@ -59,7 +61,7 @@ fn abs_computes_absolute_value_with_a_positive_and_a_negative_neuron_per_feature
     assert!(
         abs_splits_each_feature(&t),
         "{:?}",
-        neurons(t.weights().w(), 3, 6, true)
+        neurons_of(&t.weights())
     );
     // And it computes |x|.
     let out = t.model().forward(t.params(), &[0.5, -0.25, -0.75]);
@@ -70,14 +72,83 @@ fn abs_computes_absolute_value_with_a_positive_and_a_negative_neuron_per_feature
 
 #[test]
 fn abs_basic_solution_over_ten_seeds() {
-    // Seeds 0..10 at 4,000 steps, where the split is already settled; printed for the record.
+    // Seeds 0..10 at 4,000 steps, where the split is already settled: 9 of 10 measured (seed 9 leaves
+    // one feature's negative side to a weak neuron). At n = 3, m = 6 both initialisations are about the
+    // same size (0.29 and 0.47), so this checks the maths, not the init.
     let good = (0..10)
         .filter(|&seed| abs_splits_each_feature(&train(abs_basic(seed, 4000))))
         .count();
     println!(
         "abs n=3 m=6: {good} of 10 seeds give one positive and one negative neuron per feature"
     );
-    assert!(good >= 5, "only {good} of 10 seeds");
+    assert!(good >= 8, "only {good} of 10 seeds");
+}
+
+/// abs n = 100, m = 40, I = 0.8^i at density `p`, seed 0: the trained model and its loss on a fixed
+/// evaluation batch of 8,192 rows (steadier than the last training batch).
+fn abs_sparsity(p: f32) -> (Trainer, f32) {
+    let config = Config {
+        model: ModelKind::Abs,
+        n: 100,
+        m: 40,
+        density: vec![p],
+        importance: 0.8,
+        ..Config::default()
+    };
+    let eval = eval_batch(&config, 8192, 0);
+    let mut t = train(config);
+    let loss = t.loss_on(&eval);
+    (t, loss)
+}
+
+#[test]
+fn abs_at_one_tenth_density_keeps_most_neurons_monosemantic() {
+    // Measured: 34 of 40 monosemantic, eval loss 2.2e-5 (the per-matrix init: 5 of 40, 7.4e-4).
+    let (t, loss) = abs_sparsity(0.1);
+    let s = summarize(&t.weights());
+    let c = s.neuron_counts().unwrap();
+    println!(
+        "abs 1−S = 0.1: {c:?}, loss {loss:.3e}, computed {:?}",
+        s.computed_count()
+    );
+    assert!(c.monosemantic >= 30, "{c:?}");
+    assert!(
+        c.polysemantic >= 1,
+        "a few polysemantic neurons appear: {c:?}"
+    );
+    assert!(loss < 4e-5, "loss {loss}");
+}
+
+#[test]
+fn abs_at_three_hundredths_density_computes_about_twenty_features() {
+    // Measured: 19 features computed, eval loss 7.0e-6, 33 of 40 neurons polysemantic (the per-matrix
+    // init: 2 computed, 2.1e-4).
+    let (t, loss) = abs_sparsity(0.03);
+    let s = summarize(&t.weights());
+    let computed = s.computed_count().unwrap();
+    println!(
+        "abs 1−S = 0.03: {computed} computed, loss {loss:.3e}, {:?}",
+        s.neuron_counts()
+    );
+    assert!(computed >= 15, "only {computed} features computed");
+    assert!(loss < 1.2e-5, "loss {loss}");
+    // Every computed feature really is: the model's own forward pass gives |x_i| for x = ±e_i.
+    let flags = s.computed.unwrap();
+    for i in (0..100).filter(|&i| flags[i]) {
+        for sign in [1.0f32, -1.0] {
+            let mut x = vec![0.0f32; 100];
+            x[i] = sign;
+            let y = t.model().forward(t.params(), &x)[i];
+            assert!((y - 1.0).abs() <= 0.2, "feature {i} at {sign}: {y}");
+        }
+    }
+    let polysemantic = s
+        .neurons
+        .unwrap()
+        .iter()
+        .filter(|n| n.class == NeuronClass::Polysemantic)
+        .count();
+    assert!(polysemantic >= 20, "{polysemantic} polysemantic");
 }
 
 #[test]
@@ -197,7 +268,7 @@ fn relu_hidden_neurons_go_from_monosemantic_to_polysemantic_as_features_get_spar
             ..Config::default()
         });
         let ns = summarize(&t.weights()).neurons.unwrap();
-        ns.iter().filter(|n| !n.monosemantic).count()
+        ns.iter().filter(|n| !n.is_monosemantic()).count()
     };
     assert_eq!(poly(0.75), 0, "dense: every neuron monosemantic");
     assert_eq!(poly(0.04), 5, "sparse: every neuron polysemantic");

@@ -1,4 +1,5 @@
-//! The wasm build in headless Chromium (wasm-bindgen-test-runner with chromedriver; see .ci/test):
+//! The wasm build in headless Chromium and headless Firefox ESR (wasm-bindgen-test-runner with
+//! chromedriver, then geckodriver; see .ci/test):
 //! the same trainer, through the same `Run` API the page uses.
 #![cfg(target_arch = "wasm32")]
 

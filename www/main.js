@@ -347,7 +347,10 @@ const atBudget = () => shown.step >= budget;
 function play() {
   if (mode === 'playing' || shown.diverged >= 0) return;
   if (atBudget()) {
-    offerContinue();
+    // Replay: at the end of the budget, Play at the replay pace goes back to step 0 and plays the run
+    // again (the same numbers, replayed from the kept timeline) as an animation of the learning.
+    if ($('speed').value === 'replay') seek(0).then(() => engine.send('play', { rate: rate() }));
+    else offerContinue();
     return;
   }
   engine.send('play', { rate: rate() });

@@ -1,9 +1,11 @@
 // Sweeps in the page: every (value, restart) of a sweep link is an independent run, trained in a pool of
-// Web Workers (one wasm instance each) and drawn here as small multiples and the dimensionality figure.
-// A worker that throws or dies is reported on its panel; the rest of the sweep carries on.
-import { Panels, snapshot_of, sweep_plan } from './pkg/tms_explorer.js';
+// Web Workers (one wasm instance each) and drawn here as small multiples, the dimensionality figure and,
+// for hidden-layer models, the neuron phase change. A worker that throws or dies is reported on its
+// panel; the rest of the sweep carries on.
+import { Panels, restart_choice, snapshot_of, sweep_plan } from './pkg/tms_explorer.js';
 
-const AGREE = 1.05; // restarts within 5% of the best evaluation loss "agree" (as `tms sweep` counts)
+// Which restart to keep and how many agree is Rust's choice (`restart_choice`, as `tms sweep` makes it).
+const choose = (runs) => JSON.parse(restart_choice(new Float32Array(runs.map((j) => j.evalLoss))));
 
 export class SweepRunner {
   constructor(fragment, ui) {
@@ -17,6 +19,7 @@ export class SweepRunner {
     this.finished = false;
     this.drawPending = false;
     this.panels = new Panels();
+    this.phase = new PhaseFigure(this);
     // A worker that dies without a word (killed, out of memory) goes silent: training workers report
     // every quarter second, so this much silence means it is gone.
     this.silence = 20000;
@@ -150,8 +153,8 @@ export class SweepRunner {
   // The run a group's panel shows: the best finished restart, or the furthest one still training.
   shown(group) {
     const runs = this.jobs.filter((j) => j.group === group);
-    const done = runs.filter((j) => j.state === 'done').sort((a, b) => a.evalLoss - b.evalLoss || a.restart - b.restart);
-    if (done.length) return done[0];
+    const done = runs.filter((j) => j.state === 'done').sort((a, b) => a.restart - b.restart);
+    if (done.length) return done[choose(done).best];
     return runs.filter((j) => j.snapshot).sort((a, b) => b.step - a.step)[0] ?? null;
   }
 
@@ -164,9 +167,9 @@ export class SweepRunner {
     if (failed.length) text = `failed: ${failed[0].message}`;
     else if (runs.some((j) => j.state === 'cancelled')) text = 'cancelled';
     else if (done.length === runs.length) {
-      const best = Math.min(...done.map((j) => j.evalLoss));
-      const agree = done.filter((j) => j.evalLoss <= best * AGREE).length;
-      text = `best of ${runs.length}: seed ${this.shown(group).json.config.seed}, eval loss ${best.toExponential(3)}; ${agree} of ${runs.length} agree`;
+      const c = choose(done.sort((a, b) => a.restart - b.restart));
+      const metrics = this.shown(group).json.metrics;
+      text = `best of ${c.of}: seed ${this.shown(group).json.config.seed}, eval loss ${c.eval_loss.toExponential(3)}; ${c.agree} of ${c.of} agree${neuronText(metrics)}`;
     } else text = this.paused ? 'paused' : 'training…';
     return { steps, total: this.plan.until * runs.length, text, failed: failed.length > 0 };
   }
@@ -217,6 +220,7 @@ export class SweepRunner {
     const dpr = window.devicePixelRatio || 1;
     this.panels.draw(this.ui.panels, this.ui.view(), this.ui.theme(), dpr);
     this.panels.draw(this.ui.dimensionality, 'dimensionality', this.ui.theme(), dpr);
+    this.phase.draw(dpr);
   }
 
   // The sweep's result as `tms sweep --json` writes it: the kept run of each value.
@@ -230,8 +234,79 @@ export class SweepRunner {
 
   free() {
     this.freed = true;
+    this.phase.free();
     this.cancel();
     for (const job of this.jobs) job.snapshot?.free();
     this.panels.free();
+  }
+}
+
+// " · 34 monosemantic, 6 polysemantic, 0 dead · 19 of 100 computed" for hidden-layer models (as the
+// phase-change figure and `tms sweep` count them); empty otherwise.
+function neuronText(metrics) {
+  const c = metrics.neuron_counts;
+  if (!c) return '';
+  const computed = metrics.features_computed === undefined ? ''
+    : ` · ${metrics.features_computed} of ${metrics.feature_norms.length} computed`;
+  return ` · ${c.monosemantic} monosemantic, ${c.polysemantic} polysemantic, ${c.dead} dead${computed}`;
+}
+
+// Models whose neurons are a privileged basis: the phase-change figure is drawn for these.
+const HIDDEN_LAYER = ['relu-hidden', 'abs'];
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// The neuron phase-change figure of a sweep (the 'phase' figure of `Panels`): shown under the
+// dimensionality figure for hidden-layer models, with a hover readout and PNG/SVG export. Its listeners
+// live as long as the sweep.
+class PhaseFigure {
+  constructor(runner) {
+    this.runner = runner;
+    this.figure = document.getElementById('sweep-phase-figure');
+    this.canvas = document.getElementById('sweep-phase');
+    this.readout = document.getElementById('sweep-phase-hover');
+    const model = new URLSearchParams(runner.plan.jobs[0]?.settings ?? '').get('model');
+    this.shown = HIDDEN_LAYER.includes(model);
+    this.figure.hidden = !this.shown;
+    this.readout.textContent = '';
+    const size = () => this.canvas.getBoundingClientRect();
+    const stem = () => `tms-sweep-${model}-phase`;
+    this.listeners = [
+      [this.canvas, 'pointermove', (e) => {
+        const b = size();
+        this.readout.textContent = this.runner.panels.len === 0 ? ''
+          : this.runner.panels.pick('phase', b.width, b.height, e.clientX - b.left, e.clientY - b.top);
+      }],
+      [this.canvas, 'pointerleave', () => { this.readout.textContent = ''; }],
+      [document.getElementById('sweep-phase-png'), 'click', () => {
+        this.canvas.toBlob((blob) => download(blob, `${stem()}.png`), 'image/png');
+      }],
+      [document.getElementById('sweep-phase-svg'), 'click', () => {
+        if (this.runner.panels.len === 0) return;
+        const b = size();
+        const svg = this.runner.panels.svg('phase', b.width, b.height, this.runner.ui.theme());
+        download(new Blob([svg], { type: 'image/svg+xml' }), `${stem()}.svg`);
+      }],
+    ];
+    for (const [target, type, listener] of this.listeners) target.addEventListener(type, listener);
+  }
+
+  draw(dpr) {
+    if (this.shown) this.runner.panels.draw(this.canvas, 'phase', this.runner.ui.theme(), dpr);
+  }
+
+  free() {
+    for (const [target, type, listener] of this.listeners) target.removeEventListener(type, listener);
+    this.listeners = [];
+    this.figure.hidden = true;
   }
 }

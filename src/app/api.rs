@@ -9,7 +9,7 @@ use crate::app::link::{Link, Notice, SweepSpec};
 use crate::core::bench;
 use crate::core::config::Config;
 use crate::core::settings::{Kind, PAPER_DENSITIES, SETTINGS};
-use crate::core::sweep::Axis;
+use crate::core::sweep::{self, Axis};
 
 /// A notice about a link, with the key it concerns (`null` for the link as a whole).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -389,6 +389,31 @@ pub fn bench_cases() -> Vec<BenchCase> {
         .collect()
 }
 
+/// Which restart of a sweep's setting to keep, and how many agree with it (see
+/// [`sweep::best_restart`]): the page's sweep asks this rather than choosing itself.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RestartChoice {
+    /// Index of the kept restart (in seed order), or none for no restarts.
+    pub best: Option<usize>,
+    pub eval_loss: Option<f32>,
+    /// Restarts within `agree_within` of the best loss (as `tms sweep` counts them).
+    pub agree: usize,
+    pub of: usize,
+    /// "5%": the agreement margin, for the page's wording.
+    pub agree_within: String,
+}
+
+pub fn restart_choice(eval_losses: &[f32]) -> RestartChoice {
+    let best = sweep::best_restart(eval_losses);
+    RestartChoice {
+        best,
+        eval_loss: best.map(|k| eval_losses[k]),
+        agree: sweep::agreeing(eval_losses),
+        of: eval_losses.len(),
+        agree_within: format!("{}%", ((sweep::AGREE - 1.0) * 100.0).round()),
+    }
+}
+
 /// The sweep axes, for the sweep form.
 pub fn sweep_axes() -> Vec<&'static str> {
     [Axis::Density, Axis::Importance]
@@ -415,6 +440,16 @@ mod tests {
 
     fn json<T: Serialize>(v: &T) -> Value {
         serde_json::to_value(v).unwrap()
+    }
+
+    #[test]
+    fn the_kept_restart_is_the_lowest_eval_loss_and_ties_go_to_the_lower_seed() {
+        let c = json(&restart_choice(&[0.3, 0.1, 0.104, 0.1, f32::NAN]));
+        assert_eq!(c["best"], 1);
+        assert_eq!(c["agree"], 3, "0.1, 0.104 and 0.1 are within 5% of 0.1");
+        assert_eq!(c["of"], 5);
+        assert_eq!(c["agree_within"], "5%");
+        assert_eq!(json(&restart_choice(&[]))["best"], Value::Null);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!
 //! The same data leaves as safetensors and .npz in [`crate::app::weights`], in the notebook's shapes.
 
+use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::core::config::Config;
@@ -54,15 +55,28 @@ pub fn config_json(c: &Config) -> ConfigJson {
 /// One neuron of a hidden-layer model (see [`crate::core::metrics::Neuron`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NeuronJson {
+    /// `monosemantic`, `polysemantic` or `dead` (docs/science.md, "Neurons").
+    pub class: &'static str,
     pub top_feature: usize,
     pub top_weight: f32,
     pub monosemanticity: f32,
     pub monosemantic: bool,
     pub features: usize,
+    pub gain: f32,
     pub norm: f32,
 }
 
-/// The metrics of NOTES.md ("Quantities to compute and show"); `neurons` only for `relu-hidden` and
+/// How many neurons fall in each class.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NeuronCountsJson {
+    pub monosemantic: usize,
+    pub polysemantic: usize,
+    pub dead: usize,
+}
+
+/// The metrics of docs/science.md ("What is measured"). Tied models report `features_represented`
+/// (weight norms say what they represent); `abs` reports `features_computed` and `computed` instead, since
+/// only its function says what it computes. `neurons` and `neuron_counts` only for `relu-hidden` and
 /// `abs`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsJson {
@@ -70,7 +84,14 @@ pub struct MetricsJson {
     pub superposition: Vec<f32>,
     pub dimensionality: Vec<f32>,
     pub dims_per_feature: f32,
-    pub features_represented: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features_represented: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features_computed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computed: Option<Vec<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neuron_counts: Option<NeuronCountsJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub neurons: Option<Vec<NeuronJson>>,
 }
@@ -82,16 +103,25 @@ pub fn metrics_json(summary: &Summary) -> MetricsJson {
         superposition: f.superposition.clone(),
         dimensionality: f.dimensionality.clone(),
         dims_per_feature: f.dims_per_feature,
-        features_represented: f.represented(),
+        features_represented: summary.represented(),
+        features_computed: summary.computed_count(),
+        computed: summary.computed.clone(),
+        neuron_counts: summary.neuron_counts().map(|c| NeuronCountsJson {
+            monosemantic: c.monosemantic,
+            polysemantic: c.polysemantic,
+            dead: c.dead,
+        }),
         neurons: summary.neurons.as_ref().map(|neurons| {
             neurons
                 .iter()
                 .map(|n| NeuronJson {
+                    class: n.class.id(),
                     top_feature: n.top_feature,
                     top_weight: n.top_weight,
                     monosemanticity: n.monosemanticity,
-                    monosemantic: n.monosemantic,
+                    monosemantic: n.is_monosemantic(),
                     features: n.features,
+                    gain: n.gain,
                     norm: n.norm,
                 })
                 .collect()
@@ -132,25 +162,18 @@ pub struct RunJson {
     pub eval_losses: Option<Vec<f32>>,
 }
 
-fn rows(rows: usize, cols: usize, at: impl Fn(usize, usize) -> f32) -> Vec<Vec<f32>> {
-    (0..rows)
-        .map(|r| (0..cols).map(|c| at(r, c)).collect())
-        .collect()
+/// A matrix as nested rows, as JSON writes it.
+fn rows(matrix: ArrayView2<f32>) -> Vec<Vec<f32>> {
+    matrix.outer_iter().map(|row| row.to_vec()).collect()
 }
 
 /// The export of a trainer's current state.
 pub fn run_export(trainer: &Trainer) -> RunJson {
     let w = trainer.weights();
-    let (n, m) = (w.model.n, w.model.m);
-    let paper_w = rows(m, n, |j, i| w.at(j, i));
-    let (tied, w1, w2) = match w.w2_t() {
+    let paper_w = rows(w.w_matrix());
+    let (tied, w1, w2) = match w.w2_matrix() {
         None => (Some(paper_w), None, None),
-        // W₂ is stored transposed (m × n); the paper's W₂ is n × m.
-        Some(w2_t) => (
-            None,
-            Some(paper_w),
-            Some(rows(n, m, |i, j| w2_t[j * n + i])),
-        ),
+        Some(w2) => (None, Some(paper_w), Some(rows(w2))),
     };
     RunJson {
         config: config_json(trainer.config()),
@@ -233,7 +256,12 @@ mod tests {
             assert_eq!(floats(&metrics[key]).len(), 3, "{key}");
         }
         assert!(metrics["dims_per_feature"].is_number());
-        assert!(metrics["features_represented"].is_u64());
+        // abs reports what it computes, not weight norms; tied models the other way round.
+        assert!(
+            metrics["features_computed"].is_u64() && metrics.get("features_represented").is_none()
+        );
+        assert_eq!(metrics["computed"].as_array().unwrap().len(), 3);
+        assert!(metrics["neuron_counts"]["monosemantic"].is_u64());
         let neurons = metrics["neurons"].as_array().unwrap();
         assert_eq!(neurons.len(), 2);
         for key in [
@@ -242,7 +270,9 @@ mod tests {
             "monosemanticity",
             "monosemantic",
             "features",
+            "gain",
             "norm",
+            "class",
         ] {
             assert!(neurons[0].get(key).is_some(), "neuron field {key}");
         }

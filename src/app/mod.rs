@@ -8,6 +8,7 @@
 //! - [`readout`]: the computation readout (a neuron's or an output's equation with the probe's numbers)
 //! - [`weights`]: weights in and out as safetensors, .npz and the JSON export (the notebook's names)
 //! - [`api`]: what the page asks Rust, as plain serde data (the `web` layer only turns it into JSON)
+//! - [`report`]: what `tms train` and `tms sweep` print
 
 pub mod api;
 pub mod embed;
@@ -16,4 +17,5 @@ pub mod gate;
 pub mod link;
 pub mod presets;
 pub mod readout;
+pub mod report;
 pub mod weights;

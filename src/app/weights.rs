@@ -155,15 +155,15 @@ struct Metadata {
 fn notebook_tensors(trainer: &Trainer) -> Vec<(&'static str, Vec<usize>, Vec<f32>)> {
     let w = trainer.weights();
     let (n, m) = (w.model.n, w.model.m);
-    // Storage is m × n (row j = neuron j); the notebook's [n, m] is its transpose.
-    let transposed: Vec<f32> = (0..n * m).map(|k| w.at(k % m, k / m)).collect();
+    // The paper's W is m × n (row j = neuron j); the notebook's [n, m] is its transpose.
+    let transposed: Vec<f32> = w.w_matrix().t().iter().copied().collect();
     let mut out = vec![];
-    match w.w2_t() {
+    match w.w2_matrix() {
         None => out.push(("W", vec![n, m], transposed)),
-        Some(w2_t) => {
+        Some(w2) => {
             out.push(("W1", vec![n, m], transposed));
-            // W₂ᵀ is stored m × n: already the notebook's W2 [m, n].
-            out.push(("W2", vec![m, n], w2_t.to_vec()));
+            // The notebook's W2 [m, n] is the paper's W₂ (n × m) transposed.
+            out.push(("W2", vec![m, n], w2.t().iter().copied().collect()));
         }
     }
     out.push(("b_final", vec![n], w.b().to_vec()));

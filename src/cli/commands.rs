@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use tms_explorer::app::export::{run_export, run_json, to_json};
+use tms_explorer::app::report;
 use tms_explorer::app::weights::{self, Choice, Format, MAX_FILE_BYTES};
 use tms_explorer::core::bench;
 use tms_explorer::core::config::Config;
-use tms_explorer::core::metrics::{summarize, REPRESENTED_NORM};
 use tms_explorer::core::settings::{setting, show_f32, PAPER_DENSITIES};
 use tms_explorer::core::sweep::{self, Axis, Sweep};
 use tms_explorer::core::training::Trainer;
@@ -286,33 +286,7 @@ fn describe(c: &Config) -> String {
 }
 
 fn summary(t: &Trainer) -> String {
-    let s = summarize(&t.weights());
-    let f = &s.features;
-    let mut out = format!(
-        "loss {:.4e} (last training batch) at step {}; fingerprint {}\n\
-         features represented (‖W_i‖ ≥ {REPRESENTED_NORM}): {} of {}; Σ D_i = {:.2}; D* = m/‖W‖²_F = {:.3}",
-        t.last_loss(),
-        t.step_count(),
-        t.fingerprint(),
-        f.represented(),
-        t.config().n,
-        f.dimensionality.iter().sum::<f32>(),
-        f.dims_per_feature,
-    );
-    if let Some(neurons) = &s.neurons {
-        let dead = neurons.iter().filter(|n| n.features == 0).count();
-        let mono = neurons.iter().filter(|n| n.monosemantic).count();
-        let most = neurons.iter().map(|n| n.features).max().unwrap_or(0);
-        out.push_str(&format!(
-            "\nneurons: {} monosemantic, {} polysemantic, {} dead of {}; at most {} features on one neuron",
-            mono,
-            neurons.len() - mono - dead,
-            dead,
-            neurons.len(),
-            most
-        ));
-    }
-    out
+    report::run_summary(t)
 }
 
 fn write_json(path: &str, json: &str) -> Result<(), String> {
@@ -606,18 +580,7 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
     let points = sweep::run(&spec, threads, &|k| progress.lock().unwrap().add(k, None));
     let secs = progress.into_inner().unwrap().finish();
     println!("done in {secs:.2} s");
-    for p in &points {
-        println!(
-            "\n{}: best seed {} of {} restarts (eval loss {:.4e}; {} within {}% of it)\n{}",
-            axis.label(p.value),
-            p.best.config().seed,
-            p.eval_losses.len(),
-            p.best_eval_loss(),
-            p.agreeing(),
-            ((sweep::AGREE - 1.0) * 100.0).round(),
-            summary(&p.best)
-        );
-    }
+    print!("\n{}", report::sweep_table(axis, &points));
     if let Some(path) = args.get("json") {
         let list: Vec<_> = points
             .iter()

@@ -3,7 +3,7 @@
 
 use super::settings::{setting, SETTINGS};
 
-/// The four toy models of the paper (NOTES.md, "The four models").
+/// The four toy models of the paper (docs/science.md, "The four models").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ModelKind {
     /// h = W x; x' = Wᵀ h + b
@@ -137,7 +137,7 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// The authors' recipe (NOTES.md) on the intro model.
+    /// The authors' recipe (docs/science.md, "The recipe") on the intro model.
     fn default() -> Config {
         Config {
             model: ModelKind::ReluOutput,

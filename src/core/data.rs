@@ -1,6 +1,6 @@
-//! Synthetic sparse data (NOTES.md): feature i is present with probability p_i; a present feature's value
-//! is drawn from U[0, 1) (or U[−1, 1) for `abs`), independently of its presence. A fresh batch is drawn
-//! every step.
+//! Synthetic sparse data (docs/science.md, "The four models"): feature i is present with probability
+//! p_i; a present feature's value is drawn from U[0, 1) (or U[−1, 1) for `abs`), independently of its
+//! presence. A fresh batch is drawn every step.
 //!
 //! Two ways to draw, chosen by the densities (both exact, each the cheaper one where it is used):
 //! - sparse data: absent features are skipped with geometric gaps rather than tested one by one, so a

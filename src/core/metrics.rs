@@ -1,23 +1,38 @@
-//! The quantities of NOTES.md ("Quantities to compute and show"), computed from weights.
+//! The quantities the explorer reports, computed from weights (docs/science.md, "What is measured").
 //!
 //! Features: W_i is feature i's embedding (column i of W, or of W₁ for `abs`), Ŵ_i = W_i / ‖W_i‖.
 //! - feature norm ‖W_i‖
 //! - superposition Σ_{j≠i} (Ŵ_i · W_j)²
 //! - dimensionality D_i = ‖W_i‖² / Σ_j (Ŵ_i · W_j)²
 //! - dimensions per feature D* = m / ‖W‖²_F
+//! - `abs`: whether feature i is computed, |x_i| coming out at output i for x = ±e_i
 //!
-//! Neurons (hidden-layer models): neuron j reads the features through row j of W (or W₁).
+//! Neurons (hidden-layer models): neuron j reads the features through row j of W (or W₁) and writes
+//! through the same row (tied models) or row j of W₂ᵀ (`abs`); each is monosemantic, polysemantic or
+//! dead.
 
 use crate::core::kernels::{dot, sum_sq};
 use crate::core::model::Weights;
 
-/// A feature counts as represented when ‖W_i‖ is at least this (NOTES: ≈1 represented, ≈0 not).
+/// A feature counts as represented when ‖W_i‖ is at least this (≈1 represented, ≈0 not). Tied models
+/// only: for `abs`, W₁ and W₂ trade scale (footnote 15), so [`features_computed`] is used instead.
 pub const REPRESENTED_NORM: f32 = 0.5;
-/// A neuron is monosemantic when its largest weight carries this share of its row's norm.
+/// A neuron is monosemantic when its largest |weight| holds more than this share of its row's norm.
 pub const MONOSEMANTIC: f32 = 0.99;
 /// A feature is carried by a neuron when it can drive the neuron with at least this share of the
-/// largest |weight|.
-pub const CARRIED: f32 = 0.1;
+/// strongest drive. Above sqrt(1/0.99² − 1) ≈ 0.142, the largest second weight a monosemantic neuron can
+/// have, so a monosemantic neuron carries exactly one feature; measured on trained models, the
+/// secondary weights that matter sit at 0.2 to 1 of the top (abs n = 100 at 1−S = 0.03) while leftovers
+/// on unlearned features sit at 0.1 to 0.18 (relu-hidden n = 10 at 0.35) and residue from the
+/// initialisation under 0.05 (docs/science.md, "Neurons").
+pub const CARRIED: f32 = 0.2;
+/// A neuron is dead when no single input of size 1 can move any output through it by this much: its
+/// largest activation from one feature (plus its hidden bias) times its largest |output weight|. Live
+/// neurons of trained models measure 0.04 to 5; a neuron left at the notebook's initialisation for
+/// n = 100 measures about 0.003.
+pub const DEAD_GAIN: f32 = 0.01;
+/// `abs`: feature i is computed when the output at i for x = ±e_i is within this of |±1| = 1.
+pub const COMPUTED_WITHIN: f32 = 0.2;
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureMetrics {
@@ -75,6 +90,33 @@ pub fn features(w: &[f32], n: usize, m: usize) -> FeatureMetrics {
     }
 }
 
+/// What a neuron does, in the paper's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum NeuronClass {
+    /// One feature dominates its weights: max|w| / ‖row‖ > `MONOSEMANTIC`.
+    Monosemantic,
+    /// Alive, and no single feature dominates.
+    Polysemantic,
+    /// Cannot contribute: its input→output gain is under `DEAD_GAIN`.
+    Dead,
+}
+
+impl NeuronClass {
+    pub const ALL: [NeuronClass; 3] = [
+        NeuronClass::Monosemantic,
+        NeuronClass::Polysemantic,
+        NeuronClass::Dead,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            NeuronClass::Monosemantic => "monosemantic",
+            NeuronClass::Polysemantic => "polysemantic",
+            NeuronClass::Dead => "dead",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Neuron {
     /// The feature with the largest |weight| into this neuron.
@@ -84,18 +126,37 @@ pub struct Neuron {
     pub top_weight: f32,
     /// max |w| / ‖row‖: 1 when a single feature feeds the neuron.
     pub monosemanticity: f32,
-    pub monosemantic: bool,
-    /// Features that drive the neuron with a weight of at least `CARRIED` × the largest |w| (0 for a
-    /// dead neuron). With inputs in [0, 1) only positive weights can switch a ReLU neuron on, so only
-    /// they count; with signed inputs (`abs`) either sign does.
+    pub class: NeuronClass,
+    /// Features the neuron carries: 0 when dead, exactly 1 when monosemantic, else the features that
+    /// drive it with at least `CARRIED` × its strongest drive. With inputs in [0, 1) only positive
+    /// weights can switch a ReLU neuron on, so only they drive it; with signed inputs (`abs`) either
+    /// sign does.
     pub features: usize,
     /// ‖row‖
     pub norm: f32,
+    /// The largest change one input of size 1 can make to any output through this neuron:
+    /// max_i ReLU(drive_i + b_h) × max_k |output weight k|. Unchanged by the footnote-15 rescaling.
+    pub gain: f32,
 }
 
-/// Per-neuron metrics of W (m × n, row-major): neuron j reads the features through row j.
-/// `signed_inputs`: features take negative values too (`abs`).
-pub fn neurons(w: &[f32], n: usize, m: usize, signed_inputs: bool) -> Vec<Neuron> {
+impl Neuron {
+    pub fn is_monosemantic(&self) -> bool {
+        self.class == NeuronClass::Monosemantic
+    }
+}
+
+/// Per-neuron metrics. `w` (m × n, row-major): neuron j reads the features through row j; `out` (m × n):
+/// row j is what it writes to the outputs (W itself for tied models, W₂ᵀ for `abs`); `b_h`: the hidden
+/// bias, if any; `signed_inputs`: features take negative values too (`abs`).
+pub fn neurons(
+    w: &[f32],
+    out: &[f32],
+    b_h: Option<&[f32]>,
+    n: usize,
+    m: usize,
+    signed_inputs: bool,
+) -> Vec<Neuron> {
+    let drive = |w: f32| if signed_inputs { w.abs() } else { w };
     (0..m)
         .map(|j| {
             let row = &w[j * n..j * n + n];
@@ -108,21 +169,104 @@ pub fn neurons(w: &[f32], n: usize, m: usize, signed_inputs: bool) -> Vec<Neuron
                     }
                 });
             let norm = sum_sq(row).sqrt();
-            let top = top_weight.abs();
-            let monosemanticity = if norm > 0.0 { top / norm } else { 0.0 };
+            let monosemanticity = if norm > 0.0 {
+                top_weight.abs() / norm
+            } else {
+                0.0
+            };
+            let strongest = row.iter().fold(0.0f32, |a, &v| a.max(drive(v)));
+            let bias = b_h.map_or(0.0, |b| b[j]);
+            let writes = out[j * n..j * n + n]
+                .iter()
+                .fold(0.0f32, |a, v| a.max(v.abs()));
+            let gain = (strongest + bias).max(0.0) * writes;
+            let class = if gain.is_nan() || gain < DEAD_GAIN {
+                NeuronClass::Dead
+            } else if monosemanticity > MONOSEMANTIC {
+                NeuronClass::Monosemantic
+            } else {
+                NeuronClass::Polysemantic
+            };
+            let features = match class {
+                NeuronClass::Dead => 0,
+                NeuronClass::Monosemantic => 1,
+                NeuronClass::Polysemantic => row
+                    .iter()
+                    .filter(|&&v| drive(v) > 0.0 && drive(v) >= CARRIED * strongest)
+                    .count(),
+            };
             Neuron {
                 top_feature,
                 top_weight,
                 monosemanticity,
-                monosemantic: monosemanticity > MONOSEMANTIC,
-                features: if top > 0.0 {
-                    let drive = |w: f32| if signed_inputs { w.abs() } else { w };
-                    row.iter().filter(|&&w| drive(w) >= CARRIED * top).count()
-                } else {
-                    0
-                },
+                class,
+                features,
                 norm,
+                gain,
             }
+        })
+        .collect()
+}
+
+/// The neurons of a model's weights (see [`neurons`]).
+pub fn neurons_of(weights: &Weights) -> Vec<Neuron> {
+    let (n, m) = (weights.model.n, weights.model.m);
+    let w = weights.w();
+    neurons(
+        w,
+        weights.w2_t().unwrap_or(w),
+        weights.b_h(),
+        n,
+        m,
+        weights.model.kind.signed_inputs(),
+    )
+}
+
+/// How many neurons fall in each class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NeuronCounts {
+    pub monosemantic: usize,
+    pub polysemantic: usize,
+    pub dead: usize,
+}
+
+impl NeuronCounts {
+    pub fn of(neurons: &[Neuron]) -> NeuronCounts {
+        let count = |c: NeuronClass| neurons.iter().filter(|n| n.class == c).count();
+        NeuronCounts {
+            monosemantic: count(NeuronClass::Monosemantic),
+            polysemantic: count(NeuronClass::Polysemantic),
+            dead: count(NeuronClass::Dead),
+        }
+    }
+
+    pub fn get(&self, class: NeuronClass) -> usize {
+        match class {
+            NeuronClass::Monosemantic => self.monosemantic,
+            NeuronClass::Polysemantic => self.polysemantic,
+            NeuronClass::Dead => self.dead,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.monosemantic + self.polysemantic + self.dead
+    }
+}
+
+/// `abs`: which features the model computes. Feature i is computed when, for x = e_i and x = −e_i, the
+/// output at i is within `COMPUTED_WITHIN` of 1. Only output i of input ±e_i matters, so this reads
+/// column i of W₁ and row i of W₂ once: h_j = ReLU(±W₁[j, i]), y_i = ReLU(Σ_j W₂[i, j] h_j + b_i), O(n·m)
+/// in all instead of n forward passes. `w1`, `w2_t`: m × n.
+pub fn features_computed(w1: &[f32], w2_t: &[f32], b: &[f32], n: usize, m: usize) -> Vec<bool> {
+    (0..n)
+        .map(|i| {
+            [1.0f32, -1.0].iter().all(|&sign| {
+                let mut y = b[i];
+                for j in 0..m {
+                    y += w2_t[j * n + i] * (sign * w1[j * n + i]).max(0.0);
+                }
+                (y.max(0.0) - 1.0).abs() <= COMPUTED_WITHIN
+            })
         })
         .collect()
 }
@@ -162,6 +306,27 @@ pub struct Summary {
     pub features: FeatureMetrics,
     /// Present for the hidden-layer models (`relu-hidden`, `abs`), whose neurons are a privileged basis.
     pub neurons: Option<Vec<Neuron>>,
+    /// `abs` only: whether each feature is computed ([`features_computed`]).
+    pub computed: Option<Vec<bool>>,
+}
+
+impl Summary {
+    /// Features represented (‖W_i‖ ≥ `REPRESENTED_NORM`), for the tied models; `None` for `abs`, whose
+    /// weight norms do not say what it computes.
+    pub fn represented(&self) -> Option<usize> {
+        self.computed.is_none().then(|| self.features.represented())
+    }
+
+    /// `abs`: how many features are computed.
+    pub fn computed_count(&self) -> Option<usize> {
+        self.computed
+            .as_ref()
+            .map(|c| c.iter().filter(|&&v| v).count())
+    }
+
+    pub fn neuron_counts(&self) -> Option<NeuronCounts> {
+        self.neurons.as_deref().map(NeuronCounts::of)
+    }
 }
 
 pub fn summarize(weights: &Weights) -> Summary {
@@ -173,7 +338,10 @@ pub fn summarize(weights: &Weights) -> Summary {
             .model
             .kind
             .hidden_relu()
-            .then(|| neurons(w, n, m, weights.model.kind.signed_inputs())),
+            .then(|| neurons_of(weights)),
+        computed: weights
+            .w2_t()
+            .map(|w2_t| features_computed(w, w2_t, weights.b(), n, m)),
     }
 }
 
@@ -239,25 +407,123 @@ mod tests {
     }
 
     #[test]
-    fn neurons_report_their_features() {
-        // n = 3 features, m = 3 neurons, W is m × n (row j = neuron j).
-        // neuron 0 reads only feature 2 (−1.5); neuron 1 reads features 0 and 1 equally; neuron 2 is dead.
+    fn neurons_report_their_features_and_class() {
+        // n = 3 features, m = 3 neurons, W is m × n (row j = neuron j), tied (out = W).
+        // neuron 0 reads only feature 2 (−1.5); neuron 1 reads features 0 and 1 equally; neuron 2 is zero.
         let w = [0.0, 0.0, -1.5, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0];
-        let ns = neurons(&w, 3, 3, true);
+        let ns = neurons(&w, &w, None, 3, 3, true);
         assert_eq!(ns[0].top_feature, 2);
         assert_eq!(ns[0].top_weight, -1.5);
-        assert!(ns[0].monosemantic && ns[0].features == 1);
-        // With inputs that are never negative, a negative weight cannot switch the neuron on.
-        assert_eq!(neurons(&w, 3, 3, false)[0].features, 0);
-        let inhibited = [1.0, -0.5, 0.3];
-        assert_eq!(neurons(&inhibited, 3, 1, false)[0].features, 2);
-        assert_eq!(neurons(&inhibited, 3, 1, true)[0].features, 3);
-        assert!(!ns[1].monosemantic && ns[1].features == 2);
+        assert_eq!(
+            (ns[0].class, ns[0].features),
+            (NeuronClass::Monosemantic, 1)
+        );
+        assert_eq!(ns[0].gain, 1.5 * 1.5);
+        assert_eq!(
+            (ns[1].class, ns[1].features),
+            (NeuronClass::Polysemantic, 2)
+        );
         assert!(close(ns[1].monosemanticity, 1.0 / 2f32.sqrt()));
-        assert_eq!((ns[2].features, ns[2].monosemantic), (0, false));
+        assert_eq!((ns[2].class, ns[2].features), (NeuronClass::Dead, 0));
+        assert_eq!(
+            NeuronCounts::of(&ns),
+            NeuronCounts {
+                monosemantic: 1,
+                polysemantic: 1,
+                dead: 1
+            }
+        );
+        // With inputs that are never negative, a negative weight cannot switch the neuron on: dead.
+        let unsigned = neurons(&w, &w, None, 3, 3, false);
+        assert_eq!(
+            (unsigned[0].class, unsigned[0].features),
+            (NeuronClass::Dead, 0)
+        );
+        // ... unless a hidden bias switches it on.
+        let biased = neurons(&w, &w, Some(&[0.5, 0.0, 0.0]), 3, 3, false);
+        assert_eq!(biased[0].class, NeuronClass::Monosemantic);
+        // Carried: what can drive the neuron, relative to the strongest drive.
+        let inhibited = [1.0, -0.5, 0.3];
+        assert_eq!(
+            neurons(&inhibited, &inhibited, None, 3, 1, false)[0].features,
+            2
+        );
+        assert_eq!(
+            neurons(&inhibited, &inhibited, None, 3, 1, true)[0].features,
+            3
+        );
         // Ordered by the importance of the top feature: neuron 1 (feature 0) before neuron 0 (feature 2).
         let order = neuron_order(&ns, &[1.0, 0.5, 0.25]);
         assert_eq!(order, vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn a_monosemantic_neuron_carries_exactly_one_feature_and_residue_does_not_count() {
+        // The largest second weight a monosemantic neuron can have is under the carried cut.
+        let largest_second = (1.0 / (MONOSEMANTIC * MONOSEMANTIC) - 1.0).sqrt();
+        assert!(largest_second < CARRIED);
+        // Just monosemantic with the largest second weight it can have: one feature.
+        let second = largest_second * 0.999;
+        let w = [1.0, second, 0.0];
+        let n = &neurons(&w, &w, None, 3, 1, true)[0];
+        assert!(n.monosemanticity > MONOSEMANTIC);
+        assert_eq!((n.class, n.features), (NeuronClass::Monosemantic, 1));
+        // 98 residual weights of 2% (init-sized next to a trained weight): polysemantic by the norm cut,
+        // but the residue is not counted as carried.
+        let mut row = vec![0.02f32; 100];
+        row[0] = 1.0;
+        row[1] = 0.4;
+        let n = &neurons(&row, &row, None, 100, 1, true)[0];
+        assert_eq!((n.class, n.features), (NeuronClass::Polysemantic, 2));
+    }
+
+    #[test]
+    fn a_neuron_is_dead_when_its_gain_is_negligible_however_it_is_scaled() {
+        // abs: W₁ row strong, W₂ column tiny: rescaling by α (footnote 15) leaves the gain unchanged.
+        let (w1, w2_t) = ([2.0f32, 0.0], [0.004f32, 0.0]);
+        let dead = &neurons(&w1, &w2_t, None, 2, 1, true)[0];
+        assert_eq!(dead.class, NeuronClass::Dead);
+        let (r1, r2) = rescale_abs_neurons(&w1, &w2_t, 2, 1);
+        let rescaled = &neurons(&r1, &r2, None, 2, 1, true)[0];
+        assert!(close(rescaled.gain, dead.gain));
+        assert_eq!(rescaled.class, NeuronClass::Dead);
+        // The same neuron with a useful output weight is alive and monosemantic.
+        let live = &neurons(&w1, &[0.5, 0.0], None, 2, 1, true)[0];
+        assert_eq!((live.class, live.gain), (NeuronClass::Monosemantic, 1.0));
+    }
+
+    #[test]
+    fn features_computed_agree_with_the_forward_pass() {
+        use crate::core::config::{Config, ModelKind};
+        use crate::core::model::Model;
+        // n = 2, m = 3: neurons ReLU(x_0), ReLU(−x_0) write 1 to output 0: feature 0 is computed; feature 1
+        // only has its positive side.
+        let config = Config {
+            model: ModelKind::Abs,
+            n: 2,
+            m: 3,
+            ..Config::default()
+        };
+        let model = Model::new(&config);
+        let l = model.layout();
+        let mut p = vec![0.0f32; l.len];
+        let w1 = [2.0, 0.0, -0.5, 0.0, 0.0, 1.0]; // m × n
+        let w2_t = [0.5, 0.0, 2.0, 0.0, 0.0, 1.0];
+        p[l.w.0..l.w.1].copy_from_slice(&w1);
+        p[l.w2.0..l.w2.1].copy_from_slice(&w2_t);
+        let computed = features_computed(&w1, &w2_t, &[0.0, 0.0], 2, 3);
+        assert_eq!(computed, vec![true, false]);
+        // The same answer from n full forward passes.
+        for i in 0..2 {
+            let ok = [1.0f32, -1.0].iter().all(|&s| {
+                let mut x = [0.0f32; 2];
+                x[i] = s;
+                (model.forward(&p, &x)[i] - 1.0).abs() <= COMPUTED_WITHIN
+            });
+            assert_eq!(ok, computed[i], "feature {i}");
+        }
+        let s = summarize(&Weights::new(&model, &p));
+        assert_eq!((s.computed_count(), s.represented()), (Some(1), None));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The four toy models (NOTES.md): parameters, initialisation, and the loss with its gradient, written out
-//! by hand in f32.
+//! The four toy models (docs/science.md, "The four models"): parameters, initialisation, and the loss
+//! with its gradient, written out by hand in f32.
 //!
 //! | model         | forward                                   | target |
 //! |---------------|-------------------------------------------|--------|
@@ -30,6 +30,7 @@ use crate::core::kernels::{
     output_error, scaled_output_error, transpose, FirstRows, Starts,
 };
 use crate::core::rng::{Rng, Stream};
+use ndarray::ArrayView2;
 
 /// Shapes and constants of one model: everything but the parameter values.
 #[derive(Clone, Debug)]
@@ -621,6 +622,22 @@ impl<'a> Weights<'a> {
         &self.w()[j * n..j * n + n]
     }
 
+    /// W (or W₁) as the paper's m × n matrix, a view of the same memory: the kernels keep the flat
+    /// slice; exports, metrics and views that think in matrices take this.
+    pub fn w_matrix(&self) -> ArrayView2<'a, f32> {
+        ArrayView2::from_shape((self.model.m, self.model.n), self.w()).expect("layout is m × n")
+    }
+
+    /// `abs`: the paper's W₂ (n × m: row i is output i's weights from the neurons), a transposed view of
+    /// the stored W₂ᵀ.
+    pub fn w2_matrix(&self) -> Option<ArrayView2<'a, f32>> {
+        self.w2_t().map(|w2_t| {
+            ArrayView2::from_shape((self.model.m, self.model.n), w2_t)
+                .expect("layout is m × n")
+                .reversed_axes()
+        })
+    }
+
     /// W₂ᵀ (m × n: row j is neuron j's output weights), `abs` only.
     pub fn w2_t(&self) -> Option<&'a [f32]> {
         let l = self.model.layout();
@@ -699,6 +716,26 @@ mod tests {
 
     /// Gradient check: the hand-written backward pass against central finite differences of the
     /// independent f64 loss, for every parameter of every model.
+    #[test]
+    fn the_matrix_views_are_the_paper_shapes_of_the_flat_parameters() {
+        let c = Config {
+            model: ModelKind::Abs,
+            n: 3,
+            m: 2,
+            ..Config::default()
+        };
+        let model = Model::new(&c);
+        let params: Vec<f32> = (0..model.layout().len).map(|k| k as f32).collect();
+        let w = Weights::new(&model, &params);
+        let w1 = w.w_matrix();
+        assert_eq!(w1.dim(), (2, 3));
+        assert_eq!(w1[[1, 2]], w.at(1, 2));
+        let w2 = w.w2_matrix().unwrap();
+        assert_eq!(w2.dim(), (3, 2), "W₂ is n × m");
+        // W₂[i][j] is neuron j's weight to output i: element (j, i) of the stored W₂ᵀ.
+        assert_eq!(w2[[2, 1]], w.w2_t().unwrap()[3 + 2]);
+    }
+
     #[test]
     fn gradients_match_finite_differences() {
         // Half the features present (sparse and dense rows, a few empty ones), all of them (rows read

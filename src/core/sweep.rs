@@ -1,6 +1,6 @@
 //! Sweeps: the same model at several densities, each the best of K restarts. Every (density, restart) is
-//! an independent run (NOTES.md: training models together or apart gives the same result), so a sweep is
-//! a list of jobs; natively they run on all cores, in the page on Web Workers.
+//! an independent run (docs/science.md, "The recipe": training models together or apart gives the same
+//! result), so a sweep is a list of jobs; natively they run on all cores, in the page on Web Workers.
 
 use crate::core::config::Config;
 use crate::core::data::Batch;
@@ -123,12 +123,21 @@ impl Point {
 
     /// How many restarts reached (nearly) the best loss.
     pub fn agreeing(&self) -> usize {
-        let best = self.best_eval_loss();
-        self.eval_losses
-            .iter()
-            .filter(|&&l| l <= best * AGREE)
-            .count()
+        agreeing(&self.eval_losses)
     }
+}
+
+/// The restart a sweep keeps: the lowest evaluation loss; ties (and NaNs, last) go to the lower seed.
+/// `None` for no restarts. The page's sweep asks this too, so both choose alike.
+pub fn best_restart(eval_losses: &[f32]) -> Option<usize> {
+    (0..eval_losses.len())
+        .min_by(|&a, &b| eval_losses[a].total_cmp(&eval_losses[b]).then(a.cmp(&b)))
+}
+
+/// How many restarts are within [`AGREE`] of the best evaluation loss.
+pub fn agreeing(eval_losses: &[f32]) -> usize {
+    let best = eval_losses.iter().copied().fold(f32::INFINITY, f32::min);
+    eval_losses.iter().filter(|&&l| l <= best * AGREE).count()
 }
 
 /// Trains one job to its step budget, calling `progress(steps)` as it goes; returns the trainer and its
@@ -183,10 +192,7 @@ pub fn run(sweep: &Sweep, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Ve
                 .map(|_| results.next().unwrap().unwrap())
                 .collect();
             let eval_losses: Vec<f32> = runs.iter().map(|r| r.1).collect();
-            // Lowest evaluation loss; ties (and NaNs last) go to the lower seed.
-            let best_k = (0..runs.len())
-                .min_by(|&a, &b| eval_losses[a].total_cmp(&eval_losses[b]).then(a.cmp(&b)))
-                .unwrap();
+            let best_k = best_restart(&eval_losses).unwrap();
             let best = runs.into_iter().nth(best_k).unwrap().0;
             Point {
                 value,

@@ -124,10 +124,17 @@ pub fn point(step: u64, weights: &Weights) -> TracePoint {
         step,
         features,
         neurons: if model.kind.hidden_relu() {
-            neurons(weights.w(), n, m, model.kind.signed_inputs())
-                .iter()
-                .map(|n| n.monosemanticity)
-                .collect()
+            neurons(
+                weights.w(),
+                weights.w2_t().unwrap_or(weights.w()),
+                weights.b_h(),
+                n,
+                m,
+                model.kind.signed_inputs(),
+            )
+            .iter()
+            .map(|n| n.monosemanticity)
+            .collect()
         } else {
             vec![]
         },

@@ -1,4 +1,4 @@
-//! The paper's views, drawn from live weights (NOTES.md, "The views the paper uses").
+//! The paper's views, drawn from live weights (docs/science.md, "The figures").
 //!
 //! Each view lays out a [`Scene`] from a [`ModelView`] at a size in CSS pixels; the scene draws on any
 //! plotters backend (the page's canvas, SVG, PNG) and answers what is under a point.
@@ -14,6 +14,7 @@ pub mod legend;
 pub mod loss;
 pub mod matrix;
 pub mod palette;
+pub mod phase;
 pub mod scene;
 pub mod stack;
 pub mod sweep;
@@ -117,7 +118,7 @@ impl ModelView {
             importance: model.importance.clone(),
             density,
             features: metrics::features(weights.w(), n, m),
-            neurons: metrics::neurons(weights.w(), n, m, model.kind.signed_inputs()),
+            neurons: metrics::neurons_of(weights),
             step: 0,
             loss: vec![],
             highlight: None,
@@ -478,6 +479,27 @@ pub const DIMENSIONALITY: (&str, &str, &str, &str) = (
     "Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)²; D* = m / Σᵢ ‖Wᵢ‖²",
 );
 
+/// The neuron phase-change figure (docs/science.md, "The neuron phase change"), for sweeps of the
+/// hidden-layer models.
+pub const PHASE: (&str, &str, &str, &str) = (
+    "phase",
+    "neuron phase change",
+    "Each setting's neurons by class (monosemantic, polysemantic, dead) against 1/(1−S); for abs, the features computed.",
+    "monosemantic: max|wⱼ| / ‖wⱼ‖ > 0.99; dead: input→output gain < 0.01",
+);
+
+/// The figures only a sweep draws, for a model of kind `kind`: the dimensionality figure always, the
+/// phase change when neurons are a privileged basis.
+pub fn sweep_figures(
+    kind: ModelKind,
+) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    let mut figures = vec![DIMENSIONALITY];
+    if kind.hidden_relu() {
+        figures.push(PHASE);
+    }
+    figures
+}
+
 /// One view for the page (see `schema`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ViewInfo {
@@ -522,7 +544,6 @@ pub struct ViewsSchema {
 /// The views table for a model of kind `kind` with `n` features and `m` hidden dimensions.
 pub fn schema(kind: ModelKind, n: usize, m: usize) -> ViewsSchema {
     let order = View::default_order(kind, m);
-    let (id, name, caption, formula) = DIMENSIONALITY;
     ViewsSchema {
         model: kind.id().into(),
         n,
@@ -551,12 +572,15 @@ pub fn schema(kind: ModelKind, n: usize, m: usize) -> ViewsSchema {
             .map(|v| v.id().into())
             .collect(),
         order: order.iter().map(|v| v.id().into()).collect(),
-        sweep_figures: vec![FigureInfo {
-            id: id.into(),
-            name: name.into(),
-            caption: caption.into(),
-            formula: formula.into(),
-        }],
+        sweep_figures: sweep_figures(kind)
+            .into_iter()
+            .map(|(id, name, caption, formula)| FigureInfo {
+                id: id.into(),
+                name: name.into(),
+                caption: caption.into(),
+                formula: formula.into(),
+            })
+            .collect(),
     }
 }
 

@@ -118,10 +118,12 @@ pub struct NeuronReadout {
     pub hidden_relu: bool,
     pub top_feature: usize,
     pub top_weight: f32,
-    /// Features that can switch it on (weight ≥ 10% of the largest; positive ones only for inputs ≥ 0).
+    /// Features it carries (docs/science.md, "Neurons": weight ≥ 0.2 of its strongest drive).
     pub features: usize,
     pub monosemanticity: f32,
     pub monosemantic: bool,
+    /// Cannot move any output (input→output gain under `metrics::DEAD_GAIN`).
+    pub dead: bool,
     /// The model's inputs take both signs (`abs`): a neuron then has a "positive" or "negative" side.
     pub signed_inputs: bool,
 }
@@ -200,6 +202,15 @@ pub enum Tag {
         step: u64,
         value: f32,
         what: &'static str,
+    },
+    /// One setting of a sweep in the neuron phase-change figure: its neurons by class and, for `abs`,
+    /// the features it computes (of n).
+    Phase {
+        label: String,
+        monosemantic: usize,
+        polysemantic: usize,
+        dead: usize,
+        computed: Option<(usize, usize)>,
     },
 }
 
@@ -299,6 +310,22 @@ impl Tag {
                 value,
                 what,
             } => format!("{kind} {index} at step {step}: {what} = {value:.3}"),
+            Tag::Phase {
+                label,
+                monosemantic,
+                polysemantic,
+                dead,
+                computed,
+            } => {
+                let mut s = format!(
+                    "{label}: {monosemantic} monosemantic, {polysemantic} polysemantic, {dead} dead of {} neurons",
+                    monosemantic + polysemantic + dead
+                );
+                if let Some((k, n)) = computed {
+                    s.push_str(&format!("; {k} of {n} features computed"));
+                }
+                s
+            }
         }
     }
 }
@@ -313,9 +340,9 @@ impl NeuronReadout {
                  from feature {i}, {w:.3}"
             );
         }
-        if self.features == 0 {
+        if self.dead {
             return format!(
-                "neuron {j}: dead, no feature can switch it on (largest |w| {:.3}, from feature {i})",
+                "neuron {j}: dead, it cannot move any output (largest |w| {:.3}, from feature {i})",
                 w.abs()
             );
         }
@@ -329,7 +356,7 @@ impl NeuronReadout {
             format!("neuron {j}: monosemantic, reads feature {i}{side} ({share})")
         } else {
             format!(
-                "neuron {j}: polysemantic, {} feature{} can switch it on (weight ≥ 10% of its largest, \
+                "neuron {j}: polysemantic, {} feature{} can switch it on (weight ≥ 20% of its strongest, \
                  from feature {i}); {share}",
                 self.features,
                 if self.features == 1 { "" } else { "s" }

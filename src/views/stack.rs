@@ -15,7 +15,7 @@ use super::{
     Highlight, Key, ModelView, Opts, Rgba, Scene, Tag, Theme, TypeScale, VAlign, PAD,
 };
 use crate::core::config::ModelKind;
-use crate::core::metrics::{neuron_order, rescale_abs_neurons, CARRIED};
+use crate::core::metrics::{neuron_order, rescale_abs_neurons, NeuronClass, CARRIED};
 
 /// Above this many features the stacks are absolute and coloured by superposition.
 pub const SIGNED_UP_TO: usize = 20;
@@ -251,7 +251,8 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 top_weight: neuron.top_weight,
                 features: neuron.features,
                 monosemanticity: neuron.monosemanticity,
-                monosemantic: neuron.monosemantic,
+                monosemantic: neuron.is_monosemantic(),
+                dead: neuron.class == NeuronClass::Dead,
                 signed_inputs: model.kind.signed_inputs(),
             })),
         );

@@ -12,7 +12,9 @@ use crate::core::rng::fresh_seed;
 use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
 use crate::views::scene::{to_svg, Metadata, TextMode};
-use crate::views::{dimensionality, sweep, Highlight, ModelView, Opts, Scene, Shape, Theme, View};
+use crate::views::{
+    dimensionality, phase, sweep, Highlight, ModelView, Opts, Scene, Shape, Theme, View,
+};
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -605,7 +607,7 @@ impl Panels {
         self.models.is_empty()
     }
 
-    /// `view` is a single-model view (one panel per model) or "dimensionality".
+    /// `view` is a single-model view (one panel per model), "dimensionality" or "phase".
     pub fn draw(
         &self,
         canvas: HtmlCanvasElement,
@@ -660,23 +662,40 @@ impl Panels {
             .unwrap_or_default())
     }
 
+    /// The figure `view` (as `draw` takes it) as an SVG document.
+    pub fn svg(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        theme_id: &str,
+    ) -> Result<String, JsError> {
+        let t = theme(theme_id)?;
+        let scene = self.layout(view_id, &t)?(width, height);
+        Ok(to_svg(&scene, t.background, None))
+    }
+
     fn layout<'a>(
         &'a self,
         view_id: &str,
         t: &'a Theme,
     ) -> Result<impl FnOnce(f64, f64) -> Scene + 'a, JsError> {
-        let v = if view_id == crate::views::DIMENSIONALITY.0 {
+        // The sweep-level figures by name; any other name is a single-model view, one panel per model.
+        let figures = [crate::views::DIMENSIONALITY.0, crate::views::PHASE.0];
+        let v = if figures.contains(&view_id) {
             None
         } else {
             Some(View::from_id(view_id).ok_or_else(|| {
                 JsError::new(&format!(
                     "unknown view '{view_id}'; allowed {}, {}",
                     View::ids_text(),
-                    crate::views::DIMENSIONALITY.0
+                    figures.join(", ")
                 ))
             })?)
         };
+        let phase = view_id == crate::views::PHASE.0;
         Ok(move |w, h| match v {
+            None if phase => phase::scene(&self.models, w, h, t),
             None => dimensionality::scene(&self.models, w, h, t),
             Some(v) => sweep::scene(&self.models, v, w, h, t),
         })
@@ -757,6 +776,13 @@ pub fn sweep_fragment(base: &str, axis: &str, values: &str, restarts: &str) -> S
 #[wasm_bindgen]
 pub fn sweep_plan(fragment: &str) -> String {
     json(&api::sweep_plan(fragment))
+}
+
+/// Which restart of a sweep's setting to keep: JSON of [`api::RestartChoice`] (`{best, eval_loss, agree,
+/// of, agree_within}`) for the restarts' evaluation losses in seed order.
+#[wasm_bindgen]
+pub fn restart_choice(eval_losses: Vec<f32>) -> String {
+    json(&api::restart_choice(&eval_losses))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> String {

@@ -79,6 +79,22 @@ test('scrubbing back keeps the trained future, and Play from there replays the s
   assert.deepEqual(problems, []);
 });
 
+test('replay plays a trained run again from step 0 at its pace, to the same end', async () => {
+  const link = 'v=3&model=relu-hidden&n=10&m=5&density=0.15&importance=0.75&steps=1500&seed=6&step=0&view=stack';
+  const { page, problems } = await openPage(browser, `${server.url}#${link}`);
+  await ready(page);
+  await page.click('#play');
+  await idleAt(page, 1500);
+  const end = await page.textContent('#fingerprint');
+  await page.selectOption('#speed', 'replay');
+  await page.click('#play');
+  // It goes back to the start and animates: the step shown passes through the middle of the run.
+  await page.waitForFunction(() => { const s = Number(document.getElementById('step-count').textContent); return s > 0 && s < 1000; });
+  await idleAt(page, 1500);
+  assert.equal(await page.textContent('#fingerprint'), end);
+  assert.deepEqual(problems, []);
+});
+
 test('the dynamics the page exports are the series tms train --trace writes', async () => {
   const link = 'v=3&model=relu-hidden&n=10&m=5&density=0.1&importance=0.75&steps=1000&seed=6&step=1000&view=dynamics';
   const { page, problems } = await openPage(browser, `${server.url}#${link}`);
