@@ -54,9 +54,9 @@ fn the_pentagons_readout_is_its_forward_pass() {
         let h: Vec<f64> = (0..m)
             .map(|j| (0..n).map(|i| w.w()[j * n + i] as f64 * x[i] as f64).sum())
             .collect();
-        for j in 0..m {
+        for (j, &want) in h.iter().enumerate() {
             let r = readout(&w, &acts, Target::Neuron(j));
-            assert!((r.value as f64 - h[j]).abs() < 1e-6, "{}", r.text);
+            assert!((r.value as f64 - want).abs() < 1e-6, "{}", r.text);
         }
         for i in 0..n {
             let o = w.b()[i] as f64 + (0..m).map(|j| w.w()[j * n + i] as f64 * h[j]).sum::<f64>();

@@ -604,8 +604,8 @@ mod tests {
         let n = 10;
         let mut p = vec![0.0; 2 * n];
         p[0] = 2.0;
-        for i in 1..n {
-            p[i] = 0.002 * i as f32;
+        for (i, v) in p.iter_mut().enumerate().take(n).skip(1) {
+            *v = 0.002 * i as f32;
         }
         let (model, p) = weights_of(ModelKind::Linear, n, 1, &p);
         let w = Weights::new(&model, &p);

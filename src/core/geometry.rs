@@ -345,7 +345,7 @@ pub fn arrangement(w: &[f32], n: usize, m: usize) -> Result<Arrangement, String>
                 None => shapes.push((&p.shape, 1, p.features.len())),
             }
         }
-        shapes.sort_by(|a, b| b.2.cmp(&a.2));
+        shapes.sort_by_key(|s| core::cmp::Reverse(s.2));
         shapes
             .iter()
             .map(|(s, c, _)| plural_shape(s, *c))
