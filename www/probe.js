@@ -163,6 +163,10 @@ export class Probe {
       badge.hidden = true;
       $('probe-shape-why').textContent = g.no_arrangement ?? '';
     }
+    if (!g.graph) {
+      $('probe-graph').textContent = `Feature-geometry graph: not computed here: ${g.no_graph}.`;
+      return;
+    }
     const c = g.graph.components;
     const shown = c.slice(0, 6).map((k) => {
       const span = k.features.length === 1 ? `feature ${k.features[0]}` : `${k.features.length} features (${list(k.features)})`;

@@ -77,10 +77,17 @@ pub fn probe_fragment(fragment: &str, x: &[f32]) -> String {
 }
 
 /// The named geometry of a model as the page shows it: the arrangement and badge (tied models, m ≤
-/// 3) and the feature-geometry graph. It costs one dot product per pair of represented features, what
-/// the feature metrics cost, which the caps of [`crate::app::gate`] keep under a task's budget.
+/// 3) and the feature-geometry graph, left out (with the reason) when it would cost more than
+/// [`crate::app::gate::MAX_GRAPH_MADDS`], since the page computes it between two frames.
 pub fn geometry_of(view: &crate::views::ModelView) -> crate::core::geometry::Geometry {
-    crate::core::geometry::geometry(&view.w, view.n, view.m, view.kind.tied(), &view.features)
+    crate::core::geometry::geometry(
+        &view.w,
+        view.n,
+        view.m,
+        view.kind.tied(),
+        &view.features,
+        crate::app::gate::MAX_GRAPH_MADDS,
+    )
 }
 
 /// The fragment of a run: its settings text (as `Run` reports it), the step shown and the large view,

@@ -559,13 +559,34 @@ pub struct Geometry {
     pub arrangement: Option<Arrangement>,
     /// Why there is no arrangement (m > 3, or `abs`), when there is none.
     pub no_arrangement: Option<String>,
-    pub graph: FeatureGraph,
+    /// None when it would cost more than the caller allows (`no_graph` says so).
+    pub graph: Option<FeatureGraph>,
+    pub no_graph: Option<String>,
+}
+
+/// What the feature-geometry graph costs: one m-long dot product per pair of represented features, in
+/// multiply-adds.
+pub fn graph_cost(metrics: &FeatureMetrics, m: usize) -> f64 {
+    let k = metrics
+        .norms
+        .iter()
+        .filter(|&&v| v >= REPRESENTED_NORM)
+        .count() as f64;
+    k * (k - 1.0).max(0.0) / 2.0 * m as f64
 }
 
 /// The geometry of W (W₁ for `abs`: m × n, row-major) with its feature metrics. `tied`: W is used in
 /// both directions (all models but `abs`); only then is the arrangement named, since `abs`'s features
-/// are read through neurons rather than placed as directions in a space.
-pub fn geometry(w: &[f32], n: usize, m: usize, tied: bool, metrics: &FeatureMetrics) -> Geometry {
+/// are read through neurons rather than placed as directions in a space. The graph is left out when
+/// [`graph_cost`] is over `max_cost` multiply-adds.
+pub fn geometry(
+    w: &[f32],
+    n: usize,
+    m: usize,
+    tied: bool,
+    metrics: &FeatureMetrics,
+    max_cost: f64,
+) -> Geometry {
     let (arrangement, no_arrangement) = if tied {
         match arrangement(w, n, m) {
             Ok(a) => (Some(a), None),
@@ -580,10 +601,22 @@ pub fn geometry(w: &[f32], n: usize, m: usize, tied: bool, metrics: &FeatureMetr
             ),
         )
     };
+    let cost = graph_cost(metrics, m);
+    let (graph, no_graph) = if cost <= max_cost {
+        (Some(feature_graph(w, n, m, metrics)), None)
+    } else {
+        (
+            None,
+            Some(format!(
+                "the feature-geometry graph of this model takes {cost:.1e} multiply-adds, more than the {max_cost:.0e} allowed here; each feature's Dᵢ is still in the metrics"
+            )),
+        )
+    };
     Geometry {
         arrangement,
         no_arrangement,
-        graph: feature_graph(w, n, m, metrics),
+        graph,
+        no_graph,
     }
 }
 
@@ -819,10 +852,10 @@ mod tests {
         dirs[8][0] = 1.0;
         let (w, n, m) = w_of(&dirs, &[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.0]);
         let d = metrics::features(&w, n, m);
-        let geo = geometry(&w, n, m, true, &d);
+        let geo = geometry(&w, n, m, true, &d, f64::INFINITY);
         assert!(geo.arrangement.is_none());
         assert!(geo.no_arrangement.unwrap().contains("m = 6"));
-        let g = geo.graph;
+        let g = geo.graph.unwrap();
         assert_eq!(g.not_represented, vec![7, 8]);
         let summary: Vec<(Vec<usize>, &str, Option<&str>)> = g
             .components
@@ -840,7 +873,16 @@ mod tests {
         assert_eq!(g.edge_count, 6 + 1);
         assert!((g.edges[0].weight - 1.0).abs() < 1e-6 && (g.edges[0].a, g.edges[0].b) == (4, 5));
         // abs: no arrangement either, the same graph.
-        let geo = geometry(&w, n, m, false, &d);
+        let geo = geometry(&w, n, m, false, &d, f64::INFINITY);
+        assert!(geo.graph.is_some());
         assert!(geo.arrangement.is_none() && geo.no_arrangement.unwrap().contains("abs"));
+        // Over the budget: no graph, and the reason.
+        assert_eq!(
+            graph_cost(&d, m),
+            21.0 * 6.0,
+            "7 represented features, 21 pairs of 6-long dots"
+        );
+        let geo = geometry(&w, n, m, true, &d, 100.0);
+        assert!(geo.graph.is_none() && geo.no_graph.unwrap().contains("1.3e2 multiply-adds"));
     }
 }
