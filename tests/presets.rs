@@ -2,6 +2,7 @@
 //! notebook's initialisation) and checks it. The sweeps with restarts are checked on the restart they
 //! keep. CI checks every preset except the dense n = 80 and n = 200 ones, which take most of a minute
 //! each; `cargo test --release --test presets -- --ignored` checks those too (docs/science.md).
+#![cfg(not(target_arch = "wasm32"))] // sweeps run on threads
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -156,6 +156,7 @@ export class Engine {
         imported.free();
         this.stopAll();
         this.generation = m.generation ?? this.generation;
+        this.viewing = null;
         this.run?.free();
         this.run = next;
         this.pacing();
@@ -171,6 +172,7 @@ export class Engine {
   open(settings, target, id) {
     this.stopAll();
     const next = new this.tms.Run(settings);
+    this.viewing = null; // its view belonged to the run being freed
     this.run?.free();
     this.run = next;
     this.pacing();
@@ -237,9 +239,12 @@ export class Engine {
   // speed of this run, then report and yield so messages (pause, cancel) get in.
   tick() {
     this.scheduled = false;
-    if (this.mode === 'idle' || !this.run) return;
-    const run = this.run;
+    if (!this.run) return;
     const start = performance.now();
+    // A frame being made takes half of the slice while training (all of it when idle).
+    if (this.viewing) this.workView(start + (this.mode === 'idle' ? this.slice : this.slice / 2));
+    if (this.mode === 'idle') return;
+    const run = this.run;
     const goal = () => (this.mode === 'job' ? this.job.target : run.budget);
     if (this.mode === 'playing' && Number.isFinite(this.rate)) {
       this.allowance = Math.min(this.rate, this.allowance + (this.rate * (start - (this.lastTick || start))) / 1000);
@@ -286,13 +291,16 @@ export class Engine {
     if (this.mode !== 'idle') this.schedule();
   }
 
+  // A frame is the view of one step. Its feature metrics cost n·m·min(n, m) (a billion multiply-adds
+  // at n = m = 1000), so the view is taken now and its metrics computed in slices (`workView`, between
+  // training slices) before it is sent: no command waits behind a whole frame.
   sendFrame() {
     const run = this.run;
-    if (!run) return;
+    if (!run || this.viewing) return;
     this.credit = 0;
     this.dirty = false;
-    const bytes = run.view_bytes();
-    this.post({
+    run.begin_view();
+    this.viewing = {
       type: 'frame',
       ...this.numbers(),
       budget: run.budget,
@@ -302,7 +310,31 @@ export class Engine {
       mode: this.mode,
       interval: run.snapshot_interval,
       memory: run.snapshot_bytes,
-      bytes,
-    }, [bytes.buffer]);
+    };
+    this.workView(performance.now() + this.slice / 2);
+  }
+
+  // Works on the begun frame until `deadline` (ms), in calls sized from this run's measured pace, and
+  // sends it when done; otherwise the next tick goes on with it.
+  workView(deadline) {
+    const run = this.run;
+    if (!this.viewing || !run) return;
+    this.perWork ??= 5e-7; // ms per multiply-add, until measured
+    let ready = false;
+    while (!ready && performance.now() < deadline) {
+      const amount = Math.max(1, (deadline - performance.now()) / this.perWork);
+      const t0 = performance.now();
+      ready = run.view_work(amount);
+      const took = performance.now() - t0;
+      if (!ready && took > 0.5) this.perWork = 0.7 * this.perWork + 0.3 * (took / amount);
+    }
+    if (!ready) {
+      this.schedule();
+      return;
+    }
+    const bytes = run.take_view_bytes();
+    const frame = { ...this.viewing, bytes };
+    this.viewing = null;
+    this.post(frame, [bytes.buffer]);
   }
 }

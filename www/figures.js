@@ -1,26 +1,15 @@
 // The figures of one run: which views are shown (the first one large), drawing them from the latest
 // snapshot, hovering, turning the m = 3 hidden space, and exporting each view. Drawing is Rust's
 // (Snapshot.draw); this file only places canvases and forwards pointers.
+import { views_schema } from './pkg/tms_explorer.js';
 
-const VIEWS = {
-  stack: ['What each neuron reads: its weights stacked by feature.', 'h = ReLU(W x)'],
-  matrix: ['The weights themselves, red positive, blue negative (tied models: also WᵀW and b).', 'W, WᵀW | b'],
-  graph: ['The network as a graph, features → neurons → outputs; edge width ∝ |w|.', 'x → W → h → Wᵀ (or W₂) → x′'],
-  bars: ['How strongly each feature is represented, and how much it shares its direction.', '‖Wᵢ‖, Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)²'],
-  hidden: ['Each feature\'s direction in the hidden space (m = 2, or 3: drag to turn).', 'Wᵢ = column i of W'],
-  loss: ['The training loss on each step\'s batch, log scale; click to show that step.', 'L = mean Iᵢ (xᵢ − x′ᵢ)²'],
-  dynamics: ['How features and neurons changed over training; click a line to mark it in every view, click elsewhere to show that step.', 'Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)²'],
-};
-export const VIEW_NAMES = { stack: 'stack plot', matrix: 'matrix', graph: 'graph', bars: 'feature norms', hidden: 'hidden space', loss: 'loss', dynamics: 'learning dynamics' };
-
-// Which views a model gets, most useful first, and why a view cannot be drawn (or '').
+// Which views a model gets, most useful first, with their names, captions and formulas for this model,
+// and why a view cannot be drawn (or ''): all from Rust's views table (`views_schema`).
 export function viewsFor(settings) {
-  const s = new URLSearchParams(settings);
-  const hiddenLayer = ['relu-hidden', 'abs'].includes(s.get('model'));
-  const order = hiddenLayer ? ['stack', 'matrix', 'graph', 'bars', 'dynamics', 'loss', 'hidden'] : ['bars', 'matrix', 'hidden', 'dynamics', 'stack', 'graph', 'loss'];
-  const m = Number(s.get('m'));
-  const reason = (v) => (v === 'hidden' && (m < 2 || m > 3) ? `hidden space needs m = 2 or 3 (this model has m = ${m})` : '');
-  return { order, reason };
+  const schema = JSON.parse(views_schema(settings));
+  const byId = Object.fromEntries(schema.views.map((v) => [v.id, v]));
+  const reason = (v) => (byId[v] && !byId[v].available ? byId[v].reason : '');
+  return { order: schema.order, reason, views: schema.views, byId, sweepViews: schema.sweep_views, sweepFigures: schema.sweep_figures };
 }
 
 export class Figures {
@@ -43,14 +32,25 @@ export class Figures {
     this.drawCost = 0;
   }
 
-  // Shows `views` (the first one large) and keeps the canvases of views already shown.
-  arrange(views) {
+  // Shows `views` (the first one large) and keeps the canvases of views already shown; `info` is the
+  // views table's entries by id for the model shown (captions and formulas follow the model).
+  arrange(views, info) {
+    this.info = info;
     const existing = new Map(this.figures.map((f) => [f.dataset.view, f]));
     this.figures = views.map((v) => existing.get(v) ?? this.make(v));
+    for (const f of this.figures) this.describe(f);
     // The probe's panel goes right under the large view, where its input and that view are seen together.
     const below = this.belowMain ? [this.belowMain] : [];
     this.container.replaceChildren(...this.figures.slice(0, 1), ...below, ...this.figures.slice(1));
     this.figures.forEach((f, k) => f.classList.toggle('main', k === 0));
+  }
+
+  describe(figure) {
+    const v = this.info?.[figure.dataset.view];
+    if (!v) return;
+    figure.querySelector('canvas').setAttribute('aria-label', `${v.name}: ${v.caption}`);
+    figure.querySelector('.caption').textContent = v.caption;
+    figure.querySelector('.formula').textContent = v.formula;
   }
 
   get shown() {
@@ -63,9 +63,7 @@ export class Figures {
     const canvas = figure.querySelector('canvas');
     canvas.dataset.view = view;
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', VIEWS[view][0]);
-    figure.querySelector('.caption').textContent = VIEWS[view][0];
-    figure.querySelector('.formula').textContent = VIEWS[view][1];
+    this.describe(figure);
     const readout = figure.querySelector('output');
     const at = (e) => {
       const box = canvas.getBoundingClientRect();
@@ -155,9 +153,10 @@ export class Figures {
     }
   }
 
-  // Draws every view, the large one first. Views that take long to draw are drawn one per task, so the
-  // page answers clicks between them; a newer snapshot restarts the round. `done` is called once every
-  // view shows this snapshot.
+  // Draws every view, the large one first. Views that take long to draw are drawn one per animation
+  // frame: the page answers clicks between them, and each frame's commit (where the browser rasterises
+  // what the canvases recorded, its cost growing with the shapes drawn) holds only that frame's views.
+  // A newer snapshot restarts the round. `done` is called once every view shows this snapshot.
   draw(done) {
     if (!this.snapshot) {
       done?.();
@@ -175,8 +174,7 @@ export class Figures {
       while (queue.length) {
         this.drawOne(queue.shift());
         if (queue.length && performance.now() - sliceStart > 8) {
-          this.channel.port2.postMessage(0);
-          this.pendingNext = next;
+          requestAnimationFrame(next);
           return;
         }
       }
@@ -186,14 +184,6 @@ export class Figures {
       owed.forEach((f) => f());
     };
     next();
-  }
-
-  get channel() {
-    if (!this.port) {
-      this.port = new MessageChannel();
-      this.port.port1.onmessage = () => this.pendingNext?.();
-    }
-    return this.port;
   }
 
   drawOne(figure) {

@@ -5,7 +5,7 @@
 import init, * as tms from './pkg/tms_explorer.js';
 import { EngineClient } from './client.js';
 import { startEmbed } from './embed.js';
-import { Figures, VIEW_NAMES, download, viewsFor } from './figures.js';
+import { Figures, download, viewsFor } from './figures.js';
 import { SweepRunner } from './sweep.js';
 import { Probe } from './probe.js';
 
@@ -324,14 +324,14 @@ function open(info, { notices = [], fromForm = false } = {}) {
 }
 
 function arrange() {
-  const { order, reason } = viewsFor(settings);
+  const { order, reason, views: table, byId } = viewsFor(settings);
   let views = order.filter((v) => !reason(v));
   if (embed?.views.length) views = embed.views;
   if (!views.includes(mainView)) mainView = views[0];
   views = [mainView, ...views.filter((v) => v !== mainView)];
-  figures.arrange(views);
+  figures.arrange(views, byId);
   const select = $('view');
-  select.replaceChildren(...Object.entries(VIEW_NAMES).map(([id, name]) => {
+  select.replaceChildren(...table.map(({ id, name }) => {
     const option = new Option(name, id);
     const why = reason(id);
     option.disabled = Boolean(why);
@@ -339,7 +339,7 @@ function arrange() {
     return option;
   }));
   select.value = mainView;
-  $('view-reason').textContent = ['hidden'].map(reason).filter(Boolean).join('');
+  $('view-reason').textContent = table.map((v) => reason(v.id)).filter(Boolean).join(' ');
 }
 
 const atBudget = () => shown.step >= budget;
@@ -453,7 +453,11 @@ function drawFrame() {
     setTimeout(() => engine.send('frame'), wait);
   };
   if (sweep) credit();
-  else figures.show(tms.Snapshot.from_bytes(m.bytes), credit);
+  else {
+    const snapshot = tms.Snapshot.from_bytes(m.bytes);
+    $('run-readout').textContent = snapshot.readout();
+    figures.show(snapshot, credit);
+  }
 }
 
 function showNumbers() {
@@ -661,7 +665,16 @@ function startSweep(info) {
   $('sweep-axis').value = info.sweep.axis;
   $('sweep-values').value = info.sweep.values.join(',');
   $('sweep-restarts').value = String(info.sweep.restarts);
-  if (['stack', 'bars', 'matrix', 'hidden'].includes(info.view)) $('sweep-view').value = info.view;
+  // The panels offer the views a sweep can draw for this model (Rust's views table), nothing else.
+  const { byId, sweepViews, sweepFigures } = viewsFor(info.settings);
+  for (const f of sweepFigures) {
+    for (const part of ['caption', 'formula']) {
+      const el = document.querySelector(`#sweep [data-figure="${f.id}"].${part}`);
+      if (el) el.textContent = f[part];
+    }
+  }
+  $('sweep-view').replaceChildren(...sweepViews.map((id) => new Option(byId[id].name, id)));
+  if (sweepViews.includes(info.view)) $('sweep-view').value = info.view;
   $('stage').hidden = true;
   $('timeline-bar').hidden = true;
   document.querySelector('.view-bar').hidden = true;
@@ -913,7 +926,7 @@ function showProbe(info) {
   let readout = null;
   if (probe.target) {
     try {
-      readout = JSON.parse(snap.readout(probe.target.kind, probe.target.index));
+      readout = JSON.parse(snap.readout_of(probe.target.kind, probe.target.index));
     } catch {
       readout = null;
     }
@@ -991,12 +1004,12 @@ if (embed) {
     highlight: (h) => figures.setHighlight(h),
     probe: (x, target) => {
       // A neuron or output the model does not have is refused (Rust says why) before anything changes.
-      if (target && figures.snapshot) figures.snapshot.readout(target.kind, target.index);
+      if (target && figures.snapshot) figures.snapshot.readout_of(target.kind, target.index);
       probe.set(x);
       if (target) probe.select(target);
       const info = figures.probeInfo;
       let readout = null;
-      if (probe.target && figures.snapshot) readout = JSON.parse(figures.snapshot.readout(probe.target.kind, probe.target.index));
+      if (probe.target && figures.snapshot) readout = JSON.parse(figures.snapshot.readout_of(probe.target.kind, probe.target.index));
       return { x: info?.x ?? [], h: info?.h ?? [], out: info?.out ?? [], active: info?.active ?? [], notices: info?.notices ?? [], readout };
     },
     load: (bytes, name, instance) => loadWeights(bytes, name, { instance: instance === undefined ? '' : String(instance) }),

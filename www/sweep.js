@@ -1,8 +1,11 @@
 // Sweeps in the page: every (value, restart) of a sweep link is an independent run, trained in a pool of
 // Web Workers (one wasm instance each) and drawn here as small multiples, the dimensionality figure and,
 // for hidden-layer models, the neuron phase change. A worker that throws or dies is reported on its
-// panel; the rest of the sweep carries on.
-import { Panels, restart_choice, snapshot_of, sweep_plan } from './pkg/tms_explorer.js';
+// panel; the rest of the sweep carries on. Where workers cannot start at all (a sandbox the trampoline
+// of workers.js cannot get through, the page gone offline), the sweep says so once, with a link to the
+// page opened directly, instead of failing job after job.
+import { Panels, restart_choice, snapshot_of, sweep_plan, views_schema } from './pkg/tms_explorer.js';
+import { startWorker } from './workers.js';
 
 // Which restart to keep and how many agree is Rust's choice (`restart_choice`, as `tms sweep` makes it).
 const choose = (runs) => JSON.parse(restart_choice(new Float32Array(runs.map((j) => j.evalLoss))));
@@ -10,6 +13,7 @@ const choose = (runs) => JSON.parse(restart_choice(new Float32Array(runs.map((j)
 export class SweepRunner {
   constructor(fragment, ui) {
     this.plan = JSON.parse(sweep_plan(fragment));
+    this.fragment = fragment;
     this.ui = ui; // { panels, dimensionality, list, overall, theme(), view(), onChange() }
     this.jobs = this.plan.jobs.map((job, id) => ({ ...job, id, step: 0, state: 'waiting', snapshot: null }));
     this.groups = [...new Set(this.jobs.map((j) => j.group))];
@@ -30,20 +34,61 @@ export class SweepRunner {
     this.update();
   }
 
+  // A worker slot: it takes jobs once its worker has said it is ready.
   spawn() {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    const slot = { worker, job: null, lastSeen: performance.now() };
-    worker.onmessage = (event) => {
-      slot.lastSeen = performance.now();
-      this.receive(slot, event.data);
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.fail(slot, `the worker stopped: ${event.message || 'an error in the worker'}`);
-    };
-    worker.onmessageerror = () => this.fail(slot, 'the worker sent a message that could not be read');
+    const slot = { worker: null, job: null, lastSeen: performance.now() };
     this.workers.push(slot);
-    this.next(slot);
+    startWorker(new URL('./worker.js', import.meta.url), {
+      onFail: (why) => this.fail(slot, `the worker stopped: ${why}`),
+    }).then((worker) => {
+      if (this.finished || !this.workers.includes(slot)) {
+        worker.terminate();
+        return;
+      }
+      slot.worker = worker;
+      worker.addEventListener('message', (event) => {
+        slot.lastSeen = performance.now();
+        this.receive(slot, event.data);
+      });
+      worker.onmessageerror = () => this.fail(slot, 'the worker sent a message that could not be read');
+      this.next(slot);
+    }, (error) => this.cannotStart(slot, error.message));
+  }
+
+  // A worker that could not load takes no job with it and is not replaced (its replacement would not
+  // load either). With no worker left, the sweep stops and says why, once.
+  cannotStart(slot, why) {
+    if (!this.workers.includes(slot)) return;
+    this.workers = this.workers.filter((s) => s !== slot);
+    this.startFailure ??= why;
+    if (this.workers.length > 0 || this.finished) return;
+    for (const job of this.jobs) if (job.state === 'waiting') job.state = 'not run';
+    this.queue = [];
+    this.showUnavailable(this.startFailure);
+    this.update();
+    this.checkDone();
+  }
+
+  // The plain notice where the sweep's panels would be: why, and the page opened directly.
+  showUnavailable(why) {
+    const section = document.getElementById('sweep');
+    if (!section) return;
+    const notice = document.createElement('p');
+    notice.id = 'sweep-unavailable';
+    notice.className = 'sweep-notice';
+    notice.setAttribute('role', 'status');
+    const direct = new URL(window.location.href);
+    direct.search = '';
+    direct.hash = this.fragment;
+    const link = document.createElement('a');
+    link.href = direct.href;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.textContent = 'Open this sweep in the page itself ↗';
+    notice.append(`Sweeps train in background workers, and none can start here (${why}). Sweeps need the page opened directly. `, link);
+    section.querySelector('#sweep-unavailable')?.remove();
+    section.prepend(notice);
+    this.notice = notice;
   }
 
   next(slot) {
@@ -87,8 +132,9 @@ export class SweepRunner {
 
   // The job on this worker failed: say so on its panel, replace the worker, carry on.
   fail(slot, message) {
+    if (!this.workers.includes(slot)) return; // already failed (an error event and a message, say)
     const job = slot.job;
-    slot.worker.terminate();
+    slot.worker?.terminate();
     this.workers = this.workers.filter((s) => s !== slot);
     if (job && job.state !== 'done') {
       job.state = 'failed';
@@ -104,15 +150,15 @@ export class SweepRunner {
     if (this.paused || this.finished) return;
     const now = performance.now();
     for (const slot of [...this.workers]) {
-      if (slot.job && now - slot.lastSeen > this.silence) this.fail(slot, `the worker stopped responding (silent for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
+      if (slot.worker && slot.job && now - slot.lastSeen > this.silence) this.fail(slot, `the worker stopped responding (silent for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
     }
   }
 
   checkDone() {
-    if (this.jobs.every((j) => j.state === 'done' || j.state === 'failed' || j.state === 'cancelled')) {
+    if (this.jobs.every((j) => ['done', 'failed', 'cancelled', 'not run'].includes(j.state))) {
       this.finished = true;
       clearInterval(this.watchdog);
-      for (const slot of this.workers) slot.worker.terminate();
+      for (const slot of this.workers) slot.worker?.terminate();
       this.workers = [];
       this.update();
     }
@@ -120,7 +166,7 @@ export class SweepRunner {
 
   pause() {
     this.paused = true;
-    for (const slot of this.workers) slot.worker.postMessage({ type: 'pause' });
+    for (const slot of this.workers) slot.worker?.postMessage({ type: 'pause' });
     this.update();
   }
 
@@ -128,6 +174,7 @@ export class SweepRunner {
     this.paused = false;
     for (const slot of this.workers) slot.lastSeen = performance.now();
     for (const slot of this.workers) {
+      if (!slot.worker) continue; // still starting: takes a job when ready
       if (slot.job) slot.worker.postMessage({ type: 'resume' });
       else this.next(slot);
     }
@@ -137,7 +184,7 @@ export class SweepRunner {
   // Frees every worker; unfinished runs are marked cancelled.
   cancel() {
     clearInterval(this.watchdog);
-    for (const slot of this.workers) slot.worker.terminate();
+    for (const slot of this.workers) slot.worker?.terminate();
     this.workers = [];
     for (const job of this.jobs) if (job.state === 'waiting' || job.state === 'running') job.state = 'cancelled';
     this.queue = [];
@@ -147,7 +194,7 @@ export class SweepRunner {
 
   // Tests and the curious: make worker k fail the way a bug in the trainer would (a wasm panic).
   crash(k = 0) {
-    this.workers[k]?.worker.postMessage({ type: 'crash' });
+    this.workers[k]?.worker?.postMessage({ type: 'crash' });
   }
 
   // The run a group's panel shows: the best finished restart, or the furthest one still training.
@@ -165,6 +212,7 @@ export class SweepRunner {
     const steps = runs.reduce((s, j) => s + (j.state === 'done' ? this.plan.until : j.step), 0);
     let text;
     if (failed.length) text = `failed: ${failed[0].message}`;
+    else if (runs.some((j) => j.state === 'not run')) text = `not run: ${this.startFailure}`;
     else if (runs.some((j) => j.state === 'cancelled')) text = 'cancelled';
     else if (done.length === runs.length) {
       const c = choose(done.sort((a, b) => a.restart - b.restart));
@@ -234,6 +282,7 @@ export class SweepRunner {
 
   free() {
     this.freed = true;
+    this.notice?.remove();
     this.phase.free();
     this.cancel();
     for (const job of this.jobs) job.snapshot?.free();
@@ -250,9 +299,6 @@ function neuronText(metrics) {
     : ` · ${metrics.features_computed} of ${metrics.feature_norms.length} computed`;
   return ` · ${c.monosemantic} monosemantic, ${c.polysemantic} polysemantic, ${c.dead} dead${computed}`;
 }
-
-// Models whose neurons are a privileged basis: the phase-change figure is drawn for these.
-const HIDDEN_LAYER = ['relu-hidden', 'abs'];
 
 function download(blob, name) {
   const url = URL.createObjectURL(blob);
@@ -274,8 +320,10 @@ class PhaseFigure {
     this.figure = document.getElementById('sweep-phase-figure');
     this.canvas = document.getElementById('sweep-phase');
     this.readout = document.getElementById('sweep-phase-hover');
-    const model = new URLSearchParams(runner.plan.jobs[0]?.settings ?? '').get('model');
-    this.shown = HIDDEN_LAYER.includes(model);
+    const settings = runner.plan.jobs[0]?.settings ?? '';
+    const model = new URLSearchParams(settings).get('model');
+    // Rust's views table says which sweep figures a model gets (the phase change: hidden-layer models).
+    this.shown = Boolean(settings) && JSON.parse(views_schema(settings)).sweep_figures.some((f) => f.id === 'phase');
     this.figure.hidden = !this.shown;
     this.readout.textContent = '';
     const size = () => this.canvas.getBoundingClientRect();

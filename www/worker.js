@@ -1,10 +1,12 @@
 // A sweep worker: trains one job at a time in its own wasm instance and posts progress and weights back.
 // Messages in: {type: 'job', id, settings, until, evalSeed} · pause · resume · crash (tests: a panic).
-// Messages out: {type: 'progress', id, step, params, losses} · {type: 'done', id, step, evalLoss,
-// params, losses, json} · {type: 'failed', id, message}.
+// Messages out: {type: 'ready'} once it can take jobs (workers.js waits for it) · {type: 'progress', id,
+// step, params, losses} · {type: 'done', id, step, evalLoss, params, losses, json} · {type: 'failed',
+// id, message}.
 import init, { Run, last_panic, simulate_panic } from './pkg/tms_explorer.js';
 
 const ready = init();
+ready.then(() => self.postMessage({ type: 'ready' }), (error) => self.postMessage({ type: 'failed', message: `its code did not load (${error?.message ?? error})` }));
 let job = null;
 let paused = false;
 

@@ -1,11 +1,13 @@
 //! What `tms train` and `tms sweep` print: a run's summary and a sweep's table, as plain text. Pure
 //! functions of trained models, so the words and the numbers are tested natively.
 
+use crate::core::metrics::features_computed;
 use crate::core::metrics::{
     summarize, NeuronCounts, Summary, CARRIED, COMPUTED_WITHIN, REPRESENTED_NORM,
 };
 use crate::core::sweep::{Axis, Point, AGREE};
 use crate::core::training::Trainer;
+use crate::views::ModelView;
 
 /// How a run's features are counted: represented for tied models, computed for `abs`.
 fn feature_line(s: &Summary, n: usize) -> String {
@@ -59,6 +61,32 @@ pub fn run_summary(t: &Trainer) -> String {
         }
     }
     out
+}
+
+/// One line for the page under a run's views (and a sweep's status): how its neurons split and what it
+/// computes (`abs`) or represents (tied models), the counts `tms train` prints.
+/// "34 monosemantic, 6 polysemantic, 0 dead of 40 neurons · 19 of 100 features computed".
+pub fn readout(view: &ModelView) -> String {
+    let mut parts = vec![];
+    if view.kind.hidden_relu() {
+        parts.push(format!(
+            "{} neurons",
+            counts_text(&NeuronCounts::of(&view.neurons))
+        ));
+    }
+    match &view.w2_t {
+        Some(w2_t) => {
+            let computed = features_computed(&view.w, w2_t, &view.b, view.n, view.m);
+            let k = computed.iter().filter(|&&c| c).count();
+            parts.push(format!("{k} of {} features computed", view.n));
+        }
+        None => parts.push(format!(
+            "{} of {} features represented",
+            view.features.represented(),
+            view.n
+        )),
+    }
+    parts.join(" · ")
 }
 
 /// The table `tms sweep` prints: per setting, the kept restart, its evaluation loss, how its neurons
@@ -163,6 +191,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(&abs.fingerprint()));
+        // The page's line under the views gives the same counts.
+        assert_eq!(
+            readout(&ModelView::of(&abs)),
+            format!(
+                "{} neurons · {} of 3 features computed",
+                counts_text(&c),
+                s.computed_count().unwrap()
+            )
+        );
 
         let tied = Trainer::new(Config::default()).unwrap();
         let text = run_summary(&tied);

@@ -369,6 +369,7 @@ fn the_largest_models_draw_a_bounded_number_of_shapes() {
 /// write_sweep_figures -- --ignored`); the single views are written by `tms render`.
 #[test]
 #[ignore]
+#[cfg(not(target_arch = "wasm32"))]
 fn write_sweep_figures() {
     let Ok(dir) = std::env::var("TMS_FIGURES") else {
         return;

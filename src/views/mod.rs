@@ -94,8 +94,17 @@ pub const LOSS_POINTS: usize = 600;
 
 impl ModelView {
     pub fn of(trainer: &Trainer) -> ModelView {
+        ModelView::of_with(trainer, metrics::features)
+    }
+
+    /// [`ModelView::of`] with the feature metrics from `features(W, n, m)` (the page's engine returns
+    /// placeholders there and computes them a part at a time, see `metrics::FeatureWork`).
+    pub fn of_with(
+        trainer: &Trainer,
+        features: impl FnOnce(&[f32], usize, usize) -> FeatureMetrics,
+    ) -> ModelView {
         let w = trainer.weights();
-        let mut view = ModelView::from_weights(&w, trainer.config().density[0]);
+        let mut view = ModelView::from_weights_with(&w, trainer.config().density[0], features);
         view.step = trainer.step_count();
         view.frontier = trainer.frontier();
         view.loss = bucket_losses(trainer.loss_history());
@@ -105,6 +114,14 @@ impl ModelView {
     }
 
     pub fn from_weights(weights: &Weights, density: f32) -> ModelView {
+        ModelView::from_weights_with(weights, density, metrics::features)
+    }
+
+    fn from_weights_with(
+        weights: &Weights,
+        density: f32,
+        features: impl FnOnce(&[f32], usize, usize) -> FeatureMetrics,
+    ) -> ModelView {
         let model = weights.model;
         let (n, m) = (model.n, model.m);
         ModelView {
@@ -117,7 +134,7 @@ impl ModelView {
             b_h: weights.b_h().map(<[f32]>::to_vec),
             importance: model.importance.clone(),
             density,
-            features: metrics::features(weights.w(), n, m),
+            features: features(weights.w(), n, m),
             neurons: metrics::neurons_of(weights),
             step: 0,
             loss: vec![],
@@ -484,7 +501,7 @@ pub const DIMENSIONALITY: (&str, &str, &str, &str) = (
 pub const PHASE: (&str, &str, &str, &str) = (
     "phase",
     "neuron phase change",
-    "Each setting's neurons by class (monosemantic, polysemantic, dead) against 1/(1−S); for abs, the features computed.",
+    "The neuron phase change: each setting's neurons, monosemantic (one feature holds more than 0.99 of its weights' norm), polysemantic, or dead (no input can move an output through it), against 1/(1−S); for abs, also the features computed (output i within 0.2 of |xᵢ| for x = ±eᵢ).",
     "monosemantic: max|wⱼ| / ‖wⱼ‖ > 0.99; dead: input→output gain < 0.01",
 );
 

@@ -248,9 +248,10 @@ impl Tag {
                 count,
                 total,
             } => format!(
-                "{unit} {neuron}: {count} small weight{} (under 10% of its largest, or too small to \
+                "{unit} {neuron}: {count} small weight{} (under {:.0}% of its largest, or too small to \
                  draw), Σ|w| = {total:.4}",
-                if *count == 1 { "" } else { "s" }
+                if *count == 1 { "" } else { "s" },
+                crate::core::metrics::CARRIED * 100.0
             ),
             Tag::Neuron(r) => r.describe(),
             Tag::Edge {

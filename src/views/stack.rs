@@ -48,9 +48,15 @@ pub fn legend(model: &ModelView, theme: &Theme) -> Vec<Key> {
     keys.push(Key::swatch(
         theme.unused,
         if n <= IDENTITY_COLOURS {
-            "weights under 10% of the neuron's largest"
+            format!(
+                "weights under {:.0}% of the neuron's largest",
+                CARRIED * 100.0
+            )
         } else {
-            "weights under 10% of the neuron's largest, or of features with ‖Wᵢ‖ < 0.1"
+            format!(
+                "weights under {:.0}% of the neuron's largest, or of features with ‖Wᵢ‖ < 0.1",
+                CARRIED * 100.0
+            )
         },
     ));
     if model.kind.hidden_relu() {

@@ -22,6 +22,8 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 #[wasm_bindgen]
 pub struct Run {
     trainer: Trainer,
+    /// A view of an earlier step whose feature metrics are being computed ([`Run::begin_view`]).
+    pending: Option<(ModelView, crate::core::metrics::FeatureWork)>,
 }
 
 #[wasm_bindgen]
@@ -32,6 +34,7 @@ impl Run {
         let config = Config::from_text(settings).map_err(|e| JsError::new(&e))?;
         Ok(Run {
             trainer: Trainer::new(config).map_err(|e| JsError::new(&e))?,
+            pending: None,
         })
     }
 
@@ -147,6 +150,41 @@ impl Run {
     /// ([`Snapshot::from_bytes`] reads it).
     pub fn view_bytes(&self) -> Vec<u8> {
         ModelView::of(&self.trainer).to_bytes()
+    }
+
+    /// [`Run::view_bytes`] in parts, for a large model: takes the view of this step, whose feature
+    /// metrics (n·m·min(n, m) multiply-adds) [`Run::view_work`] then computes a slice at a time while
+    /// training goes on.
+    pub fn begin_view(&mut self) {
+        let mut work = None;
+        let view = ModelView::of_with(&self.trainer, |w, n, m| {
+            work = Some(crate::core::metrics::FeatureWork::new(w, n, m));
+            crate::core::metrics::FeatureMetrics {
+                norms: vec![],
+                superposition: vec![],
+                dimensionality: vec![],
+                dims_per_feature: 0.0,
+            }
+        });
+        self.pending = work.map(|work| (view, work));
+    }
+
+    /// Does about `amount` multiply-adds of the begun view's metrics; true when it is ready.
+    pub fn view_work(&mut self, amount: f64) -> bool {
+        self.pending
+            .as_mut()
+            .is_none_or(|(_, work)| work.advance(amount))
+    }
+
+    /// The begun view's bytes (finishing its metrics first); empty when none was begun.
+    pub fn take_view_bytes(&mut self) -> Vec<u8> {
+        match self.pending.take() {
+            Some((mut view, work)) => {
+                view.features = work.finish();
+                view.to_bytes()
+            }
+            None => vec![],
+        }
     }
 
     /// The learning dynamics as CSV (what `tms train --trace FILE.csv` writes).
@@ -324,6 +362,12 @@ impl Snapshot {
         })
     }
 
+    /// The run's counts in words, as `tms train` prints them: neurons by class (hidden-layer models)
+    /// and features computed (`abs`) or represented.
+    pub fn readout(&self) -> String {
+        crate::app::report::readout(&self.model)
+    }
+
     /// The step this snapshot shows.
     #[wasm_bindgen(getter)]
     pub fn step(&self) -> f64 {
@@ -363,7 +407,7 @@ impl Snapshot {
     /// The readout of neuron or output `index` (`kind` "neuron" or "output") for the probe's input (all
     /// zeros when none is set): JSON of [`readout::ReadoutInfo`] (`{name, equation, numbers, note, text,
     /// terms, value, …}`); Err says which readout does not exist.
-    pub fn readout(&self, kind: &str, index: u32) -> Result<String, JsError> {
+    pub fn readout_of(&self, kind: &str, index: u32) -> Result<String, JsError> {
         let x = self
             .model
             .probe
@@ -933,7 +977,10 @@ pub fn import_weights(
     notices.extend(fit_for_page(&mut config).map_err(|e| JsError::new(&e))?);
     let trainer = Trainer::from_params(config, read.params).map_err(|e| JsError::new(&e))?;
     Ok(ImportedWeights {
-        run: Some(Run { trainer }),
+        run: Some(Run {
+            trainer,
+            pending: None,
+        }),
         description: read.description,
         notices,
     })

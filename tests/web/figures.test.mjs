@@ -79,10 +79,10 @@ test('the views table reaches the page: names, captions, formulas and order per 
       .map((s) => JSON.parse(tms.views_schema(s)));
   });
   const [abs, intro, linear] = schemas;
-  assert.deepEqual(abs.order, ['stack', 'matrix', 'graph', 'bars', 'loss']);
+  assert.deepEqual(abs.order, ['stack', 'matrix', 'graph', 'bars', 'dynamics', 'loss']);
   assert.deepEqual(abs.sweep_views, ['stack', 'matrix', 'bars']);
-  assert.deepEqual(intro.order, ['bars', 'matrix', 'hidden', 'stack', 'graph', 'loss']);
-  assert.equal(abs.ids, 'matrix, stack, graph, bars, hidden, loss');
+  assert.deepEqual(intro.order, ['bars', 'matrix', 'hidden', 'dynamics', 'stack', 'graph', 'loss']);
+  assert.equal(abs.ids, 'matrix, stack, graph, bars, hidden, loss, dynamics');
   const hidden = abs.views.find((v) => v.id === 'hidden');
   assert.equal(hidden.available, false);
   assert.equal(hidden.reason, 'the hidden space is drawn for m = 2 or 3 (this model has m = 40)');
@@ -91,9 +91,10 @@ test('the views table reaches the page: names, captions, formulas and order per 
   assert.match(stack(abs).formula, /ReLU\(W₁ x\)/);
   assert.doesNotMatch(stack(intro).formula, /ReLU\(W x\)/, 'relu-output has no hidden ReLU');
   assert.doesNotMatch(linear.views.map((v) => v.formula).join(' '), /ReLU\(/);
-  assert.deepEqual(abs.sweep_figures.map((f) => f.id), ['dimensionality']);
+  assert.deepEqual(abs.sweep_figures.map((f) => f.id), ['dimensionality', 'phase']);
+  assert.deepEqual(linear.sweep_figures.map((f) => f.id), ['dimensionality']);
   for (const s of schemas) {
-    assert.equal(s.views.length, 6);
+    assert.equal(s.views.length, 7);
     for (const v of s.views) {
       assert.ok(v.name && v.caption && v.formula, JSON.stringify(v));
       assert.doesNotMatch(v.caption + v.formula, /_\{|\^\{|\\[a-zA-Z]|_i|_j/, JSON.stringify(v));

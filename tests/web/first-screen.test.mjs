@@ -138,8 +138,8 @@ test('only views that can be drawn are offered, with the reason', async () => {
   await idleAt(page, 0);
   const hidden = page.locator('#view option[value="hidden"]');
   assert.equal(await hidden.evaluate((o) => o.disabled), true);
-  assert.match(await hidden.getAttribute('title'), /hidden space needs m = 2 or 3 \(this model has m = 5\)/);
-  assert.match(await page.textContent('#view-reason'), /hidden space needs m = 2 or 3/);
+  assert.match(await hidden.getAttribute('title'), /the hidden space is drawn for m = 2 or 3 \(this model has m = 5\)/);
+  assert.match(await page.textContent('#view-reason'), /the hidden space is drawn for m = 2 or 3/);
   assert.equal(await page.$('#views figure[data-view="hidden"]'), null, 'no hidden-space figure for m = 5');
   assert.notEqual(await page.inputValue('#view'), 'hidden', 'the link asked for a view that cannot be drawn; another is shown');
   assert.deepEqual(problems, []);

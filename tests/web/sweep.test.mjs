@@ -24,6 +24,8 @@ test('a small sweep runs in workers, fills every panel, and matches tms sweep bi
   await page.waitForSelector('body[data-sweep="done"]', { timeout: 60000 });
   assert.equal(await page.isVisible('#sweep'), true);
   assert.equal(await page.$$eval('#sweep-list li', (ls) => ls.length), 3);
+  // The panels offer only views a sweep of this model can draw (m = 5: no hidden space).
+  assert.deepEqual(await page.$$eval('#sweep-view option', (os) => os.map((o) => o.value)), ['stack', 'matrix', 'bars']);
   for (const status of await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent))) {
     assert.match(status, /^best of 2: seed \d, eval loss .*; \d of 2 agree · \d monosemantic, \d polysemantic, \d dead$/);
   }

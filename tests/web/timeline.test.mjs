@@ -110,3 +110,20 @@ test('the dynamics the page exports are the series tms train --trace writes', as
   assert.ok(fromPage.split('\n').length > 100, 'about 200 points over the budget');
   assert.deepEqual(problems, []);
 });
+
+test('the line under the views counts neurons and features computed as tms train does, at the step shown', async () => {
+  const link = 'v=3&model=abs&n=3&m=6&density=1&importance=1&steps=3000&seed=0&step=3000&view=stack';
+  const { page, problems } = await openPage(browser, `${server.url}#${link}`);
+  await ready(page);
+  await idleAt(page, 3000);
+  const printed = execFileSync(tms, ['train', '--link', link], { encoding: 'utf8' });
+  const [, mono, poly, dead] = printed.match(/neurons: (\d+) monosemantic, (\d+) polysemantic, (\d+) dead of 6/);
+  const [, computed] = printed.match(/features computed [^:]*: (\d+) of 3/);
+  assert.equal(await page.textContent('#run-readout'), `${mono} monosemantic, ${poly} polysemantic, ${dead} dead of 6 neurons · ${computed} of 3 features computed`);
+  // At step 0 the counts are those of the initial weights (the line follows the step shown).
+  await scrub(page, 0);
+  await idleAt(page, 0);
+  const start = execFileSync(tms, ['train', '--link', link, '--step', '0'], { encoding: 'utf8' }).match(/(\d+) of 3/)[1];
+  assert.match(await page.textContent('#run-readout'), new RegExp(` · ${start} of 3 features computed$`));
+  assert.deepEqual(problems, []);
+});
