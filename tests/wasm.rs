@@ -3,7 +3,7 @@
 //! the same trainer, through the same `Run` API the page uses.
 #![cfg(target_arch = "wasm32")]
 
-use tms_explorer::web::{bench_cases, Run};
+use tms_explorer::web::{bench_cases, restart_lanes, Restarts, Run};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -83,4 +83,50 @@ fn links_open_on_their_recorded_fingerprints_in_the_browser() {
         run.step(link.step as u32);
         assert_eq!(run.fingerprint(), want, "{fragment}");
     }
+}
+
+#[wasm_bindgen_test]
+fn restart_groups_keep_what_single_runs_give_in_the_browser() {
+    // Nine restarts from seed 9 (two groups of four lanes and one of one), ranked as Run.eval_loss ranks.
+    let with_seed = |seed: u32| {
+        format!(
+            "model=relu-hidden&n=10&m=5&density=0.15&importance=0.75&batch=64&steps=40&seed={seed}"
+        )
+    };
+    assert_eq!(restart_lanes(&with_seed(7)).unwrap(), 4);
+    let mut group = Restarts::new(&with_seed(7), 2, 9, 40.0, 7).unwrap();
+    assert!(
+        group.take_best().is_none(),
+        "nothing is kept before every restart is done"
+    );
+    while !group.advance(7) {}
+    assert_eq!(group.steps_done(), group.total_steps());
+    let losses = group.eval_losses();
+    assert_eq!(losses.len(), 9);
+    let mut fingerprints = vec![];
+    for (k, loss) in losses.iter().enumerate() {
+        let mut run = Run::new(&with_seed(9 + k as u32)).unwrap();
+        run.step(40);
+        assert_eq!(
+            run.eval_loss(7).to_bits(),
+            loss.to_bits(),
+            "restart {}",
+            2 + k
+        );
+        fingerprints.push(run.fingerprint());
+    }
+    let best = group.best_restart().unwrap();
+    let lowest = (0..9)
+        .min_by(|&a, &b| losses[a].total_cmp(&losses[b]))
+        .unwrap();
+    assert_eq!(best, 2 + lowest as u32);
+    let kept = group.take_best().unwrap();
+    assert_eq!(kept.fingerprint(), fingerprints[lowest]);
+    assert_eq!(
+        kept.settings(),
+        Run::new(&with_seed(7 + best)).unwrap().settings()
+    );
+    assert_eq!(group.best_restart(), Some(best));
+    // Bad input is refused with a message.
+    assert!(Restarts::new(&with_seed(7), 0, 4, 41.0, 7).is_err());
 }

@@ -74,8 +74,10 @@ pub struct Command {
     /// Takes the run's settings (and `--link`).
     pub settings: bool,
     pub flags: &'static [Flag],
-    /// The placeholder of its one bare argument (`tms inspect FILE`), if it takes one.
+    /// The placeholder of its bare argument (`tms inspect FILE`), if it takes one.
     pub operand: Option<&'static str>,
+    /// Takes one or more bare arguments (`tms sweep merge FILES…`), not exactly one.
+    pub many: bool,
     pub example: &'static str,
 }
 
@@ -87,8 +89,10 @@ pub struct Args {
     values: Vec<(&'static str, String)>,
     /// The settings given as flags (not through `--link`), in the order given.
     given: Vec<&'static str>,
-    /// The bare argument, for a command with an operand.
+    /// The bare argument, for a command with an operand (the first, for one with many).
     pub operand: Option<String>,
+    /// Every bare argument, in the order given.
+    pub operands: Vec<String>,
     command: &'static Command,
 }
 
@@ -167,7 +171,7 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
     let mut parser = lexopt::Parser::from_args(args.iter().cloned());
     let mut given: Vec<(String, Option<String>)> = vec![];
     let mut toggle_open: Option<usize> = None;
-    let mut operand: Option<String> = None;
+    let mut operands: Vec<String> = vec![];
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Long("help") | Short('h') => return Ok(Parsed::Help(help(command))),
@@ -216,7 +220,9 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
                     Some(k) if setting(&given[k].0).is_some_and(|s| s.kind.read(&v).is_ok()) => {
                         given[k].1 = Some(v)
                     }
-                    _ if command.operand.is_some() && operand.is_none() => operand = Some(v),
+                    _ if command.operand.is_some() && (command.many || operands.is_empty()) => {
+                        operands.push(v)
+                    }
                     _ => {
                         return Err(format!(
                             "unexpected argument {} (flags start with --; see 'tms {} --help')",
@@ -277,7 +283,7 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
         values.push((flag.name, text));
     }
     config.check().map_err(|e| format!("--{e}"))?;
-    if let (Some(placeholder), None) = (command.operand, &operand) {
+    if let (Some(placeholder), true) = (command.operand, operands.is_empty()) {
         return Err(format!(
             "give the {placeholder}: tms {} {placeholder} [flags]",
             command.name
@@ -288,7 +294,8 @@ pub fn parse(command: &'static Command, args: &[String]) -> Result<Parsed, Strin
         link,
         values,
         given: settings_given,
-        operand,
+        operand: operands.first().cloned(),
+        operands,
         command,
     })))
 }

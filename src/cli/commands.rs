@@ -13,7 +13,7 @@ use tms_explorer::app::weights::{self, Choice, Format, MAX_FILE_BYTES};
 use tms_explorer::core::bench;
 use tms_explorer::core::config::Config;
 use tms_explorer::core::settings::{setting, show_f32, PAPER_DENSITIES};
-use tms_explorer::core::sweep::{self, Axis, Sweep};
+use tms_explorer::core::sweep::{self, Axis, Shard, ShardFile, Sweep};
 use tms_explorer::core::training::Trainer;
 
 const STEP: Flag = Flag::text(
@@ -65,6 +65,7 @@ static TRAIN: Command = Command {
         ),
     ],
     operand: None,
+    many: false,
     example: "tms train --model abs --n 100 --m 40 --density 0.01 --importance 0.8 --steps 10000",
 };
 
@@ -82,6 +83,7 @@ static INSPECT: Command = Command {
         SAVE,
     ],
     operand: Some("FILE"),
+    many: false,
     example: "tms inspect weights.safetensors --instance 3 --model relu-output --json metrics.json",
 };
 
@@ -112,16 +114,39 @@ static SWEEP: Command = Command {
             256,
             0,
         ),
-        Flag::text("json", "FILE", "write the kept runs as a JSON list of train exports"),
+        SWEEP_JSON,
+        SWEEP_SAVE,
         Flag::text(
-            "save",
-            "FILE",
-            "write each kept run's weights to FILE's name plus -AXIS-VALUE (runs.npz: runs-density-0.1.npz, …)",
-        )
-        .repeated(),
+            "shard",
+            "K/N",
+            "train only shard K of N (a near-equal share of every value's restarts) and write its result to --json, for 'tms sweep merge'",
+        ),
     ],
     operand: None,
+    many: false,
     example: "tms sweep --model relu-output --n 20 --m 5 --importance 0.7 --restarts 5",
+};
+
+const SWEEP_JSON: Flag = Flag::text(
+    "json",
+    "FILE",
+    "write the kept runs as a JSON list of train exports",
+);
+const SWEEP_SAVE: Flag = Flag::text(
+    "save",
+    "FILE",
+    "write each kept run's weights to FILE's name plus -AXIS-VALUE (runs.npz: runs-density-0.1.npz, …)",
+)
+.repeated();
+
+static SWEEP_MERGE: Command = Command {
+    name: "sweep merge",
+    summary: "merge the shards of a sweep ('tms sweep --shard K/N --json FILE', each shard once) into what one machine gives",
+    settings: false,
+    flags: &[SWEEP_JSON, SWEEP_SAVE],
+    operand: Some("FILES…"),
+    many: true,
+    example: "tms sweep merge part-1.json part-2.json part-3.json --json runs.json",
 };
 
 static RENDER: Command = Command {
@@ -146,6 +171,7 @@ static RENDER: Command = Command {
         INSTANCE,
     ],
     operand: None,
+    many: false,
     example: "tms render --model abs --n 100 --m 40 --density 0.03 --importance 0.8 --view stack --png stack.png",
 };
 
@@ -164,8 +190,13 @@ static BENCH: Command = Command {
             5,
         ),
         Flag::switch("native-only", "skip the wasm figures (which need Node)"),
+        Flag::switch(
+            "restarts",
+            "instead: restart-steps per second of the small models, one run at a time against restarts in vector lanes (one thread)",
+        ),
     ],
     operand: None,
+    many: false,
     example: "tms bench --runs 5",
 };
 
@@ -189,10 +220,19 @@ static SERVE: Command = Command {
         ),
     ],
     operand: None,
+    many: false,
     example: "tms serve --port 8000",
 };
 
-static COMMANDS: [&Command; 6] = [&TRAIN, &SWEEP, &RENDER, &INSPECT, &BENCH, &SERVE];
+static COMMANDS: [&Command; 7] = [
+    &TRAIN,
+    &SWEEP,
+    &SWEEP_MERGE,
+    &RENDER,
+    &INSPECT,
+    &BENCH,
+    &SERVE,
+];
 
 /// `tms help`: every command in a line, then the run's settings.
 fn overview() -> String {
@@ -575,12 +615,80 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
         spec.until,
         threads
     );
+    if let Some(text) = args.get("shard") {
+        let shard = Shard::parse(text).map_err(|e| format!("--shard: {e}"))?;
+        let Some(path) = args.get("json") else {
+            return Err(
+                "--shard needs --json FILE: the file the shard's result is written to".into(),
+            );
+        };
+        if !files.is_empty() {
+            return Err("--save with --shard: a shard keeps no run of its own; save the runs when merging (tms sweep merge FILES… --save FILE)".into());
+        }
+        let restarts = shard.restarts(spec.restarts.max(1));
+        println!(
+            "shard {}: restarts {}..{} of each value",
+            shard.text(),
+            restarts.start,
+            restarts.end
+        );
+        let total = spec.until * (restarts.len() * spec.values.len()) as u64;
+        let progress = std::sync::Mutex::new(Progress::new(total));
+        let points = sweep::run_shard(&spec, shard, threads, &|k| {
+            progress.lock().unwrap().add(k, None)
+        });
+        let secs = progress.into_inner().unwrap().finish();
+        println!("done in {secs:.2} s");
+        write_json(path, &to_json(&ShardFile::new(&spec, shard, &points)))?;
+        println!("wrote {path}");
+        return Ok(());
+    }
     let total = spec.until * spec.jobs().len() as u64;
     let progress = std::sync::Mutex::new(Progress::new(total));
     let points = sweep::run(&spec, threads, &|k| progress.lock().unwrap().add(k, None));
     let secs = progress.into_inner().unwrap().finish();
     println!("done in {secs:.2} s");
-    print!("\n{}", report::sweep_table(axis, &points));
+    report_sweep(&spec, &points, &args, &files)
+}
+
+/// `tms sweep merge FILES…`: the shards' files merged, reported as `tms sweep` reports a sweep.
+fn sweep_merge_command(args: &[String]) -> Result<(), String> {
+    let Some(args) = read(&SWEEP_MERGE, args)? else {
+        return Ok(());
+    };
+    let files = save_formats(&args)?;
+    let shards = args
+        .operands
+        .iter()
+        .map(|path| {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
+            serde_json::from_str::<ShardFile>(&text)
+                .map_err(|e| format!("'{path}' is not a sweep shard's file: {e}"))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let (spec, points) = sweep::merge_files(&shards)?;
+    println!(
+        "merged {} shards of sweeping {} over {} {} values × {} restarts, {} steps each",
+        shards.len(),
+        describe(&spec.base),
+        spec.values.len(),
+        spec.axis.id(),
+        spec.restarts,
+        spec.until
+    );
+    report_sweep(&spec, &points, &args, &files)
+}
+
+/// What `tms sweep` says and writes of a sweep's kept runs.
+fn report_sweep(
+    spec: &Sweep,
+    points: &[sweep::Point],
+    args: &Args,
+    files: &[(String, Format)],
+) -> Result<(), String> {
+    let axis = spec.axis;
+    print!("\n{}", report::sweep_table(axis, points));
     if let Some(path) = args.get("json") {
         let list: Vec<_> = points
             .iter()
@@ -592,7 +700,7 @@ fn sweep_command(args: &[String]) -> Result<(), String> {
         write_json(path, &to_json(&list))?;
         println!("wrote {path}");
     }
-    for (path, format) in &files {
+    for (path, format) in files {
         let values: Vec<f32> = points.iter().map(|p| p.value).collect();
         for (p, name) in points
             .iter()
@@ -632,6 +740,10 @@ fn bench_command(args: &[String]) -> Result<(), String> {
         return Ok(());
     };
     let runs = args.whole("runs") as usize;
+    if args.switch("restarts") {
+        restarts_bench(runs);
+        return Ok(());
+    }
     let cases = bench::cases();
     println!(
         "steps per second, median of {runs} runs (batch 1024); each run starts from fresh weights"
@@ -668,6 +780,56 @@ fn bench_command(args: &[String]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// `tms bench --restarts`: restart-steps per second on one thread, single runs against lane groups of
+/// each width this machine has, and what that makes of the paper's best-of-1000 privileged-basis figure.
+fn restarts_bench(runs: usize) {
+    use tms_explorer::core::lanes::Width;
+    const RESTARTS: u32 = 8;
+    let widths: Vec<Width> = [Width::Four, Width::Eight]
+        .into_iter()
+        .filter(|w| w.available())
+        .collect();
+    println!(
+        "restart-steps per second on one thread, median of {runs} runs of {RESTARTS} restarts (batch 1024), the ways interleaved run by run; singles: one run after another, lanes ×L: L restarts per vector lane group"
+    );
+    let mut header = format!("\n{:<36} {:>10}", "case", "singles");
+    for w in &widths {
+        header.push_str(&format!(
+            " {:>10} {:>8}",
+            format!("lanes ×{}", w.lanes()),
+            "gain"
+        ));
+    }
+    let mut rows = vec![];
+    let mut best_hidden = 0.0;
+    let ways: Vec<Option<Width>> = std::iter::once(None)
+        .chain(widths.iter().copied().map(Some))
+        .collect();
+    for case in bench::restart_cases() {
+        let rates = bench::measure_restarts(&case, &ways, RESTARTS, runs);
+        let single = rates[0];
+        eprintln!("  {}: {rates:.0?}", case.name);
+        let mut row = format!("{:<36} {:>10.0}", case.name, single);
+        for &r in &rates[1..] {
+            row.push_str(&format!(" {:>10.0} {:>7.2}×", r, r / single));
+            if case.config.model == tms_explorer::core::config::ModelKind::ReluHidden {
+                best_hidden = f64::max(best_hidden, r);
+            }
+        }
+        rows.push(row);
+    }
+    println!("{header}");
+    for row in rows {
+        println!("{row}");
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // 6 densities × 1,000 restarts × 10,000 steps, at the relu-hidden rate on every core.
+    let minutes = 6.0e7 / (best_hidden * cores as f64) / 60.0;
+    println!(
+        "\nthe best-of-1000 privileged-basis figure (6 × 1,000 runs × 10,000 steps) at the relu-hidden lanes rate on {cores} cores: about {minutes:.1} min (the rate depends on the density)"
+    );
 }
 
 /// Runs the same cases in the wasm build under Node (tests/web/bench.mjs), building it first if needed.
@@ -727,6 +889,7 @@ pub fn main() -> ExitCode {
     };
     let result = match command {
         "train" => train(rest),
+        "sweep" if rest.first().is_some_and(|a| a == "merge") => sweep_merge_command(&rest[1..]),
         "sweep" => sweep_command(rest),
         "bench" => bench_command(rest),
         "render" => render(rest),

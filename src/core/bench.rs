@@ -90,3 +90,69 @@ pub fn measure(case: &Case, runs: usize) -> f64 {
     }
     median(rates)
 }
+
+/// The cases of `tms bench --restarts`: the small models of the paper's best-of-1000 figures, where
+/// restarts train together in vector lanes (`lanes.rs`).
+pub fn restart_cases() -> Vec<Case> {
+    let keep = [
+        "relu-hidden n=10 m=5 density 0.1",
+        "relu-output n=20 m=5 density 0.01",
+    ];
+    cases()
+        .into_iter()
+        .filter(|c| keep.contains(&c.name))
+        .map(|c| Case {
+            steps: c.steps / 2,
+            ..c
+        })
+        .collect()
+}
+
+/// Median restart-steps per second on one thread for each way of training in `ways` (`None`: one
+/// `Trainer` after another; a width: a group of lanes of that width at a time), over `runs` timed runs
+/// after one untimed warm-up, the ways interleaved run by run so a change in the machine's load falls on
+/// all of them alike. A run trains `restarts` restarts of the case (seeds seed..seed + restarts) for
+/// `case.steps` steps each.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn measure_restarts(
+    case: &Case,
+    ways: &[Option<crate::core::lanes::Width>],
+    restarts: u32,
+    runs: usize,
+) -> Vec<f64> {
+    use crate::core::lanes::Lanes;
+    use crate::core::training::Trainer;
+    let seeds: Vec<u32> = (0..restarts)
+        .map(|k| case.config.seed.wrapping_add(k))
+        .collect();
+    let mut rates = vec![vec![]; ways.len()];
+    for run in 0..=runs {
+        for (way, rates) in ways.iter().zip(&mut rates) {
+            let start = std::time::Instant::now();
+            match way {
+                None => {
+                    for &seed in &seeds {
+                        let config = Config {
+                            seed,
+                            ..case.config.clone()
+                        };
+                        let mut t = Trainer::new(config).expect("bench configs are valid");
+                        t.step(case.steps);
+                    }
+                }
+                Some(w) => {
+                    for group in seeds.chunks(w.lanes()) {
+                        let mut l = Lanes::new(&case.config, group, *w)
+                            .expect("bench configs fit the lanes");
+                        l.step(case.steps);
+                    }
+                }
+            }
+            let secs = start.elapsed().as_secs_f64();
+            if run > 0 {
+                rates.push((restarts as u64 * case.steps) as f64 / secs);
+            }
+        }
+    }
+    rates.into_iter().map(median).collect()
+}

@@ -11,12 +11,12 @@
 //!   logarithm, which is dearer than testing every feature once features are present more than a few
 //!   percent of the time).
 
-use crate::core::kernels::append_set_bits;
 use crate::core::rng::Rng;
 use crate::core::simd::{F32x4, U8x16};
 
 /// One batch in compressed sparse rows: row b's present features are `feature[row_start[b]..row_start[b+1]]`
-/// (ascending) with values `value[..]` alongside. Absent features are exact zeros.
+/// (ascending) with values `value[..]` alongside. Absent features are exact zeros. `feature` and `value`
+/// may run past the last row (scratch kept between batches): the batch is their first `nnz()` entries.
 #[derive(Clone, Debug, Default)]
 pub struct Batch {
     pub rows: usize,
@@ -36,6 +36,11 @@ impl Batch {
     pub fn row(&self, b: usize) -> (&[u32], &[f32]) {
         let (s, e) = (self.row_start[b] as usize, self.row_start[b + 1] as usize);
         (&self.feature[s..e], &self.value[s..e])
+    }
+
+    /// How many features are present in all (the entries of `feature` and `value` that are the batch).
+    pub fn nnz(&self) -> usize {
+        self.row_start.get(self.rows).map_or(0, |&e| e as usize)
     }
 
     /// The batch as a dense rows × n matrix (for tests and small exports).
@@ -71,6 +76,126 @@ impl Batch {
     }
 }
 
+/// For each byte, the positions of its set bits in order (padded with 0), and how many there are.
+const SET_BITS8: [[u32; 8]; 256] = {
+    let mut table = [[0u32; 8]; 256];
+    let mut mask = 0;
+    while mask < 256 {
+        let (mut k, mut at) = (0, 0);
+        while k < 8 {
+            if mask & (1 << k) != 0 {
+                table[mask][at] = k as u32;
+                at += 1;
+            }
+            k += 1;
+        }
+        mask += 1;
+    }
+    table
+};
+const COUNT8: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut mask = 0;
+    while mask < 256 {
+        table[mask] = (mask as u32).count_ones() as u8;
+        mask += 1;
+    }
+    table
+};
+
+/// Appends base + k for each set bit k of the low byte of `mask`, in order, at `buf[count..]`, and
+/// returns the new count. Always writes eight entries: no branch on the bits.
+#[inline(always)]
+fn append_byte(mask: u32, base: u32, buf: &mut [u32], count: usize) -> usize {
+    let byte = (mask & 0xff) as usize;
+    // As a map and a copy, which the compiler turns into two vector additions.
+    buf[count..count + 8].copy_from_slice(&SET_BITS8[byte].map(|k| base + k));
+    count + COUNT8[byte] as usize
+}
+
+/// Which of 16 features are present in a row: one random byte each, 16 compared at once with the
+/// thresholds `t` (two draws); a byte equal to its threshold (1 in 256) is decided by 32 more bits, for
+/// the features not always present.
+#[inline(always)]
+fn draw_block(rng: &mut Rng, t: &[u8; 16], valid: u32, always: u32, remainder: &[u64]) -> u32 {
+    let bytes = U8x16::from_u64s(rng.next_u64(), rng.next_u64());
+    let t = U8x16::load(t);
+    let mut present = (bytes.lt_mask(t) | always) & valid;
+    let mut ties = bytes.eq_mask(t) & valid & !always;
+    while ties != 0 {
+        let k = ties.trailing_zeros();
+        if (rng.next_u64() >> 32) < remainder[k as usize] {
+            present |= 1 << k;
+        }
+        ties &= ties - 1;
+    }
+    present
+}
+
+/// A row's `count` values: pairs over them and the slot after them (which covers an odd count), two
+/// draws (four values) at a time as `fill_values` converts them, then a last pair. Writes up to
+/// `count + 1` values.
+#[inline(always)]
+fn draw_values(rng: &mut Rng, signed: bool, value: &mut [f32], count: usize) {
+    let pairs = count.div_ceil(2);
+    let (two, one) = (F32x4::splat(2.0), F32x4::splat(1.0));
+    for quad in value[..4 * (pairs / 2)].chunks_exact_mut(4) {
+        let u = F32x4::unit_from_bits(rng.next_u64(), rng.next_u64());
+        // 2u − 1, as `value_of` computes it.
+        let v = if signed { u.mul(two).sub(one) } else { u };
+        v.store(quad);
+    }
+    if pairs % 2 == 1 {
+        let r = rng.next_u64();
+        let k = 4 * (pairs / 2);
+        value[k] = value_of(signed, r as u32);
+        value[k + 1] = value_of(signed, (r >> 32) as u32);
+    }
+}
+
+/// A value from 32 random bits (the top 24 of them: every value is exactly representable).
+#[inline(always)]
+fn value_of(signed: bool, bits: u32) -> f32 {
+    let u = (bits >> 8) as f32 * (1.0 / (1u32 << 24) as f32);
+    if signed {
+        2.0 * u - 1.0
+    } else {
+        u
+    }
+}
+
+/// Row-by-row drawing for up to 32 features, as [`Sampler::row_draws`] copies it.
+#[derive(Clone, Copy, Debug)]
+pub struct RowDraws {
+    blocks: usize,
+    threshold: [[u8; 16]; 2],
+    always: [u32; 2],
+    valid: [u32; 2],
+    remainder: [u64; 32],
+    signed: bool,
+}
+
+impl RowDraws {
+    /// One row, as [`Sampler::draw_row`] draws it (the same draws), giving the present features as
+    /// bits (feature i is bit i) and their values in `value[..count]` (room for n + 1 needed).
+    #[inline(always)]
+    pub fn draw(&self, rng: &mut Rng, value: &mut [f32]) -> u32 {
+        let mut bits = 0u32;
+        for c in 0..self.blocks {
+            let block = draw_block(
+                rng,
+                &self.threshold[c],
+                self.valid[c],
+                self.always[c],
+                &self.remainder[16 * c..],
+            );
+            bits |= block << (16 * c);
+        }
+        draw_values(rng, self.signed, value, bits.count_ones() as usize);
+        bits
+    }
+}
+
 /// Draws batches for one run's densities and value range.
 #[derive(Clone, Debug)]
 pub struct Sampler {
@@ -90,6 +215,8 @@ pub struct Sampler {
     threshold16: Vec<[u8; 16]>,
     always16: Vec<u32>,
     valid16: Vec<u32>,
+    /// Groups of four features in each block (a block of n < 16 has fewer).
+    groups16: Vec<u32>,
     row_by_row: bool,
 }
 
@@ -133,6 +260,10 @@ impl Sampler {
             valid16: densities
                 .chunks(16)
                 .map(|block| (1u32 << block.len()) - 1)
+                .collect(),
+            groups16: densities
+                .chunks(16)
+                .map(|block| block.len().div_ceil(4) as u32)
                 .collect(),
             byte_remainder: densities
                 .iter()
@@ -206,9 +337,14 @@ impl Sampler {
         let n = self.n;
         batch.row_start.clear();
         batch.row_start.push(0);
-        // Room to spare: indices are written in blocks of four, values in pairs.
-        batch.feature.resize(rows * n + 16, 0);
-        batch.value.resize(rows * n + 1, 0.0);
+        // Room to spare: indices are written in blocks of four, values in pairs (see `draw_row`). The
+        // vectors keep their length between batches (only the rows' part is the batch), so this zeroes
+        // memory only when it grows.
+        let room = rows * n + 24;
+        if batch.feature.len() < room {
+            batch.feature.resize(room, 0);
+            batch.value.resize(room, 0.0);
+        }
         if self.always.iter().all(|&a| a) {
             for (b, features) in batch.feature.chunks_exact_mut(n).take(rows).enumerate() {
                 for (i, f) in features.iter_mut().enumerate() {
@@ -217,42 +353,78 @@ impl Sampler {
                 batch.row_start.push(((b + 1) * n) as u32);
             }
             self.fill_values(rng, &mut batch.value[..rows * n]);
-            batch.feature.truncate(rows * n);
-            batch.value.truncate(rows * n);
             return;
         }
         let (feature, value) = (&mut batch.feature[..], &mut batch.value[..]);
         let mut at = 0usize;
         for _ in 0..rows {
-            let start = at;
-            for (c, t) in self.threshold16.iter().enumerate() {
-                let bytes = U8x16::from_u64s(rng.next_u64(), rng.next_u64());
-                let t = U8x16::load(t);
-                let mut present = (bytes.lt_mask(t) | self.always16[c]) & self.valid16[c];
-                // A byte equal to the threshold (1 in 256) is decided by 32 more bits, for the features
-                // not always present.
-                let mut ties = bytes.eq_mask(t) & self.valid16[c] & !self.always16[c];
-                while ties != 0 {
-                    let k = ties.trailing_zeros();
-                    if (rng.next_u64() >> 32) < self.byte_remainder[16 * c + k as usize] {
-                        present |= 1 << k;
-                    }
-                    ties &= ties - 1;
-                }
-                for q in 0..4 {
-                    at = append_set_bits(present >> (4 * q), (16 * c + 4 * q) as u32, feature, at);
-                }
-            }
-            // Pairs over the row's values and the slot after them, which covers an odd count too.
-            for pair in value[start..at + 1].chunks_exact_mut(2) {
-                let r = rng.next_u64();
-                pair[0] = self.value_of(r as u32);
-                pair[1] = self.value_of((r >> 32) as u32);
-            }
+            at += self.draw_row(rng, &mut feature[at..], &mut value[at..]);
             batch.row_start.push(at as u32);
         }
-        batch.feature.truncate(at);
-        batch.value.truncate(at);
+    }
+
+    /// Whether batches are drawn row by row (one row's draws at a time, [`Sampler::draw_row`]): when
+    /// the mean density is not low and some feature can be absent.
+    pub fn draws_rows(&self) -> bool {
+        self.row_by_row && !self.always.iter().all(|&a| a)
+    }
+
+    /// One row of a batch drawn row by row: its present features, ascending, into `feature[..count]`,
+    /// their values into `value[..count]`; returns count. Writes scratch past the row: `feature` needs
+    /// room for n + 8, `value` for n + 4.
+    #[inline(always)]
+    pub fn draw_row(&self, rng: &mut Rng, feature: &mut [u32], value: &mut [f32]) -> usize {
+        let mut at = 0;
+        for c in 0..self.threshold16.len() {
+            let present = self.draw_block(rng, c);
+            // A byte of the mask at a time, and only the bytes that hold features.
+            at = append_byte(present, 16 * c as u32, feature, at);
+            if self.groups16[c] > 2 {
+                at = append_byte(present >> 8, 16 * c as u32 + 8, feature, at);
+            }
+        }
+        self.draw_values(rng, value, at);
+        at
+    }
+
+    /// What drawing one row takes, copied out for n ≤ 32 (a lane trainer keeps it on its stack, where
+    /// no store can alias it): [`RowDraws::draw`] draws exactly what [`Sampler::draw_row`] draws.
+    pub fn row_draws(&self) -> Option<RowDraws> {
+        if self.n > 32 || !self.draws_rows() {
+            return None;
+        }
+        let mut d = RowDraws {
+            blocks: self.threshold16.len(),
+            threshold: [[0; 16]; 2],
+            always: [0; 2],
+            valid: [0; 2],
+            remainder: [0; 32],
+            signed: self.signed,
+        };
+        for c in 0..d.blocks {
+            d.threshold[c] = self.threshold16[c];
+            d.always[c] = self.always16[c];
+            d.valid[c] = self.valid16[c];
+        }
+        d.remainder[..self.n].copy_from_slice(&self.byte_remainder);
+        Some(d)
+    }
+
+    /// Which features of block c (16 features) are present in a row.
+    #[inline(always)]
+    fn draw_block(&self, rng: &mut Rng, c: usize) -> u32 {
+        draw_block(
+            rng,
+            &self.threshold16[c],
+            self.valid16[c],
+            self.always16[c],
+            &self.byte_remainder[16 * c..],
+        )
+    }
+
+    #[inline(always)]
+    fn draw_values(&self, rng: &mut Rng, value: &mut [f32], count: usize) {
+        draw_values(rng, self.signed, value, count)
     }
 
     /// Fills `values` with fresh values, four to two draws (each 32-bit half giving one), converted four
@@ -272,15 +444,9 @@ impl Sampler {
         }
     }
 
-    /// A value from 32 random bits (the top 24 of them: every value is exactly representable).
     #[inline]
     fn value_of(&self, bits: u32) -> f32 {
-        let u = (bits >> 8) as f32 * (1.0 / (1u32 << 24) as f32);
-        if self.signed {
-            2.0 * u - 1.0
-        } else {
-            u
-        }
+        value_of(self.signed, bits)
     }
 
     #[inline]
@@ -369,7 +535,8 @@ mod tests {
         let x = batch.to_dense();
         let again = Batch::from_dense(&x, 50, 7);
         assert_eq!(again.row_start, batch.row_start);
-        assert_eq!(again.feature, batch.feature);
-        assert_eq!(again.value, batch.value);
+        let nnz = batch.nnz();
+        assert_eq!(again.feature, batch.feature[..nnz]);
+        assert_eq!(again.value, batch.value[..nnz]);
     }
 }

@@ -14,6 +14,8 @@
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
 //! - [`probe`]: one input through a model, every intermediate kept
 //! - [`geometry`]: the shape the features form, named, and the feature-geometry graph
+//! - [`lanes`]: several restarts of one setting trained together, one per [`vector`] lane
+//! - [`restarts`]: best of K restarts of one setting, in bounded memory
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`trace`]: the learning dynamics of a run (D_i and monosemanticity over steps)
 //! - [`bench`](mod@bench): the benchmark cases
@@ -24,14 +26,17 @@ pub mod cost;
 pub mod data;
 pub mod geometry;
 pub mod kernels;
+pub mod lanes;
 pub mod metrics;
 pub mod model;
 pub mod optimizer;
 pub mod probe;
 pub mod reference;
+pub mod restarts;
 pub mod rng;
 pub mod settings;
 pub mod simd;
 pub mod sweep;
 pub mod trace;
 pub mod training;
+pub mod vector;

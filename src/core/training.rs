@@ -160,6 +160,26 @@ impl Trainer {
         }
     }
 
+    /// The run of `config` continued from `state`, trained elsewhere (with other restarts in vector
+    /// lanes, `lanes.rs`), whose losses so far are `loss_history` (its frontier is `state.step`). It has
+    /// no snapshots before `state.step` (seeking back replays from step 0) and its learning-dynamics
+    /// trace holds only step 0 and the steps trained after resuming.
+    pub fn resume(config: Config, state: State, loss_history: Vec<f32>) -> Result<Trainer, String> {
+        let mut t = Trainer::new(config)?;
+        if state.params.len() != t.state.params.len()
+            || state.opt.exp_avg.len() != t.state.params.len()
+            || loss_history.len() as u64 != state.step
+        {
+            return Err("the state does not fit this setting".into());
+        }
+        let finite = loss_history.last().is_none_or(|l| l.is_finite())
+            && state.params.iter().all(|p| p.is_finite());
+        t.diverged = (!finite).then_some(state.step);
+        t.state = state;
+        t.loss_history = loss_history;
+        Ok(t)
+    }
+
     /// Runs k optimisation steps and returns the loss of the last one (NaN when nothing has been trained
     /// yet). Steps before the frontier are replayed: the same numbers are computed again (and checked
     /// against the recorded loss in debug builds), and nothing is recorded twice.

@@ -3,6 +3,9 @@
 
 use wasm_bindgen::prelude::*;
 
+mod restarts;
+pub use restarts::{restart_lanes, Restarts};
+
 use crate::app::api;
 use crate::app::export::run_json;
 use crate::app::link::Link;
