@@ -160,6 +160,7 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
             config,
             step,
             view: View::ALL[(rng.next_u64() % 6) as usize],
+            probe: None,
         },
         (),
     )

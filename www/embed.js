@@ -7,16 +7,21 @@
 // The host-page API (version 1) is postMessage with plain objects {tms: 1, type, ...}:
 //   commands  play · pause · step {n} · seek {step} · reset · setState {fragment} · export
 //             · highlight {feature}|{neuron}|{} · load {bytes, name, instance} (weights from a file)
+//             · probe {x: [n numbers], neuron?, output?} (the input probe; [] or null clears it)
 //   events    ready {fragment, notices} · state {fragment, step, playing, notices} · progress {step, loss}
 //             · resize {height} · export {json} · error {message}
-// A command may carry an `id`, echoed as `re` in the reply it causes: `export` by an `export`, a bad
+//             · probe {x, h, out, active, notices, readout} (the input as used, the hidden layer, the output,
+//               the neurons that fire, what had to change, and the selected neuron's or output's equation)
+// A command may carry an `id`, echoed as `re` in the reply it causes: `export` by an `export`, `probe` by a
+// `probe`, a bad
 // command by an `error`, every other command by the `state` it led to (`setState`'s with its own
 // notices). Replies go to the sender's origin; other events go to the host's
 // origin once known (before that, to any origin: they carry nothing but the public state of the run).
 
 const VERSION = 1;
 const MAX_STEP = 100000;
-const COMMANDS = ['play', 'pause', 'step', 'seek', 'reset', 'setState', 'export', 'highlight', 'load'];
+const COMMANDS = ['play', 'pause', 'step', 'seek', 'reset', 'setState', 'export', 'highlight', 'load', 'probe'];
+const MAX_PROBE = 1000; // values: the largest n
 
 export function startEmbed(options, page) {
   document.body.classList.add('embed');
@@ -148,6 +153,13 @@ export function startEmbed(options, page) {
           }
           break;
         }
+        case 'probe': {
+          const x = data.x === null || data.x.length === 0 ? null : Array.from(data.x, Number);
+          const target = data.neuron !== undefined ? { kind: 'neuron', index: data.neuron }
+            : data.output !== undefined ? { kind: 'output', index: data.output } : null;
+          reply({ type: 'probe', ...page.probe(x, target), fragment: page.fragment() });
+          break;
+        }
         case 'highlight':
           page.highlight(data.feature !== undefined ? { kind: 'feature', index: data.feature }
             : data.neuron !== undefined ? { kind: 'neuron', index: data.neuron } : null);
@@ -236,6 +248,17 @@ function check(data) {
       if (!(data.bytes instanceof ArrayBuffer || ArrayBuffer.isView(data.bytes))) return `load: bytes must be an ArrayBuffer or a typed array of the file, not ${show(data.bytes)}`;
       if (typeof data.name !== 'string' || !/\.(safetensors|npz|json)$/i.test(data.name)) return `load: name must be the file's name ending in .safetensors, .npz or .json, not ${show(data.name)}`;
       if (data.instance !== undefined && !whole(data.instance, 1e6)) return `load: instance must be a whole number, not ${show(data.instance)}`;
+      return '';
+    case 'probe':
+      if (!(data.x === null || Array.isArray(data.x) || data.x instanceof Float32Array || data.x instanceof Float64Array)) return `probe: x must be an array of numbers (one per feature), or null to clear, not ${show(data.x)}`;
+      if (data.x !== null && data.x.length > MAX_PROBE) return `probe: x has ${data.x.length} values; at most ${MAX_PROBE} (one per feature)`;
+      if (data.x !== null && Array.isArray(data.x)) {
+        const bad = data.x.findIndex((v) => typeof v !== 'number');
+        if (bad >= 0) return `probe: x[${bad}] must be a number, not ${show(data.x[bad])}`;
+      }
+      if (data.neuron !== undefined && !whole(data.neuron, 1000)) return `probe: neuron must be a whole number from 0 to 999, not ${show(data.neuron)}`;
+      if (data.output !== undefined && !whole(data.output, 1000)) return `probe: output must be a whole number from 0 to 999, not ${show(data.output)}`;
+      if (data.neuron !== undefined && data.output !== undefined) return 'probe: give a neuron or an output, not both';
       return '';
     case 'highlight':
       if (data.feature !== undefined && !whole(data.feature, 1000)) return `highlight: feature must be a whole number from 0 to 999, not ${show(data.feature)}`;

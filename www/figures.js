@@ -13,7 +13,12 @@ export function viewsFor(settings) {
 }
 
 export class Figures {
-  constructor({ container, template, theme, onPick, onSeek, exportName }) {
+  constructor({ container, template, theme, onPick, onSeek, exportName, onTarget, onProbe, belowMain }) {
+    this.belowMain = belowMain;
+    this.onTarget = onTarget;
+    this.onProbe = onProbe;
+    this.probe = null; // the probe's input (n numbers), or null
+    this.probeInfo = null; // what Rust made of it on the snapshot shown
     this.container = container;
     this.template = template;
     this.theme = theme;
@@ -34,7 +39,9 @@ export class Figures {
     const existing = new Map(this.figures.map((f) => [f.dataset.view, f]));
     this.figures = views.map((v) => existing.get(v) ?? this.make(v));
     for (const f of this.figures) this.describe(f);
-    this.container.replaceChildren(...this.figures);
+    // The probe's panel goes right under the large view, where its input and that view are seen together.
+    const below = this.belowMain ? [this.belowMain] : [];
+    this.container.replaceChildren(...this.figures.slice(0, 1), ...below, ...this.figures.slice(1));
     this.figures.forEach((f, k) => f.classList.toggle('main', k === 0));
   }
 
@@ -88,6 +95,16 @@ export class Figures {
     canvas.addEventListener('pointermove', (e) => {
       if (this.snapshot && e.buttons && view === 'loss') scrub(e);
     });
+    // A click (not a drag that turned the hidden space) on a neuron, an output or a feature selects it
+    // for the probe's readout.
+    let down = null;
+    canvas.addEventListener('pointerdown', (e) => { down = [e.clientX, e.clientY]; });
+    canvas.addEventListener('click', (e) => {
+      if (!this.snapshot || view === 'loss' || view === 'dynamics') return;
+      if (down && Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 4) return;
+      const target = this.snapshot.target_at(view, ...at(e), this.rotation.yaw, this.rotation.pitch);
+      if (target) this.onTarget?.(target);
+    });
     figure.querySelector('[data-export="png"]').addEventListener('click', () => {
       canvas.toBlob((blob) => download(blob, `${this.exportName()}-${view}.png`), 'image/png');
     });
@@ -105,7 +122,27 @@ export class Figures {
     this.snapshot?.free();
     this.snapshot = snapshot;
     if (this.highlight) snapshot.set_highlight(this.highlight.kind, this.highlight.index);
+    this.applyProbe();
     this.draw(done);
+  }
+
+  // The probe's input on the snapshot shown (Rust reads it for the model and says what it changed).
+  applyProbe() {
+    if (!this.snapshot) return;
+    if (this.probe) this.probeInfo = JSON.parse(this.snapshot.set_probe(Float32Array.from(this.probe)));
+    else {
+      this.snapshot.clear_probe();
+      this.probeInfo = null;
+    }
+    this.onProbe?.(this.probeInfo);
+  }
+
+  setProbe(x) {
+    this.probe = x;
+    if (this.snapshot) {
+      this.applyProbe();
+      this.draw();
+    }
   }
 
   setHighlight(h) {
@@ -125,6 +162,9 @@ export class Figures {
       done?.();
       return;
     }
+    // A round that a newer one takes over still owes its `done` (the engine's credit for the next
+    // frame): the newer round pays it.
+    this.owed = [...(this.owed ?? []), ...(done ? [done] : [])];
     const round = (this.round = (this.round ?? 0) + 1);
     const queue = [...this.figures];
     const start = performance.now();
@@ -139,7 +179,9 @@ export class Figures {
         }
       }
       this.drawCost = performance.now() - start;
-      done?.();
+      const owed = this.owed;
+      this.owed = [];
+      owed.forEach((f) => f());
     };
     next();
   }

@@ -7,6 +7,7 @@ import { EngineClient } from './client.js';
 import { startEmbed } from './embed.js';
 import { Figures, download, viewsFor } from './figures.js';
 import { SweepRunner } from './sweep.js';
+import { Probe } from './probe.js';
 
 const $ = (id) => document.getElementById(id);
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
@@ -315,6 +316,8 @@ function open(info, { notices = [], fromForm = false } = {}) {
   writeForm(settings);
   arrange();
   showPreset(info.fragment);
+  probe.setModel(settings);
+  probe.set(info.probe ?? null);
   generation += 1;
   engine.send('open', { settings, target: info.step, generation });
   writeLink();
@@ -558,6 +561,7 @@ async function loadWeights(bytes, name, { instance = $('weights-instance').value
     budget = reply.budget;
     writeForm(settings);
     arrange();
+    probe.setModel(settings);
     showPreset('');
     $('weights-read').textContent = `${file.name}: ${reply.description}`;
     notify([`Opened ${file.name}: ${reply.description}.`, ...reply.notices.map((n) => `${n}.`),
@@ -579,7 +583,9 @@ function addressStep() {
 }
 
 function currentFragment() {
-  return sweep ? sweepFragment : tms.fragment_of(settings, addressStep(), mainView);
+  if (sweep) return sweepFragment;
+  const base = tms.fragment_of(settings, addressStep(), mainView);
+  return probe.x ? tms.probe_fragment(base, Float32Array.from(probe.x)) : base;
 }
 
 function writeLink() {
@@ -890,7 +896,54 @@ const figures = new Figures({
     figures.setHighlight(same ? null : { kind, index: Number(index) });
   },
   exportName: fileStem,
+  // A click on a neuron or an output selects it for the probe's readout (a feature: its output).
+  onTarget: (target) => {
+    const [kind, index] = target.split(' ');
+    probe.select({ kind: kind === 'feature' ? 'output' : kind, index: Number(index) });
+  },
+  onProbe: (info) => showProbe(info),
+  belowMain: $('probe'),
 });
+
+// ---- the input probe -------------------------------------------------------------------------------
+
+// The probe's input goes to every snapshot drawn (the graph colours its nodes, the stack plot outlines
+// the neurons that fire); the readout and the geometry are computed from the snapshot shown.
+const probe = new Probe({
+  onChange: (x) => {
+    figures.setProbe(x);
+    if (!x) showProbe(null);
+    writeLink();
+  },
+  onSelect: () => showProbe(figures.probeInfo),
+});
+probe.onRow = (seed) => { if (figures.snapshot) probe.set(figures.snapshot.batch_row(seed)); };
+let geometryStep = -1;
+let geometryAt = 0;
+function showProbe(info) {
+  const snap = figures.snapshot;
+  if (!snap) return;
+  let readout = null;
+  if (probe.target) {
+    try {
+      readout = JSON.parse(snap.readout_of(probe.target.kind, probe.target.index));
+    } catch {
+      readout = null;
+    }
+  }
+  probe.showActivations(probe.x ? info : null, probe.names);
+  $('probe-activations').dataset.step = String(snap.step); // the step these numbers are from
+  probe.showReadout(readout, info?.notices ?? []);
+  document.body.dataset.probing = probe.x ? 'true' : 'false';
+  // The geometry costs what the feature metrics cost: once per step shown, and while playing at most
+  // once a second.
+  const now = performance.now();
+  if (snap.step !== geometryStep && (mode !== 'playing' || now - geometryAt > 1000)) {
+    geometryStep = snap.step;
+    geometryAt = now;
+    probe.showGeometry(JSON.parse(snap.geometry()));
+  }
+}
 
 try {
   embed = JSON.parse(tms.parse_embed(window.location.search));
@@ -949,6 +1002,16 @@ if (embed) {
     open: (f) => openFragment(f),
     exportJson,
     highlight: (h) => figures.setHighlight(h),
+    probe: (x, target) => {
+      // A neuron or output the model does not have is refused (Rust says why) before anything changes.
+      if (target && figures.snapshot) figures.snapshot.readout_of(target.kind, target.index);
+      probe.set(x);
+      if (target) probe.select(target);
+      const info = figures.probeInfo;
+      let readout = null;
+      if (probe.target && figures.snapshot) readout = JSON.parse(figures.snapshot.readout_of(probe.target.kind, probe.target.index));
+      return { x: info?.x ?? [], h: info?.h ?? [], out: info?.out ?? [], active: info?.active ?? [], notices: info?.notices ?? [], readout };
+    },
     load: (bytes, name, instance) => loadWeights(bytes, name, { instance: instance === undefined ? '' : String(instance) }),
     on: (kind, f) => listeners[kind].push(f),
   });

@@ -12,7 +12,8 @@
 // use), `step`, `views`, `controls`, `autoplay`, `theme` (light or dark), `src` (the explorer's page;
 // default index.html beside this module).
 // Methods: play(), pause(), step(n), seek(step), setState(fragment), export(), highlight({feature} |
-// {neuron} | {}) — each resolves with the embed's reply (rejects with its error).
+// {neuron} | {}), probe(x, {neuron} | {output}) — each resolves with the embed's reply (rejects with
+// its error).
 // Events: ready, state, progress, resize, error (CustomEvents whose detail is the embed's message).
 
 const VERSION = 1;
@@ -102,6 +103,8 @@ class TmsExplorer extends HTMLElement {
   setState(fragment) { return this.command('setState', { fragment }); }
   export() { return this.command('export').then((m) => m.json); }
   highlight(what = {}) { return this.command('highlight', what); }
+  // The input probe: x (one number per feature; null clears), and a neuron or output to read out.
+  probe(x, what = {}) { return this.command('probe', { x, ...what }); }
   reset() { return this.command('reset'); }
 
   receive(event) {

@@ -46,6 +46,8 @@ pub struct LinkInfo {
     pub sweep: Option<SweepInfo>,
     /// The step budget (`steps`), for the page's `step / budget` readout.
     pub budget: u64,
+    /// The input probe's values (n of them, in the model's range), when the link sets one.
+    pub probe: Option<Vec<f32>>,
 }
 
 pub fn link_info(fragment: &str) -> LinkInfo {
@@ -62,7 +64,30 @@ pub fn link_info(fragment: &str) -> LinkInfo {
             restarts: s.restarts,
         }),
         budget: link.config.steps,
+        probe: link.probe.clone(),
     }
+}
+
+/// A fragment with the input probe set to `x` (read for the link's model: n values in its range), so
+/// the page writes the probe through the one link writer.
+pub fn probe_fragment(fragment: &str, x: &[f32]) -> String {
+    let (mut link, _) = Link::read(fragment);
+    link.probe = Some(crate::core::probe::read_input(link.config.model, link.config.n, x).x);
+    link.to_fragment()
+}
+
+/// The named geometry of a model as the page shows it: the arrangement and badge (tied models, m ≤
+/// 3) and the feature-geometry graph, left out (with the reason) when it would cost more than
+/// [`crate::app::gate::MAX_GRAPH_MADDS`], since the page computes it between two frames.
+pub fn geometry_of(view: &crate::views::ModelView) -> crate::core::geometry::Geometry {
+    crate::core::geometry::geometry(
+        &view.w,
+        view.n,
+        view.m,
+        view.kind.tied(),
+        &view.features,
+        crate::app::gate::MAX_GRAPH_MADDS,
+    )
 }
 
 /// The fragment of a run: its settings text (as `Run` reports it), the step shown and the large view,
@@ -83,6 +108,7 @@ pub fn sweep_fragment(base: &str, axis: &str, values: &str, restarts: &str) -> S
     let mut text = Link {
         step: link.config.steps,
         sweep: None,
+        probe: None,
         ..link
     }
     .to_fragment();
@@ -104,6 +130,7 @@ pub fn form_link(current: &str, keys: &[String], values: &[String], view: &str) 
     let mut text = Link {
         step: 0,
         sweep: None,
+        probe: None,
         ..base
     }
     .to_fragment();
@@ -196,6 +223,7 @@ pub fn sweep_plan(fragment: &str) -> SweepPlan {
                         sweep: None,
                         step: sweep.until,
                         view: link.view,
+                        probe: None,
                     }
                     .to_fragment(),
                 })
@@ -295,6 +323,7 @@ pub fn presets() -> Vec<PresetInfo> {
             sweep: None,
             step: 0,
             view: p.view,
+            probe: None,
         }
         .to_fragment(),
         id: p.id,

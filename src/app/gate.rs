@@ -11,6 +11,10 @@ use crate::core::cost::{sizes, OPTIMIZER_NS, ROW_NS};
 
 /// The most one step or one redraw may cost: well under the 50 ms a task may take.
 pub const MAX_UNIT_NS: f64 = 25e6;
+/// The most multiply-adds the page's feature-geometry graph may take (one dot product per pair of
+/// represented features): measured about 2 ns each with the matching around them in Chromium's wasm
+/// (1.6·10⁷ in 31 ms), so about 20 ms.
+pub const MAX_GRAPH_MADDS: f64 = 1e7;
 /// The most the training to a link's step may cost (it runs in slices, with progress and Cancel).
 pub const MAX_REACH_NS: f64 = 60e9;
 

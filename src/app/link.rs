@@ -29,6 +29,10 @@ const EARLIER_VERSION: &str = "1";
 /// Longer fragments are cut here before reading (with a notice): no real link comes close.
 pub const MAX_LENGTH: usize = 8192;
 
+/// The link key of the input probe: the input values, comma-separated, one per feature
+/// (`probe=0,1,0,0,0.5`), read by [`crate::core::probe::read_input`].
+pub const PROBE_KEY: &str = "probe";
+
 /// At most this many values, and this many runs in all, in a sweep from a link.
 pub const MAX_SWEEP_VALUES: usize = 16;
 pub const MAX_SWEEP_RUNS: usize = 64;
@@ -63,6 +67,8 @@ pub struct Link {
     pub step: u64,
     /// The view shown large.
     pub view: View,
+    /// The input probe's values (exactly n, in the model's input range), when the link sets one.
+    pub probe: Option<Vec<f32>>,
 }
 
 impl Default for Link {
@@ -72,6 +78,7 @@ impl Default for Link {
             sweep: None,
             step: 0,
             view: View::Hidden,
+            probe: None,
         }
     }
 }
@@ -90,6 +97,9 @@ impl Link {
         }
         parts.push(format!("step={}", self.step));
         parts.push(format!("view={}", self.view.id()));
+        if let Some(x) = &self.probe {
+            parts.push(format!("{PROBE_KEY}={}", join(x)));
+        }
         parts.join("&")
     }
 
@@ -136,6 +146,7 @@ impl Link {
         let mut seen = std::collections::HashSet::new();
         let mut step_text = None;
         let (mut sweep_text, mut values_text, mut restarts_text) = (None, None, None);
+        let mut probe_text = None;
         for pair in text.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = match pair.split_once('=') {
                 Some((k, v)) => (decode(k), decode(v)),
@@ -174,6 +185,7 @@ impl Link {
                 "sweep" => sweep_text = Some(value),
                 "values" => values_text = Some(value),
                 "restarts" => restarts_text = Some(value),
+                PROBE_KEY => probe_text = Some(value),
                 "view" => match View::from_id(&value) {
                     Some(v) => link.view = v,
                     None => notices.about(
@@ -233,6 +245,9 @@ impl Link {
             notices.about(key, notice);
         }
         link.sweep = read_sweep(c, sweep_text, values_text, restarts_text, &mut notices);
+        if let Some(text) = probe_text {
+            link.probe = Some(read_probe(c, &text, &mut notices));
+        }
         if let Some(value) = step_text {
             let reachable = gate::reachable_step(c);
             match read_step(&value) {
@@ -266,6 +281,40 @@ impl Link {
         }
         (link, notices.0)
     }
+}
+
+/// The probe's values as written: numbers separated by commas, then read for the model (each value in
+/// its input range, exactly n of them); every change is a notice under the `probe` key.
+fn read_probe(c: &Config, text: &str, notices: &mut Notices) -> Vec<f32> {
+    // More values than the largest n are never read (a link is at most MAX_LENGTH characters anyway).
+    let parts: Vec<&str> = if text.trim().is_empty() {
+        vec![]
+    } else {
+        text.split(',').take(c.n + 1).collect()
+    };
+    let values: Vec<f32> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| match part.trim().parse::<f32>() {
+            Ok(v) => v,
+            Err(_) => {
+                notices.about(
+                    PROBE_KEY,
+                    format!(
+                        "probe: x{} = {} is not a number; using 0",
+                        crate::core::probe::subscript(i),
+                        quote(part)
+                    ),
+                );
+                0.0
+            }
+        })
+        .collect();
+    let input = crate::core::probe::read_input(c.model, c.n, &values);
+    for notice in input.notices {
+        notices.about(PROBE_KEY, format!("probe: {notice}"));
+    }
+    input.x
 }
 
 /// A step as written: digits only (however many: a step past any budget is still a step).
@@ -466,6 +515,7 @@ mod tests {
             },
             step: 4321,
             view: View::Stack,
+            probe: None,
         }
     }
 
@@ -489,6 +539,44 @@ mod tests {
             ..Link::default()
         };
         assert_eq!(Link::parse(&listed.to_fragment()), (listed, vec![]));
+    }
+
+    #[test]
+    fn a_probe_reads_back_and_its_bad_values_are_reported() {
+        let link = Link {
+            config: Config {
+                model: ModelKind::Abs,
+                n: 4,
+                m: 8,
+                ..Config::default()
+            },
+            probe: Some(vec![0.0, -1.0, 0.25, 1.0]),
+            ..Link::default()
+        };
+        let text = link.to_fragment();
+        assert!(text.ends_with("&view=hidden&probe=0,-1,0.25,1"), "{text}");
+        assert_eq!(Link::parse(&text), (link, vec![]));
+        // A word, a value outside the tied model's [0, 1], and one value too many.
+        let (link, notices) = Link::read("v=3&n=3&probe=abc,2,0.5,1");
+        assert_eq!(link.probe, Some(vec![0.0, 1.0, 0.5]));
+        let texts: Vec<&str> = notices.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "probe: x₀ = 'abc' is not a number; using 0",
+                "probe: 4 input values given for n = 3 features; using the first 3",
+                "probe: x₁ = 2 is outside the relu-output model's inputs [0, 1]; using 1",
+            ]
+        );
+        assert!(notices.iter().all(|n| n.key == Some(PROBE_KEY)));
+        // Too few: the rest are 0. Empty: every value 0, said once.
+        let (link, notices) = Link::parse("v=3&n=3&probe=1");
+        assert_eq!(link.probe, Some(vec![1.0, 0.0, 0.0]));
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        let (link, _) = Link::parse("v=3&n=2&probe=");
+        assert_eq!(link.probe, Some(vec![0.0, 0.0]));
+        // A link without the key has no probe.
+        assert_eq!(Link::parse("v=3").0.probe, None);
     }
 
     #[test]

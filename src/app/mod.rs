@@ -5,6 +5,7 @@
 //! - [`presets`]: the paper's configurations, one click each
 //! - [`embed`]: embed mode's options (which controls and views an embedded explorer shows)
 //! - [`export`]: the JSON export
+//! - [`readout`]: the computation readout (a neuron's or an output's equation with the probe's numbers)
 //! - [`weights`]: weights in and out as safetensors, .npz and the JSON export (the notebook's names)
 //! - [`api`]: what the page asks Rust, as plain serde data (the `web` layer only turns it into JSON)
 //! - [`report`]: what `tms train` and `tms sweep` print
@@ -15,5 +16,6 @@ pub mod export;
 pub mod gate;
 pub mod link;
 pub mod presets;
+pub mod readout;
 pub mod report;
 pub mod weights;

@@ -252,6 +252,7 @@ pub fn sweeps() -> Vec<(
         }),
         config,
         view,
+        probe: None,
     };
     let geometry: Vec<f32> = (0..7)
         .map(|k| libm::powf(20.0, -(k as f32) / 6.0))
@@ -338,6 +339,7 @@ mod tests {
                 config: p.config.clone(),
                 step: 0,
                 view: p.view,
+                probe: None,
             };
             assert_eq!(
                 crate::app::link::Link::parse(&link.to_fragment()),

@@ -554,6 +554,7 @@ fn render(args: &[String]) -> Result<(), String> {
                 config: trainer.config().clone(),
                 step: model.step,
                 view,
+                probe: None,
             }
             .to_fragment(),
         };

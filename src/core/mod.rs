@@ -12,6 +12,8 @@
 //! - [`optimizer`]: AdamW and learning-rate schedules
 //! - [`training`]: the trainer (step, seek, the timeline of snapshots)
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
+//! - [`probe`]: one input through a model, every intermediate kept
+//! - [`geometry`]: the shape the features form, named, and the feature-geometry graph
 //! - [`lanes`]: several restarts of one setting trained together, one per [`vector`] lane
 //! - [`restarts`]: best of K restarts of one setting, in bounded memory
 //! - [`sweep`]: many independent runs, best of K restarts
@@ -22,11 +24,13 @@ pub mod bench;
 pub mod config;
 pub mod cost;
 pub mod data;
+pub mod geometry;
 pub mod kernels;
 pub mod lanes;
 pub mod metrics;
 pub mod model;
 pub mod optimizer;
+pub mod probe;
 pub mod reference;
 pub mod restarts;
 pub mod rng;

@@ -56,7 +56,34 @@ pub fn legend(model: &ModelView, theme: &Theme, capped: Option<(usize, usize)>) 
     if let Some((drawn, of)) = capped {
         keys.push(Key::note(format!("the strongest {drawn} of {of} edges")));
     }
+    if model.probe.is_some() {
+        keys.push(Key::ramp(
+            "node: value for the probe's input",
+            "−",
+            "+",
+            |t| theme.weight((2.0 * t - 1.0) as f32, 1.0),
+        ));
+        keys.push(Key::note(
+            "each column scaled to its largest |value|; edges from 0 faded",
+        ));
+    }
     keys
+}
+
+/// The probe's values per column (inputs, hidden, outputs) and each column's largest |value|.
+fn probe_columns(model: &ModelView) -> Option<[(&[f32], f32); 3]> {
+    let p = model.probe.as_ref()?;
+    let scale = |v: &[f32]| {
+        v.iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f32, |a, v| a.max(v.abs()))
+            .max(f32::MIN_POSITIVE)
+    };
+    Some([
+        (&p.x[..], scale(&p.x)),
+        (&p.h[..], scale(&p.h)),
+        (&p.out[..], scale(&p.out)),
+    ])
 }
 
 pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &Opts) -> Scene {
@@ -151,7 +178,18 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
     let ys = |count: usize, k: usize| top + span * (k as f64 + 0.5) / count as f64;
     let (spacing_f, spacing_m) = (span / n as f64, span / m as f64);
 
+    let probe = probe_columns(model);
     for &(t, layer, j, i, w) in &edges {
+        // With a probe, an edge whose source is 0 carries nothing for this input: faded.
+        let silent = probe.is_some_and(|cols| {
+            let source = if layer == 1 {
+                cols[0].0[i]
+            } else {
+                cols[1].0[j]
+            };
+            source == 0.0
+        });
+        let alpha = if silent { 0.12 } else { 0.25 + 0.75 * t as f64 };
         let (from, to) = if layer == 1 {
             ((xs[0], ys(n, i)), (xs[1], ys(m, j)))
         } else {
@@ -165,7 +203,7 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 y1: to.1,
                 width: 0.6 + 3.4 * t as f64,
             },
-            theme.weight(w.signum(), 1.0).alpha(0.25 + 0.75 * t as f64),
+            theme.weight(w.signum(), 1.0).alpha(alpha),
             Some(Tag::Edge {
                 layer,
                 matrix: if layer == 1 { first } else { second },
@@ -184,11 +222,25 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
         let r = radius(if col == 1 { spacing_m } else { spacing_f });
         for k in 0..count {
             let (x, y) = (xs[col], ys(count, k));
-            scene.push(
-                Shape::Circle { x, y, r },
-                theme.text,
-                Some(Tag::Node { kind, index: k }),
-            );
+            match probe {
+                // A ring in the text colour around the value's colour, so 0 (near the background)
+                // still shows as a node.
+                Some(cols) => {
+                    let (values, scale) = cols[col];
+                    let r = r.max(2.5);
+                    scene.push(Shape::Circle { x, y, r: r + 1.0 }, theme.text, None);
+                    scene.push(
+                        Shape::Circle { x, y, r },
+                        theme.weight(values[k], scale),
+                        Some(Tag::Node { kind, index: k }),
+                    );
+                }
+                None => scene.push(
+                    Shape::Circle { x, y, r },
+                    theme.text,
+                    Some(Tag::Node { kind, index: k }),
+                ),
+            }
             let marked = match model.highlight {
                 Some(Highlight::Feature(f)) => col != 1 && f == k,
                 Some(Highlight::Neuron(j)) => col == 1 && j == k,
@@ -340,6 +392,62 @@ mod tests {
             .position(|it| matches!(&it.shape, Shape::Text { text, .. } if text == "0"))
             .unwrap();
         assert!(first_label > last_edge);
+    }
+
+    #[test]
+    fn a_probe_colours_each_node_by_its_value_and_fades_edges_from_zero() {
+        let config = Config {
+            model: ModelKind::Abs,
+            n: 4,
+            m: 3,
+            ..Config::default()
+        };
+        let model = Model::new(&config);
+        let params = model.init(7);
+        let weights = Weights::new(&model, &params);
+        let mut view = ModelView::from_weights(&weights, 1.0);
+        let theme = Theme::LIGHT;
+        let plain = scene(&view, 400.0, 300.0, &theme, &Opts::default());
+        let x = [0.0, -1.0, 0.0, 0.5];
+        let acts = crate::core::probe::forward(&weights, &x);
+        view.probe = Some(acts.clone());
+        let probed = scene(&view, 400.0, 300.0, &theme, &Opts::default());
+        let nodes = |s: &Scene| -> Vec<(&'static str, usize, crate::views::Rgba)> {
+            s.items
+                .iter()
+                .filter_map(|it| match it.tag {
+                    Some(Tag::Node { kind, index }) => Some((kind, index, it.color)),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert!(nodes(&plain).iter().all(|n| n.2 == theme.text));
+        let largest = |v: &[f32]| v.iter().fold(0.0f32, |a, v| a.max(v.abs()));
+        for (kind, k, colour) in nodes(&probed) {
+            let (values, scale) = match kind {
+                "feature" => (&acts.x, largest(&acts.x)),
+                "output" => (&acts.out, largest(&acts.out)),
+                _ => (&acts.h, largest(&acts.h)),
+            };
+            assert_eq!(colour, theme.weight(values[k], scale), "{kind} {k}");
+        }
+        // Edges from feature 0 and 2 (x = 0) carry nothing for this input: faded.
+        for (layer, neuron, feature, _, _, colour) in edges(&probed) {
+            let source = if layer == 1 {
+                x[feature]
+            } else {
+                acts.h[neuron]
+            };
+            assert_eq!(
+                colour.a == 0.12,
+                source == 0.0,
+                "layer {layer} {neuron} {feature}"
+            );
+        }
+        let says = probed.items.iter().any(|it| {
+            matches!(&it.shape, Shape::Text { text, .. } if text.contains("value for the probe's input"))
+        });
+        assert!(says, "the legend explains the nodes' colours");
     }
 
     #[test]

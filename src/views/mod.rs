@@ -62,6 +62,10 @@ pub struct ModelView {
     pub frontier: u64,
     /// The learning dynamics up to the frontier (empty for a sweep's panels).
     pub trace: Trace,
+    /// One input pushed through this model (the page's input probe): the graph view colours its
+    /// nodes by value and the stack plot outlines the neurons it fires. Set by the page, never sent.
+    #[serde(skip)]
+    pub probe: Option<crate::core::probe::Activations>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -139,6 +143,7 @@ impl ModelView {
             settings: String::new(),
             frontier: 0,
             trace: Trace::default(),
+            probe: None,
         }
     }
 

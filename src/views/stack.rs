@@ -68,6 +68,9 @@ pub fn legend(model: &ModelView, theme: &Theme) -> Vec<Key> {
     if model.kind == ModelKind::Abs {
         keys.push(Key::note("each neuron rescaled: largest |w| = 1"));
     }
+    if model.probe.is_some() && model.kind.hidden_relu() {
+        keys.push(Key::note("outlined: neurons the probe's input fires"));
+    }
     keys
 }
 
@@ -317,7 +320,12 @@ pub fn scene(model: &ModelView, width: f64, height: f64, theme: &Theme, opts: &O
                 },
             ));
         }
-        if model.highlight == Some(Highlight::Neuron(j)) {
+        let fired = model.kind.hidden_relu()
+            && model
+                .probe
+                .as_ref()
+                .is_some_and(|p| p.h.get(j).is_some_and(|&h| h > 0.0));
+        if model.highlight == Some(Highlight::Neuron(j)) || fired {
             marks.push([cx - col / 2.0, top, cx + col / 2.0, top + plot_h]);
         }
     }
@@ -451,6 +459,35 @@ mod tests {
 
     /// abs n = 3, m = 6 at step 3,000 has stacks taller than 1 (a neuron's rescaled weights add up past
     /// its largest): the axis reaches past every stack, and every stack is inside the plot.
+    #[test]
+    fn a_probe_outlines_the_neurons_its_input_fires() {
+        let mut t = Trainer::new(Config {
+            model: ModelKind::Abs,
+            n: 3,
+            m: 6,
+            density: vec![1.0],
+            importance: 1.0,
+            ..Config::default()
+        })
+        .unwrap();
+        t.step(3_000);
+        let mut view = ModelView::of(&t);
+        let frames = |view: &ModelView| {
+            scene(view, 480.0, 300.0, &Theme::LIGHT, &Opts::default())
+                .items
+                .iter()
+                .filter(|it| matches!(it.shape, Shape::Frame { .. }))
+                .count()
+        };
+        let none = frames(&view);
+        let acts = crate::core::probe::forward(&t.weights(), &[0.0, -1.0, 0.0]);
+        let active = acts.active_neurons();
+        assert!(!active.is_empty() && active.len() < 6, "{active:?}");
+        view.probe = Some(acts);
+        // Each outline is two nested frames.
+        assert_eq!(frames(&view), none + 2 * active.len());
+    }
+
     #[test]
     fn the_axis_holds_every_stack() {
         let view = trained(

@@ -9,6 +9,7 @@ pub use restarts::{restart_lanes, Restarts};
 use crate::app::api;
 use crate::app::export::run_json;
 use crate::app::link::Link;
+use crate::app::readout;
 use crate::core::config::Config;
 use crate::core::rng::fresh_seed;
 use crate::core::training::Trainer;
@@ -125,6 +126,7 @@ impl Run {
             config: self.trainer.config().clone(),
             step: self.trainer.step_count(),
             view: view(view_id)?,
+            probe: None,
         }
         .to_fragment())
     }
@@ -391,6 +393,90 @@ impl Snapshot {
         };
     }
 
+    /// Pushes input `x` through this snapshot's model (read for it: n values in its input range) and
+    /// keeps it, so the graph view colours its nodes by value and the stack plot outlines the neurons
+    /// it fires: JSON of [`readout::ProbeInfo`] (`{x, z, h, o, out, target, active, notices}`).
+    pub fn set_probe(&mut self, x: &[f32]) -> String {
+        let info = readout::probe_view(&self.model, x);
+        self.model.probe = Some(info.activations.clone());
+        json(&info)
+    }
+
+    /// Stops showing the probe's input in the views.
+    pub fn clear_probe(&mut self) {
+        self.model.probe = None;
+    }
+
+    /// The readout of neuron or output `index` (`kind` "neuron" or "output") for the probe's input (all
+    /// zeros when none is set): JSON of [`readout::ReadoutInfo`] (`{name, equation, numbers, note, text,
+    /// terms, value, …}`); Err says which readout does not exist.
+    pub fn readout_of(&self, kind: &str, index: u32) -> Result<String, JsError> {
+        let x = self
+            .model
+            .probe
+            .as_ref()
+            .map_or_else(|| vec![0.0; self.model.n], |p| p.x.clone());
+        readout::readout_view(&self.model, kind, index as usize, &x)
+            .map(|r| json(&r))
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// The named geometry: JSON of [`crate::core::geometry::Geometry`] (`{arrangement: {name, badge,
+    /// reason, parts, …} | null, no_arrangement, graph: {components, edges, …}}`).
+    pub fn geometry(&self) -> String {
+        json(&api::geometry_of(&self.model))
+    }
+
+    /// A row of this model's data (the first non-empty of a few drawn from `seed`), for the probe.
+    pub fn batch_row(&self, seed: u32) -> Vec<f32> {
+        let config = Config::from_text(&self.model.settings).unwrap_or_else(|_| Config {
+            model: self.model.kind,
+            n: self.model.n,
+            m: self.model.m,
+            density: vec![self.model.density],
+            ..Config::default()
+        });
+        crate::core::probe::batch_row(&config, seed)
+    }
+
+    /// The neuron, output or feature under (x, y) in `view` as "neuron 3", "output 2", "feature 1", or
+    /// empty: what a click selects for the readout.
+    #[allow(clippy::too_many_arguments)]
+    pub fn target_at(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        x: f64,
+        y: f64,
+        yaw: f64,
+        pitch: f64,
+    ) -> Result<String, JsError> {
+        use crate::views::Tag;
+        let scene = view(view_id)?.scene_with(
+            &self.model,
+            width,
+            height,
+            &Theme::LIGHT,
+            &rotated(yaw, pitch),
+        );
+        let tags = scene.pick(x, y);
+        let found = tags.iter().find_map(|t| match t {
+            Tag::Node { kind, index } if *kind == "output" => Some(format!("output {index}")),
+            Tag::Node { kind, index } if *kind == "feature" => Some(format!("feature {index}")),
+            Tag::Node { index, .. } => Some(format!("neuron {index}")),
+            Tag::Weight { neuron, .. } | Tag::Rest { neuron, .. } => {
+                Some(format!("neuron {neuron}"))
+            }
+            Tag::Neuron(r) => Some(format!("neuron {}", r.neuron)),
+            Tag::Feature { feature, .. } | Tag::Arrow { feature, .. } => {
+                Some(format!("feature {feature}"))
+            }
+            _ => None,
+        });
+        Ok(found.unwrap_or_default())
+    }
+
     /// Draws `view` on the canvas at its CSS size × `dpr`. `yaw` and `pitch` turn the m = 3 hidden space.
     /// (Drawing on a canvas the page does not show, with `theme` "light", is how the page exports a PNG
     /// in the light theme whatever the screen's theme.)
@@ -523,6 +609,7 @@ impl Snapshot {
                     config,
                     step: m.step,
                     view: v,
+                    probe: None,
                 }
                 .to_fragment()
             })
@@ -693,6 +780,12 @@ pub fn simulate_panic() {
 #[wasm_bindgen]
 pub fn parse_link(fragment: &str) -> String {
     json(&api::link_info(fragment))
+}
+
+/// `fragment` with the input probe set to `x` (read for its model), written by the link writer.
+#[wasm_bindgen]
+pub fn probe_fragment(fragment: &str, x: &[f32]) -> String {
+    api::probe_fragment(fragment, x)
 }
 
 /// The fragment of a run (settings text, step shown, large view), written by the link writer.
