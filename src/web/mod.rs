@@ -29,6 +29,16 @@ pub struct Run {
     pending: Option<(ModelView, crate::core::metrics::FeatureWork)>,
 }
 
+impl Run {
+    /// A run around a trainer built elsewhere (a restart group's kept run, imported weights).
+    pub(crate) fn of(trainer: Trainer) -> Run {
+        Run {
+            trainer,
+            pending: None,
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Run {
     /// A run from settings text `key=value&…` (the keys of `tms help`; missing keys take defaults).

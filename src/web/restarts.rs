@@ -91,7 +91,7 @@ impl Restarts {
         let best = self.group.result().best_restart();
         let (_, trainer) = self.group.take_best()?;
         self.taken = best;
-        Some(Run { trainer })
+        Some(Run::of(trainer))
     }
 }
 
