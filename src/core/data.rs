@@ -77,22 +77,7 @@ impl Batch {
 }
 
 /// For each byte, the positions of its set bits in order (padded with 0), and how many there are.
-const SET_BITS8: [[u32; 8]; 256] = {
-    let mut table = [[0u32; 8]; 256];
-    let mut mask = 0;
-    while mask < 256 {
-        let (mut k, mut at) = (0, 0);
-        while k < 8 {
-            if mask & (1 << k) != 0 {
-                table[mask][at] = k as u32;
-                at += 1;
-            }
-            k += 1;
-        }
-        mask += 1;
-    }
-    table
-};
+const SET_BITS8: [[u32; 8]; 256] = crate::core::kernels::set_bit_table::<8, 256>();
 const COUNT8: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut mask = 0;

@@ -395,13 +395,14 @@ pub fn append_set_bits(mask: u32, base: u32, buf: &mut [u32], count: usize) -> u
     count + (mask & 15).count_ones() as usize
 }
 
-/// For each 4-bit mask, the positions of its set bits in order (padded with 0).
-const SET_BITS: [[u32; 4]; 16] = {
-    let mut table = [[0u32; 4]; 16];
+/// For each W-bit mask (N = 2^W of them), the positions of its set bits in order (padded with 0):
+/// the lookup that turns a presence mask into the indices to visit, here and in the sampler.
+pub(crate) const fn set_bit_table<const W: usize, const N: usize>() -> [[u32; W]; N] {
+    let mut table = [[0u32; W]; N];
     let mut mask = 0;
-    while mask < 16 {
+    while mask < N {
         let (mut k, mut at) = (0, 0);
-        while k < 4 {
+        while k < W {
             if mask & (1 << k) != 0 {
                 table[mask][at] = k as u32;
                 at += 1;
@@ -411,7 +412,10 @@ const SET_BITS: [[u32; 4]; 16] = {
         mask += 1;
     }
     table
-};
+}
+
+/// For each 4-bit mask, the positions of its set bits in order (padded with 0).
+const SET_BITS: [[u32; 4]; 16] = set_bit_table::<4, 16>();
 
 /// The transpose of the rows × cols matrix `a` into `t` (cols × rows).
 pub fn transpose(a: &[f32], rows: usize, cols: usize, t: &mut [f32]) {

@@ -463,13 +463,7 @@ impl Snapshot {
         pitch: f64,
     ) -> Result<String, JsError> {
         use crate::views::Tag;
-        let scene = view(view_id)?.scene_with(
-            &self.model,
-            width,
-            height,
-            &Theme::LIGHT,
-            &rotated(yaw, pitch),
-        );
+        let scene = self.hit_scene(view_id, width, height, yaw, pitch)?;
         let tags = scene.pick(x, y);
         let found = tags.iter().find_map(|t| match t {
             Tag::Node { kind, index } if *kind == "output" => Some(format!("output {index}")),
@@ -523,13 +517,7 @@ impl Snapshot {
         yaw: f64,
         pitch: f64,
     ) -> Result<String, JsError> {
-        let scene = view(view_id)?.scene_with(
-            &self.model,
-            width,
-            height,
-            &Theme::LIGHT,
-            &rotated(yaw, pitch),
-        );
+        let scene = self.hit_scene(view_id, width, height, yaw, pitch)?;
         Ok(scene
             .pick(x, y)
             .first()
@@ -610,6 +598,25 @@ impl Snapshot {
 }
 
 impl Snapshot {
+    /// `view` laid out as drawn at `width` × `height` with the m = 3 view turned by `yaw` and `pitch`:
+    /// what hover and click ask what is under the pointer (colours do not matter to that).
+    fn hit_scene(
+        &self,
+        view_id: &str,
+        width: f64,
+        height: f64,
+        yaw: f64,
+        pitch: f64,
+    ) -> Result<Scene, JsError> {
+        Ok(view(view_id)?.scene_with(
+            &self.model,
+            width,
+            height,
+            &Theme::LIGHT,
+            &rotated(yaw, pitch),
+        ))
+    }
+
     fn metadata(&self, v: View, theme_id: &str) -> Metadata {
         let m = &self.model;
         let link = Config::from_text(&m.settings)
