@@ -65,9 +65,10 @@ impl Snapshots {
         }
     }
 
-    /// The latest snapshot at or before `step`.
+    /// The latest snapshot at or before `step` (they are kept in step order).
     fn at_or_before(&self, step: u64) -> Option<&State> {
-        self.states.iter().rev().find(|s| s.step <= step)
+        let after = self.states.partition_point(|s| s.step <= step);
+        after.checked_sub(1).map(|k| &self.states[k])
     }
 
     fn bytes(&self) -> usize {
@@ -294,14 +295,20 @@ impl Trainer {
         self.step(ahead);
     }
 
-    /// The first half of a seek back: when `step` is before the shown step, goes to the nearest snapshot
-    /// at or before it without training (the caller replays the rest, in slices if it likes).
+    /// The first half of a seek: goes without training to the latest state at or before `step` that is
+    /// known, the shown step or a snapshot, whichever is nearer, so the caller (in slices if it likes)
+    /// replays at most a snapshot interval of steps up to the frontier. Going back takes the nearest
+    /// snapshot (or step 0); going forward within the trained timeline jumps to the nearest snapshot
+    /// when it is past the shown step, instead of replaying every step in between.
     pub fn restore(&mut self, step: u64) {
+        let nearest = self.snapshots.at_or_before(step);
         if step < self.state.step {
-            self.state = match self.snapshots.at_or_before(step) {
+            self.state = match nearest {
                 Some(s) => s.clone(),
                 None => self.start(),
             };
+        } else if let Some(s) = nearest.filter(|s| s.step > self.state.step) {
+            self.state = s.clone();
         }
     }
 
@@ -488,6 +495,34 @@ mod tests {
         straight.step(2600);
         assert_eq!(t.loss_history(), straight.loss_history());
         assert_eq!(t.trace(), straight.trace());
+    }
+
+    #[test]
+    fn a_seek_replays_at_most_one_snapshot_interval_in_either_direction() {
+        let mut t = Trainer::new(Config {
+            model: ModelKind::Abs,
+            n: 100,
+            m: 40,
+            batch: 64,
+            steps: 2000,
+            ..Config::default()
+        })
+        .unwrap();
+        t.step(2000);
+        let interval = t.snapshot_interval();
+        assert!(4 * interval < 2000, "snapshots every {interval} steps");
+        // Back, then forward within the trained timeline (far past the shown step), then back again: each
+        // restore lands within one interval before the target, never further back.
+        for target in [10u64, 1990, 1200, 1201, 5, 2000] {
+            t.restore(target);
+            let from = t.step_count();
+            assert!(
+                from <= target && target - from < interval,
+                "{target}: restored to {from}"
+            );
+            t.seek(target);
+            assert_eq!(t.step_count(), target);
+        }
     }
 
     #[test]
