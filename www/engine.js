@@ -24,6 +24,11 @@
 
 const SLICE_MS = { worker: 40, page: 20 };
 const PROGRESS_MS = 100;
+// A seek's first frame waits this long: a seek within the trained timeline replays at most a snapshot
+// interval and ends sooner, so its only frame is the step asked for (a frame of a step on the way would
+// cost the page a drawing, and the asked step would wait for the page's next credit). A longer seek
+// (training past the frontier) shows its progress in frames after it.
+const SEEK_QUIET_MS = 200;
 
 export class Engine {
   constructor(tms, post, where) {
@@ -202,7 +207,15 @@ export class Engine {
   }
 
   startJob(kind, target, id) {
-    if (target < this.run.step_count) this.run.restore(target); // back: a snapshot, then replay in slices
+    // A frame of the step being left, still being made, would only delay the target's: drop it (the
+    // page's credit for it is still ours).
+    if (this.viewing) {
+      this.viewing = null;
+      this.credit = 1;
+    }
+    // The nearest known state at or before the target (the shown step or a snapshot, back or forward),
+    // then replay in slices: at most a snapshot interval within the trained timeline.
+    this.run.restore(target);
     this.job = { kind, target, ids: [id], started: performance.now(), from: this.run.step_count };
     this.setMode('job');
     this.schedule();
@@ -287,7 +300,8 @@ export class Engine {
       const done = { type: 'done', step: run.step_count, kind: job?.kind ?? 'play', complete: run.step_count >= run.budget, diverged: run.diverged >= 0 };
       for (const re of job?.ids ?? [undefined]) this.post({ ...done, re });
     }
-    if (this.credit > 0) this.sendFrame();
+    const quiet = this.mode === 'job' && this.job.kind === 'seek' && now - this.job.started < SEEK_QUIET_MS;
+    if (this.credit > 0 && !quiet) this.sendFrame();
     if (this.mode !== 'idle') this.schedule();
   }
 

@@ -455,8 +455,13 @@ function drawFrame() {
   if (sweep) credit();
   else {
     const snapshot = tms.Snapshot.from_bytes(m.bytes);
+    const step = snapshot.step;
     $('run-readout').textContent = snapshot.readout();
-    figures.show(snapshot, credit);
+    // data-drawn: the step every view on the page shows (set once all of them are drawn).
+    figures.show(snapshot, () => {
+      if (figures.snapshot?.step === step) document.body.dataset.drawn = String(step);
+      credit();
+    });
   }
 }
 
@@ -747,23 +752,17 @@ function wireSweep() {
 
 // ---- the timeline -----------------------------------------------------------------------------------
 
-// The timeline's slider is the step shown: dragging or clicking it seeks (one seek at a time; the latest
-// position wins), ←/→ move from snapshot to snapshot, Home/End go to the first and last step.
-let seeking = null;
-let seekWanted = null;
+// The timeline's slider is the step shown: dragging or clicking it seeks, ←/→ move from snapshot to
+// snapshot, Home/End go to the first and last step. The latest position wins at once: each seek goes to
+// the engine as it comes, and the engine stops the one in flight where it is (it is answered as
+// stopped), so a drag never waits for the replays of positions already left behind.
+let seekSeq = 0;
 function wireTimeline() {
   const t = $('timeline');
   const go = async (step) => {
-    seekWanted = step;
-    if (seeking) return;
-    while (seekWanted !== null) {
-      const target = seekWanted;
-      seekWanted = null;
-      if (mode === 'playing') await pause();
-      seeking = seek(target);
-      await seeking;
-      seeking = null;
-    }
+    const mine = ++seekSeq;
+    if (mode === 'playing') await pause();
+    if (mine === seekSeq) seek(step);
   };
   t.addEventListener('input', () => go(Number(t.value)));
   t.addEventListener('keydown', (e) => {

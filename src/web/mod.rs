@@ -66,8 +66,8 @@ impl Run {
         self.trainer.seek(step.max(0.0) as u64);
     }
 
-    /// Goes back to the nearest snapshot at or before `step`, without training: the engine then
-    /// replays to `step` in slices.
+    /// Goes to the nearest known state at or before `step` (the shown step or a snapshot, back or
+    /// forward), without training: the engine then replays to `step` in slices.
     pub fn restore(&mut self, step: f64) {
         self.trainer.restore(step.max(0.0) as u64);
     }

@@ -49,6 +49,32 @@ test('seeking to any step, forward and back, shows the weights tms train prints 
   assert.deepEqual(problems, []);
 });
 
+test('a seek issued while another is in flight stops it and lands exactly on the last step asked for', async () => {
+  const link = 'v=3&model=abs&n=100&m=40&density=1&importance=0.8&steps=3000&seed=6&step=0&view=stack';
+  const { page, problems } = await openPage(browser, `${server.url}#${link}`);
+  await ready(page);
+  await idleAt(page, 0);
+  // Far past the frontier (seconds of training), and while that runs, back to an earlier step.
+  await scrub(page, 3000);
+  await page.waitForFunction(() => document.body.dataset.mode === 'job');
+  await scrub(page, 1200);
+  await idleAt(page, 1200);
+  assert.equal(await page.textContent('#fingerprint'), native(link, 1200));
+  assert.doesNotMatch(await page.textContent('#timeline-text'), /trained to 3000/, 'the seek left behind was stopped, not finished first');
+  // A burst of positions, as a drag gives: the last one is shown, its views drawn for it.
+  await page.$eval('#timeline', (t) => {
+    for (const s of [900, 100, 1100, 450]) {
+      t.value = String(s);
+      t.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  });
+  await idleAt(page, 450);
+  assert.equal(await page.textContent('#fingerprint'), native(link, 450));
+  await page.waitForFunction(() => document.body.dataset.drawn === '450');
+  assert.equal(await addressStep(page), 450, 'the link\'s step is the step shown');
+  assert.deepEqual(problems, []);
+});
+
 test('scrubbing back keeps the trained future, and Play from there replays the same numbers', async () => {
   const link = 'v=3&model=abs&n=12&m=6&density=0.1&importance=0.9&steps=3000&seed=5&step=0&view=loss';
   const { page, problems } = await openPage(browser, `${server.url}#${link}`);
