@@ -21,6 +21,10 @@ pub const ROW_NS: f64 = 0.3;
 /// Per multiply-add of the feature metrics.
 pub const METRICS_NS: f64 = 0.6;
 
+/// A step of restarts trained together in vector lanes (`restarts.rs`) costs about this many single
+/// steps of the model ([`step_ns`]), for the lanes' width (measured: TODO).
+pub const LANE_GROUP_STEPS: f64 = 2.0;
+
 /// Weights (W, W₂) and all parameters (with biases) of a configuration.
 pub fn sizes(c: &Config) -> (f64, f64) {
     let hidden_bias = c.hidden_bias && c.model == ModelKind::ReluHidden;
