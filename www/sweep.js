@@ -402,7 +402,9 @@ export class SweepRunner {
       let text;
       if (this.finished) {
         const cancelled = this.jobs.some((j) => j.state === 'cancelled');
-        text = cancelled ? `cancelled: ${Math.round((100 * steps) / total)}% trained, kept as it is` : '';
+        const finished = this.values.reduce((n, v) => n + v.finished, 0);
+        const runs = (this.values.length * this.plan.restarts).toLocaleString('en');
+        text = cancelled ? `cancelled: ${finished.toLocaleString('en')} of ${runs} runs finished, and kept` : '';
       } else if (!this.started) text = `estimate ${duration(this.estimate)}`;
       else if (this.paused) text = 'paused';
       else text = `${duration(rate ? (total - steps) / rate : this.estimate * (1 - steps / total))} left`;

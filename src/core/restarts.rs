@@ -424,9 +424,9 @@ pub fn units(config: &Config, restarts: Range<u32>) -> Vec<Range<u32>> {
 /// The estimated cost of training restarts `restarts` of `config` to `until` in one group (the page's
 /// time estimate of a sweep): a step of a lane group costs about [`cost::LANE_GROUP_STEPS`] single steps
 /// of the model, whatever the width and however many of its lanes are in use; a restart alone costs its
-/// single steps ([`cost::step_ns`]).
+/// single steps ([`cost::restart_step_ns`]).
 pub fn unit_ns(config: &Config, restarts: Range<u32>, until: u64) -> f64 {
-    let single = cost::step_ns(config) * until as f64;
+    let single = cost::restart_step_ns(config) * until as f64;
     let width = lanes::supports(config).then(Width::best);
     let (mut left, mut ns) = (restarts.len() as u32, 0.0);
     // The units `RestartGroup::advance` trains, one after another.

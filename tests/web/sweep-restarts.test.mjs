@@ -107,8 +107,6 @@ test('pause stops the workers, resume goes on to the same result, cancel keeps w
   // Every worker that was training says it has stopped, and no step is trained after that.
   await page.waitForFunction(() => window.tmsSweep.workers.every((s) => !s.job || s.paused));
   const held = await page.evaluate(() => window.tmsSweep.jobs.reduce((n, j) => n + j.step, 0));
-  const latest = await page.evaluate(() => Math.max(...window.tmsSweep.workers.map((s) => s.pausedAfter ?? 0)));
-  console.log(`pause: the last worker stopped ${latest.toFixed(0)} ms after the click`);
   assert.match(await page.textContent('#sweep-time'), /paused/);
   await page.click('#sweep-pause');
   await page.waitForSelector('body[data-sweep="done"]', { timeout: 300000 });
@@ -127,12 +125,40 @@ test('pause stops the workers, resume goes on to the same result, cancel keeps w
   assert.equal(await page.evaluate(() => window.tmsSweep.workers.length), 0);
   const statuses = await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent));
   for (const s of statuses) assert.match(s, /^cancelled with \d+ of 1000 restarts finished; best of \d+: seed \d+/);
-  assert.match(await page.textContent('#sweep-time'), /^cancelled: \d+% trained, kept as it is$/);
+  const finished = await page.evaluate(() => window.tmsSweep.values.reduce((n, v) => n + v.finished, 0));
+  assert.equal(await page.textContent('#sweep-time'), `cancelled: ${finished.toLocaleString('en')} of 2,000 runs finished, and kept`);
   const part = await exportOf(page);
   for (const value of part) {
     const finished = value.eval_losses.filter((l) => l !== null).length;
     assert.ok(finished >= 8 && finished < 1000, `${finished} finished`);
     assert.equal(value.config.seed, 4 + lowest(value.eval_losses), 'the best of those finished');
   }
+  assert.deepEqual(problems, []);
+});
+
+test('the best-of-1000 preset says what it trains and how long, starts when asked, shows the time left', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.selectOption('#preset', 'sweep-privileged-1000');
+  await page.waitForSelector('#sweep-estimate');
+  const ask = await page.textContent('#sweep-estimate');
+  assert.match(ask, /^This sweep trains 6,000 runs \(6 values × 1,000 restarts\) of 10,000 steps: about (\d+ h )?\d+ min with \d workers? here/);
+  assert.match(await page.textContent('#sweep-time'), /^estimate about/);
+  const idle = await page.evaluate(() => ({ workers: window.tmsSweep.workers.length, started: window.tmsSweep.started }));
+  assert.deepEqual(idle, { workers: 0, started: false }, 'nothing trains before Start');
+  const rows = await page.$$eval('#sweep-list .sweep-label', (ls) => ls.map((l) => l.textContent));
+  assert.deepEqual(rows, ['1−S = 0.75', '1−S = 0.35', '1−S = 0.15', '1−S = 0.12', '1−S = 0.06', '1−S = 0.04']);
+  await page.click('#sweep-go');
+  assert.equal(await page.locator('#sweep-estimate').count(), 0);
+  await page.waitForFunction(() => window.tmsSweep.jobs.some((j) => j.step > 0));
+  await page.waitForFunction(() => /^about (\d+ h )?\d+ (min|s) left$/.test(document.getElementById('sweep-time').textContent));
+  await page.click('#sweep-pause');
+  await page.waitForFunction(() => window.tmsSweep.workers.every((s) => !s.job || s.paused));
+  assert.equal(await page.textContent('#sweep-time'), 'paused');
+  // (A figure, not a check: how long after the click the last worker training stopped.)
+  const latest = await page.evaluate(() => Math.max(0, ...window.tmsSweep.workers.map((s) => s.pausedAfter ?? 0)));
+  console.log(`pause: the last worker stopped ${latest.toFixed(0)} ms after the click`);
+  await page.click('#sweep-cancel');
+  assert.equal(await page.evaluate(() => window.tmsSweep.workers.length), 0);
   assert.deepEqual(problems, []);
 });
