@@ -672,7 +672,7 @@ mod tests {
             notices,
             ["restarts = 5000 is outside 1 to 1000 (at most 1000 restarts of a value and 8000 runs in a sweep); using 1000"]
         );
-        let sixteen = vec!["0.5"; 16].join(",");
+        let sixteen = ["0.5"; 16].join(",");
         let (k, notices) = restarts(&format!("v=4&sweep=density&values={sixteen}&restarts=1000"));
         assert_eq!(k, 500);
         assert_eq!(notices.len(), 1, "{notices:?}");
