@@ -2,7 +2,10 @@
 //! give a run within every cap, and every value that was not used as written is reported.
 
 use tms_explorer::app::gate;
-use tms_explorer::app::link::{decode, Link, MAX_LENGTH, MAX_SWEEP_RUNS, MAX_SWEEP_VALUES};
+use tms_explorer::app::link::{
+    decode, Link, EARLIER_MAX_SWEEP_RUNS, MAX_LENGTH, MAX_RESTARTS, MAX_SWEEP_RUNS,
+    MAX_SWEEP_VALUES,
+};
 use tms_explorer::core::config::{Config, Init, ModelKind, Schedule};
 use tms_explorer::core::rng::{Rng, Stream};
 use tms_explorer::core::settings::{Kind, Value, DENSITY_MIN, SETTINGS};
@@ -169,8 +172,11 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
 /// Whether one key=value pair would be used exactly as written.
 fn accepted(key: &str, value: &str, link: &Link) -> bool {
     match key {
-        // Version 2 is read as it was (with the per-matrix initialisation), without a notice.
-        "v" => value == tms_explorer::app::link::VERSION.to_string() || value == "2",
+        // Versions 2 and 3 are read as they were (version 2 with the per-matrix initialisation, both
+        // with the sweep cap of their time), without a notice.
+        "v" => {
+            value == tms_explorer::app::link::VERSION.to_string() || value == "2" || value == "3"
+        }
         "step" => value.parse::<u64>().is_ok_and(|s| s == link.step),
         "view" => View::from_id(value).is_some(),
         "sweep" => link.sweep.as_ref().is_some_and(|s| s.axis.id() == value),
@@ -217,7 +223,16 @@ fn check_caps(link: &Link, input: &str) {
     );
     if let Some(s) = &link.sweep {
         assert!(!s.values.is_empty() && s.values.len() <= MAX_SWEEP_VALUES);
-        assert!(s.restarts >= 1 && s.values.len() * s.restarts as usize <= MAX_SWEEP_RUNS);
+        assert!(s.restarts >= 1 && s.restarts <= MAX_RESTARTS);
+        assert!(s.values.len() * s.restarts as usize <= MAX_SWEEP_RUNS);
+        // A link of version 3 or earlier keeps the cap of its time.
+        let version = input
+            .trim_start_matches('#')
+            .split('&')
+            .find_map(|p| p.strip_prefix("v="));
+        if matches!(version, Some("1" | "2" | "3")) {
+            assert!(s.values.len() * s.restarts as usize <= EARLIER_MAX_SWEEP_RUNS);
+        }
         assert!(s
             .values
             .iter()

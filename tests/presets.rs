@@ -487,6 +487,7 @@ fn every_preset_has_a_check() {
                 "sweep-intro",
                 "sweep-basic",
                 "sweep-privileged",
+                "sweep-privileged-1000",
                 "sweep-abs",
                 "sweep-geometry"
             ]
@@ -581,6 +582,23 @@ fn the_privileged_basis_sweep_keeps_the_papers_regime_at_035() {
     let points = sweep_of("sweep-privileged", Some(&[0.35]));
     let s = summarize(&points[0].best.weights());
     privileged_three_on_two(&points[0].best, &s).unwrap();
+}
+
+#[test]
+fn the_best_of_1000_preset_is_the_privileged_sweep_with_1000_restarts() {
+    // Its claim is its recipe: the best-of-4 sweep's settings and densities, 1,000 restarts of each,
+    // which its link keeps (a version 4 link: no cap notice).
+    let find = |id: &str| presets::sweeps().into_iter().find(|s| s.0 == id).unwrap().3;
+    let (four, thousand) = (find("sweep-privileged"), find("sweep-privileged-1000"));
+    let (opened, notices) = tms_explorer::app::link::Link::parse(&thousand.to_fragment());
+    assert!(notices.is_empty(), "{notices:?}");
+    let spec = opened.sweep.as_ref().unwrap();
+    assert_eq!(spec.restarts, 1000);
+    assert_eq!(spec.values, four.sweep.as_ref().unwrap().values);
+    assert_eq!(spec.values, [0.75, 0.35, 0.15, 0.12, 0.06, 0.04]);
+    assert_eq!((&opened.config, opened.step), (&four.config, four.step));
+    assert_eq!((opened.config.steps, opened.config.batch), (10_000, 1024));
+    assert_eq!(spec.sweep(&opened).jobs().len(), 6000);
 }
 
 #[test]

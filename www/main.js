@@ -691,6 +691,7 @@ function startSweep(info) {
     dimensionality: $('sweep-dimensionality'),
     list: $('sweep-list'),
     overall: $('sweep-overall'),
+    time: $('sweep-time'),
     theme,
     view: () => $('sweep-view').value,
     onChange: (s) => { document.body.dataset.sweep = s.finished ? 'done' : 'running'; },
@@ -712,6 +713,8 @@ function leaveSweep() {
 }
 
 function wireSweep() {
+  // The form's bound on restarts is the link's (Rust's sweep limits).
+  $('sweep-restarts').max = String(JSON.parse(tms.sweep_limits()).restarts);
   $('sweep-start').addEventListener('click', () => {
     openFragment(tms.sweep_fragment(tms.fragment_of(settings, 0, mainView), $('sweep-axis').value, $('sweep-values').value, $('sweep-restarts').value));
   });
@@ -740,7 +743,7 @@ function wireSweep() {
     const b = box();
     const k = sweep.panels.panel_at($('sweep-view').value, b.width, b.height, e.clientX - b.left, e.clientY - b.top);
     const picked = k >= 0 ? sweep.shown(sweep.groups[k]) : null;
-    if (picked) openFragment(tms.fragment_of(picked.settings, picked.state === 'done' ? sweep.plan.until : picked.step, $('sweep-view').value));
+    if (picked) openFragment(tms.fragment_of(picked.settings, picked.step, $('sweep-view').value));
   });
   const dim = $('sweep-dimensionality');
   dim.addEventListener('pointermove', (e) => {

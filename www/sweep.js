@@ -1,37 +1,93 @@
-// Sweeps in the page: every (value, restart) of a sweep link is an independent run, trained in a pool of
-// Web Workers (one wasm instance each) and drawn here as small multiples, the dimensionality figure and,
-// for hidden-layer models, the neuron phase change. A worker that throws or dies is reported on its
-// panel; the rest of the sweep carries on. Where workers cannot start at all (a sandbox the trampoline
-// of workers.js cannot get through, the page gone offline), the sweep says so once, with a link to the
-// page opened directly, instead of failing job after job.
+// Sweeps in the page: every (value, restart) of a sweep link is an independent run (restart k the run of
+// seed + k), trained in a pool of Web Workers (one wasm instance each) a few restarts at a time, and
+// each value's best run is drawn here as small multiples, the dimensionality figure and, for
+// hidden-layer models, the neuron phase change. A worker that throws or dies is reported on its value's
+// row; the rest of the sweep carries on. Where workers cannot start at all (a sandbox the trampoline of
+// workers.js cannot get through, the page gone offline), the sweep says so once, with a link to the page
+// opened directly, instead of failing job after job.
 import { Panels, restart_choice, snapshot_of, sweep_plan, views_schema } from './pkg/tms_explorer.js';
 import { startWorker } from './workers.js';
 
 // Which restart to keep and how many agree is Rust's choice (`restart_choice`, as `tms sweep` makes it).
-const choose = (runs) => JSON.parse(restart_choice(new Float32Array(runs.map((j) => j.evalLoss))));
+const choose = (losses) => JSON.parse(restart_choice(losses instanceof Float32Array ? losses : new Float32Array(losses)));
 
+// "about 40 s", "about 12 min", "about 2 h 5 min".
+function duration(seconds) {
+  if (!Number.isFinite(seconds)) return 'unknown';
+  if (seconds < 90) return `about ${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `about ${minutes} min`;
+  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+// A sweep's work is Rust's plan (`sweep_plan`): for each value, restarts 0..K of its setting, split into
+// jobs of a few restarts that train together (in vector lanes where the model is small) and are queued
+// for the worker pool, the values in turn. Of each job only what the panels need comes back: every
+// restart's evaluation loss and its best run, which replaces the value's kept run when it ranks before
+// it. So memory holds a run per value and per worker, however many restarts.
 export class SweepRunner {
   constructor(fragment, ui) {
     this.plan = JSON.parse(sweep_plan(fragment));
     this.fragment = fragment;
-    this.ui = ui; // { panels, dimensionality, list, overall, theme(), view(), onChange() }
-    this.jobs = this.plan.jobs.map((job, id) => ({ ...job, id, step: 0, state: 'waiting', snapshot: null }));
-    this.groups = [...new Set(this.jobs.map((j) => j.group))];
+    this.ui = ui; // { panels, dimensionality, list, overall, time, theme(), view(), onChange() }
+    const K = this.plan.restarts;
+    this.values = this.plan.values.map((v, index) => ({
+      ...v, index, losses: new Float32Array(K), ranked: new Uint8Array(K), finished: 0, best: null, training: null,
+    }));
+    this.jobs = this.plan.jobs.map((job, id) => ({ ...job, id, step: 0, state: 'waiting' }));
+    this.groups = this.values.map((v) => v.index);
     this.queue = [...this.jobs];
     this.workers = [];
     this.paused = false;
     this.finished = false;
+    this.started = false;
     this.drawPending = false;
     this.panels = new Panels();
     this.phase = new PhaseFigure(this);
     // A worker that dies without a word (killed, out of memory) goes silent: training workers report
     // every quarter second, so this much silence means it is gone.
     this.silence = 20000;
-    this.watchdog = setInterval(() => this.checkSilence(), 500);
-    const size = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1, this.jobs.length));
-    for (let k = 0; k < size; k++) this.spawn();
+    this.size = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1, this.jobs.length));
+    // Time spent training (pauses left out), for the rate behind "time left".
+    this.clock = { since: null, spent: 0, startSteps: 0 };
+    // The estimate of the whole sweep on this pool (Rust's cost model); a long sweep asks first.
+    this.estimate = this.plan.estimate_seconds / this.size;
     this.buildList();
+    if (this.estimate > this.plan.ask_above_seconds) this.ask();
+    else this.start();
     this.update();
+  }
+
+  // Starts the pool (once).
+  start() {
+    if (this.started || this.finished) return;
+    this.started = true;
+    this.askNotice?.remove();
+    this.askNotice = null;
+    this.watchdog = setInterval(() => this.checkSilence(), 500);
+    this.clock.since = performance.now();
+    for (let k = 0; k < this.size; k++) this.spawn();
+    this.update();
+  }
+
+  // Before a long sweep: what it trains, how long it should take here, and a Start button.
+  ask() {
+    const section = document.getElementById('sweep');
+    if (!section) return;
+    const notice = document.createElement('p');
+    notice.id = 'sweep-estimate';
+    notice.className = 'sweep-notice';
+    notice.setAttribute('role', 'status');
+    const runs = this.values.length * this.plan.restarts;
+    const start = document.createElement('button');
+    start.type = 'button';
+    start.id = 'sweep-go';
+    start.textContent = 'Start';
+    start.addEventListener('click', () => this.start());
+    notice.append(`This sweep trains ${runs.toLocaleString('en')} runs (${this.values.length} values × ${this.plan.restarts.toLocaleString('en')} restarts) of ${this.plan.until.toLocaleString('en')} steps: ${duration(this.estimate)} with ${this.size} worker${this.size === 1 ? '' : 's'} here (an estimate from the cost model). It keeps each run's evaluation loss and each value's best run; pause, resume or cancel at any time. `, start);
+    section.querySelector('#sweep-estimate')?.remove();
+    section.prepend(notice);
+    this.askNotice = notice;
   }
 
   // A worker slot: it takes jobs once its worker has said it is ready.
@@ -101,7 +157,11 @@ export class SweepRunner {
     }
     job.state = 'running';
     slot.lastSeen = performance.now();
-    slot.worker.postMessage({ type: 'job', id: job.id, settings: job.settings, until: this.plan.until, evalSeed: this.plan.eval_seed });
+    const value = this.values[job.value];
+    slot.worker.postMessage({
+      type: 'job', id: job.id, settings: value.settings, first: job.first, count: job.count,
+      until: this.plan.until, evalSeed: this.plan.eval_seed,
+    });
   }
 
   receive(slot, m) {
@@ -110,27 +170,69 @@ export class SweepRunner {
       return;
     }
     const job = this.jobs[m.id];
-    if (!job || job.state === 'failed') return;
-    job.step = m.step;
+    if (!job || job.state === 'failed' || job.state === 'cancelled') return;
+    job.step = m.steps;
+    if (m.type === 'paused') {
+      // How long after the pause this worker stopped (the page's promise: within 250 ms).
+      slot.paused = true;
+      slot.pausedAfter = performance.now() - this.pausedAt;
+      this.update();
+      return;
+    }
+    const value = this.values[job.value];
     try {
-      job.snapshot?.free();
-      job.snapshot = snapshot_of(job.settings, m.params, m.step, m.losses);
-      job.snapshot.set_label(job.label);
+      if (m.type === 'progress' && m.training && !value.best) {
+        // A picture of the value while none of its restarts is done: the furthest one training.
+        if (!value.training || value.training.job === job.id || m.training.step >= value.training.step) {
+          value.training?.snapshot.free();
+          value.training = { job: job.id, settings: m.training.settings, step: m.training.step, snapshot: this.snapshotOf(value, m.training) };
+        }
+      } else if (m.type === 'done') {
+        this.keep(value, job, m);
+      }
     } catch (e) {
       this.fail(slot, `its weights could not be read: ${e.message ?? e}`);
       return;
     }
     if (m.type === 'done') {
       job.state = 'done';
-      job.evalLoss = m.evalLoss;
-      job.json = JSON.parse(m.json);
-      job.diverged = m.diverged;
+      job.step = job.count * this.plan.until;
+      slot.job = null;
       this.next(slot);
     }
     this.update();
   }
 
-  // The job on this worker failed: say so on its panel, replace the worker, carry on.
+  snapshotOf(value, run) {
+    const snapshot = snapshot_of(run.settings, run.params, run.step, run.losses);
+    snapshot.set_label(value.label);
+    return snapshot;
+  }
+
+  // A finished job's restarts: their losses recorded, and its best run kept when it ranks before the
+  // value's kept run (Rust's rule on the two, in seed order: the lower loss, ties to the lower seed).
+  keep(value, job, m) {
+    m.evalLosses.forEach((loss, k) => {
+      value.losses[job.first + k] = loss;
+      value.ranked[job.first + k] = 1;
+    });
+    value.finished += m.evalLosses.length;
+    const mine = { restart: m.best, loss: m.bestLoss };
+    const kept = value.best;
+    let better = !kept;
+    if (kept) {
+      const pair = kept.restart < mine.restart ? [kept, mine] : [mine, kept];
+      better = pair[choose(pair.map((r) => r.loss)).best] === mine;
+    }
+    if (!better) return;
+    const snapshot = this.snapshotOf(value, m);
+    kept?.snapshot.free();
+    value.best = { ...mine, settings: m.settings, step: m.step, snapshot, json: JSON.parse(m.json), diverged: m.diverged };
+    value.training?.snapshot.free();
+    value.training = null;
+  }
+
+  // The job on this worker failed: say so on its value's row, replace the worker, carry on.
   fail(slot, message) {
     if (!this.workers.includes(slot)) return; // already failed (an error event and a message, say)
     const job = slot.job;
@@ -157,6 +259,7 @@ export class SweepRunner {
   checkDone() {
     if (this.jobs.every((j) => ['done', 'failed', 'cancelled', 'not run'].includes(j.state))) {
       this.finished = true;
+      this.stopClock();
       clearInterval(this.watchdog);
       for (const slot of this.workers) slot.worker?.terminate();
       this.workers = [];
@@ -164,15 +267,35 @@ export class SweepRunner {
     }
   }
 
+  stopClock() {
+    if (this.clock.since !== null) this.clock.spent += performance.now() - this.clock.since;
+    this.clock.since = null;
+  }
+
   pause() {
+    if (this.paused || this.finished) return;
     this.paused = true;
-    for (const slot of this.workers) slot.worker?.postMessage({ type: 'pause' });
+    this.pausedAt = performance.now();
+    this.stopClock();
+    for (const slot of this.workers) {
+      slot.paused = false;
+      slot.worker?.postMessage({ type: 'pause' });
+    }
     this.update();
   }
 
   resume() {
+    if (!this.paused || this.finished) return;
     this.paused = false;
-    for (const slot of this.workers) slot.lastSeen = performance.now();
+    if (!this.started) {
+      this.start();
+      return;
+    }
+    this.clock.since = performance.now();
+    for (const slot of this.workers) {
+      slot.lastSeen = performance.now();
+      slot.paused = false;
+    }
     for (const slot of this.workers) {
       if (!slot.worker) continue; // still starting: takes a job when ready
       if (slot.job) slot.worker.postMessage({ type: 'resume' });
@@ -181,9 +304,12 @@ export class SweepRunner {
     this.update();
   }
 
-  // Frees every worker; unfinished runs are marked cancelled.
+  // Frees every worker; unfinished jobs are marked cancelled, and what finished stays (and says so).
   cancel() {
     clearInterval(this.watchdog);
+    this.stopClock();
+    this.askNotice?.remove();
+    this.askNotice = null;
     for (const slot of this.workers) slot.worker?.terminate();
     this.workers = [];
     for (const job of this.jobs) if (job.state === 'waiting' || job.state === 'running') job.state = 'cancelled';
@@ -197,37 +323,51 @@ export class SweepRunner {
     this.workers[k]?.worker?.postMessage({ type: 'crash' });
   }
 
-  // The run a group's panel shows: the best finished restart, or the furthest one still training.
+  // What a value's panel shows: its kept run (the best of the restarts finished), or while none is
+  // finished the furthest restart training ({settings, step, snapshot}); null before either.
   shown(group) {
-    const runs = this.jobs.filter((j) => j.group === group);
-    const done = runs.filter((j) => j.state === 'done').sort((a, b) => a.restart - b.restart);
-    if (done.length) return done[choose(done).best];
-    return runs.filter((j) => j.snapshot).sort((a, b) => b.step - a.step)[0] ?? null;
+    const value = this.values[group];
+    if (!value) return null;
+    if (value.best) return { settings: value.best.settings, step: this.plan.until, snapshot: value.best.snapshot, json: value.best.json };
+    return value.training;
+  }
+
+  // The kept restart of a value and how many of the finished ones agree (Rust's choice over all of
+  // them, in seed order: the same restart `keep` kept).
+  choice(value) {
+    if (value.finished === value.losses.length) return choose(value.losses);
+    return choose(value.losses.filter((_, k) => value.ranked[k]));
   }
 
   summary(group) {
-    const runs = this.jobs.filter((j) => j.group === group);
-    const failed = runs.filter((j) => j.state === 'failed');
-    const done = runs.filter((j) => j.state === 'done');
-    const steps = runs.reduce((s, j) => s + (j.state === 'done' ? this.plan.until : j.step), 0);
+    const value = this.values[group];
+    const jobs = this.jobs.filter((j) => j.value === group);
+    const failed = jobs.filter((j) => j.state === 'failed');
+    const steps = jobs.reduce((s, j) => s + j.step, 0);
+    const K = this.plan.restarts;
+    const best = () => {
+      const c = this.choice(value);
+      return `best of ${c.of}: seed ${value.best.json.config.seed}, eval loss ${c.eval_loss.toExponential(3)}; ${c.agree} of ${c.of} agree${neuronText(value.best.json.metrics)}`;
+    };
     let text;
     if (failed.length) text = `failed: ${failed[0].message}`;
-    else if (runs.some((j) => j.state === 'not run')) text = `not run: ${this.startFailure}`;
-    else if (runs.some((j) => j.state === 'cancelled')) text = 'cancelled';
-    else if (done.length === runs.length) {
-      const c = choose(done.sort((a, b) => a.restart - b.restart));
-      const metrics = this.shown(group).json.metrics;
-      text = `best of ${c.of}: seed ${this.shown(group).json.config.seed}, eval loss ${c.eval_loss.toExponential(3)}; ${c.agree} of ${c.of} agree${neuronText(metrics)}`;
-    } else text = this.paused ? 'paused' : 'training…';
-    return { steps, total: this.plan.until * runs.length, text, failed: failed.length > 0 };
+    else if (jobs.some((j) => j.state === 'not run')) text = `not run: ${this.startFailure}`;
+    else if (jobs.some((j) => j.state === 'cancelled')) {
+      text = value.best ? `cancelled with ${value.finished} of ${K} restarts finished; ${best()}` : 'cancelled before any restart finished';
+    } else if (value.finished === K && value.best) text = best();
+    else {
+      const counted = K > 1 ? ` ${value.finished} of ${K} restarts done` : '';
+      text = `${this.paused ? 'paused' : this.started ? 'training…' : 'waiting to start'}${counted}`;
+    }
+    return { steps, total: this.plan.until * K, text, failed: failed.length > 0 };
   }
 
   buildList() {
-    this.rows = this.groups.map((group) => {
+    this.rows = this.values.map((value) => {
       const row = document.createElement('li');
       const label = document.createElement('span');
       label.className = 'sweep-label';
-      label.textContent = this.jobs.find((j) => j.group === group).label;
+      label.textContent = value.label;
       const bar = document.createElement('progress');
       bar.max = 1;
       const status = document.createElement('span');
@@ -236,6 +376,13 @@ export class SweepRunner {
       return { row, bar, status };
     });
     this.ui.list.replaceChildren(...this.rows.map((r) => r.row));
+  }
+
+  // Restart-steps per second of training so far (pauses left out); null before a second of it.
+  rate() {
+    const spent = this.clock.spent + (this.clock.since === null ? 0 : performance.now() - this.clock.since);
+    const done = this.jobs.reduce((s, j) => s + j.step, 0);
+    return spent > 1000 && done > 0 ? done / (spent / 1000) : null;
   }
 
   update() {
@@ -250,6 +397,19 @@ export class SweepRunner {
       this.rows[k].row.classList.toggle('failed', s.failed);
     });
     this.ui.overall.value = total ? steps / total : 1;
+    if (this.ui.time) {
+      const rate = this.rate();
+      let text;
+      if (this.finished) {
+        const cancelled = this.jobs.some((j) => j.state === 'cancelled');
+        const finished = this.values.reduce((n, v) => n + v.finished, 0);
+        const runs = (this.values.length * this.plan.restarts).toLocaleString('en');
+        text = cancelled ? `cancelled: ${finished.toLocaleString('en')} of ${runs} runs finished, and kept` : '';
+      } else if (!this.started) text = `estimate ${duration(this.estimate)}`;
+      else if (this.paused) text = 'paused';
+      else text = `${duration(rate ? (total - steps) / rate : this.estimate * (1 - steps / total))} left`;
+      this.ui.time.textContent = text;
+    }
     if (!this.drawPending) {
       this.drawPending = true;
       requestAnimationFrame(() => {
@@ -264,20 +424,25 @@ export class SweepRunner {
     if (this.freed) return;
     const shown = this.groups.map((g) => this.shown(g));
     if (shown.some((j) => !j)) return; // every panel needs weights first
-    shown.forEach((job, k) => this.panels.set(k, job.snapshot));
+    shown.forEach((run, k) => this.panels.set(k, run.snapshot));
     const dpr = window.devicePixelRatio || 1;
     this.panels.draw(this.ui.panels, this.ui.view(), this.ui.theme(), dpr);
     this.panels.draw(this.ui.dimensionality, 'dimensionality', this.ui.theme(), dpr);
     this.phase.draw(dpr);
   }
 
-  // The sweep's result as `tms sweep --json` writes it: the kept run of each value.
+  // The sweep's result as `tms sweep --json` writes it: the kept run of each value, with every
+  // restart's evaluation loss (null for one not trained).
   exportJson() {
-    return this.groups.map((group) => {
-      const best = this.shown(group);
-      const losses = this.jobs.filter((j) => j.group === group).map((j) => j.evalLoss ?? null);
-      return best?.json ? { ...best.json, eval_losses: losses } : { failed: this.summary(group).text };
+    return this.values.map((value, group) => {
+      const losses = Array.from(value.losses, (l, k) => (value.ranked[k] ? l : null));
+      return value.best ? { ...value.best.json, eval_losses: losses } : { failed: this.summary(group).text };
     });
+  }
+
+  // Runs held on this page now: each value's kept run and picture (the workers hold one job each).
+  runsHeld() {
+    return this.values.reduce((n, v) => n + (v.best ? 1 : 0) + (v.training ? 1 : 0), 0);
   }
 
   free() {
@@ -285,7 +450,12 @@ export class SweepRunner {
     this.notice?.remove();
     this.phase.free();
     this.cancel();
-    for (const job of this.jobs) job.snapshot?.free();
+    for (const value of this.values) {
+      value.best?.snapshot.free();
+      value.training?.snapshot.free();
+      value.best = null;
+      value.training = null;
+    }
     this.panels.free();
   }
 }
@@ -320,7 +490,7 @@ class PhaseFigure {
     this.figure = document.getElementById('sweep-phase-figure');
     this.canvas = document.getElementById('sweep-phase');
     this.readout = document.getElementById('sweep-phase-hover');
-    const settings = runner.plan.jobs[0]?.settings ?? '';
+    const settings = runner.plan.values[0]?.settings ?? '';
     const model = new URLSearchParams(settings).get('model');
     // Rust's views table says which sweep figures a model gets (the phase change: hidden-layer models).
     this.shown = Boolean(settings) && JSON.parse(views_schema(settings)).sweep_figures.some((f) => f.id === 'phase');

@@ -67,7 +67,7 @@ class TmsExplorer extends HTMLElement {
   fragment() {
     const given = this.getAttribute('fragment');
     if (given !== null) return given.replace(/^#/, '');
-    const pairs = ['v=3'];
+    const pairs = ['v=4']; // the link version of src/app/link.rs (tests/web/embed.test.mjs checks)
     for (const { name, value } of this.attributes) {
       if (!OWN.has(name) && !name.startsWith('data-') && !name.startsWith('aria-')) pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
     }

@@ -1,9 +1,14 @@
-// A sweep worker: trains one job at a time in its own wasm instance and posts progress and weights back.
-// Messages in: {type: 'job', id, settings, until, evalSeed} · pause · resume · crash (tests: a panic).
-// Messages out: {type: 'ready'} once it can take jobs (workers.js waits for it) · {type: 'progress', id,
-// step, params, losses} · {type: 'done', id, step, evalLoss, params, losses, json} · {type: 'failed',
+// A sweep worker: trains one job at a time (restarts first..first + count of one setting, together in
+// vector lanes where the model is small: Rust's `Restarts`) in its own wasm instance, keeping only each
+// restart's evaluation loss and the best run, and posts progress and the result back.
+// Messages in: {type: 'job', id, settings, first, count, until, evalSeed} · pause · resume · crash
+// (tests: a panic).
+// Messages out: {type: 'ready'} once it can take jobs (workers.js waits for it) · {type: 'progress',
+// id, steps, training?: {settings, params, step, losses}} (steps: restart-steps done; training: the
+// lowest restart training now, for a picture) · {type: 'paused', id, steps} once it stopped for a pause · {type: 'done', id, steps, evalLosses, best, bestLoss,
+// settings, step, params, losses, json, diverged} (best: the kept restart's number) · {type: 'failed',
 // id, message}.
-import init, { Run, last_panic, simulate_panic } from './pkg/tms_explorer.js';
+import init, { Restarts, last_panic, simulate_panic } from './pkg/tms_explorer.js';
 
 const ready = init();
 ready.then(() => self.postMessage({ type: 'ready' }), (error) => self.postMessage({ type: 'failed', message: `its code did not load (${error?.message ?? error})` }));
@@ -27,7 +32,7 @@ self.onmessage = async (event) => {
   await ready;
   const m = event.data;
   if (m.type === 'job') {
-    job = { ...m, run: new Run(m.settings) };
+    job = { ...m, restarts: new Restarts(m.settings, m.first, m.count, m.until, m.evalSeed), chunk: 1 };
     paused = false;
     train(job);
   } else if (m.type === 'pause') {
@@ -50,31 +55,51 @@ function nextTask() {
   });
 }
 
+function progress(current) {
+  const r = current.restarts;
+  const settings = r.training_settings();
+  const training = settings === undefined ? undefined
+    : { settings, params: r.training_params(), step: r.training_step(), losses: r.training_losses() };
+  self.postMessage({ type: 'progress', id: current.id, steps: r.steps_done(), training });
+}
+
 let running = false;
 async function train(current) {
   if (running) return;
   running = true;
   let lastPost = 0;
-  while (!paused && job === current && current.run.step_count < current.until) {
+  const r = current.restarts;
+  while (!paused && job === current && !r.done()) {
+    // Slices of about 50 ms between chances to read a message (pause within 250 ms), in calls of
+    // about 10 ms: the steps per call grow or shrink with what the last call took.
     const start = performance.now();
-    while (performance.now() - start < 50 && current.run.step_count < current.until) {
-      current.run.step(Math.min(50, current.until - current.run.step_count));
+    while (performance.now() - start < 50 && !r.done()) {
+      const t = performance.now();
+      r.advance(current.chunk);
+      const took = performance.now() - t;
+      if (took < 5) current.chunk = Math.min(current.chunk * 2, current.until || 1);
+      else if (took > 20) current.chunk = Math.max(1, Math.floor(current.chunk / 2));
     }
-    if (current.run.diverged >= 0) break;
     if (performance.now() - lastPost > 250) {
       lastPost = performance.now();
-      self.postMessage({ type: 'progress', id: current.id, step: current.run.step_count, params: current.run.params(), losses: current.run.loss_history() });
+      progress(current);
     }
     await nextTask(); // let pause and crash messages in
   }
   running = false;
+  if (job === current && paused) self.postMessage({ type: 'paused', id: current.id, steps: r.steps_done() });
   if (job !== current || paused) return;
-  const run = current.run;
+  const evalLosses = r.eval_losses();
+  const best = r.best_restart();
+  const bestLoss = r.best_eval_loss();
+  const steps = r.steps_done();
+  const run = r.take_best();
   self.postMessage({
-    type: 'done', id: current.id, step: run.step_count, evalLoss: run.eval_loss(current.evalSeed),
-    params: run.params(), losses: run.loss_history(), json: run.export_json(),
+    type: 'done', id: current.id, steps, evalLosses, best, bestLoss,
+    settings: run.settings, step: run.step_count, params: run.params(), losses: run.loss_history(), json: run.export_json(),
     diverged: run.diverged >= 0 ? run.divergence_message() : '',
   });
   run.free();
+  r.free();
   job = null;
 }

@@ -177,64 +177,109 @@ pub fn preset_matching(fragment: &str) -> Option<String> {
         .map(|p| p.id)
 }
 
-/// One job of a sweep plan: an independent run, trained to the plan's `until`.
+/// One value of a sweep plan: its setting (with the base seed: restart k is the run of seed `seed + k`)
+/// and its label.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SweepJob {
+pub struct SweepValue {
     pub settings: String,
-    pub group: usize,
-    pub restart: u32,
     pub label: String,
     pub value: f32,
-    /// The link that opens this run at the sweep's step in the single-run view.
-    pub fragment: String,
 }
 
-/// The runs of a sweep link; within a group the restart with the lowest `eval_loss(eval_seed)` is kept.
-/// Empty `jobs` when the link has no sweep.
+/// One job of a sweep plan: restarts `first..first + count` of value `value`, trained together (in the
+/// vector lanes of `restarts::units`: each restart bit for bit its single run) to the plan's `until`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepJob {
+    pub value: usize,
+    pub first: u32,
+    pub count: u32,
+}
+
+/// A sweep link's work; within a value the restart with the lowest `eval_loss(eval_seed)` is kept. The
+/// jobs take the values in turn (the first restarts of every value, then the next), so every panel
+/// fills early and a cancelled sweep has some restarts of each value. No values when the link has no
+/// sweep.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SweepPlan {
+    pub values: Vec<SweepValue>,
+    pub restarts: u32,
     pub jobs: Vec<SweepJob>,
     pub until: u64,
     pub eval_seed: u32,
+    /// The estimated time of the whole sweep on one worker, in seconds ([`crate::core::restarts::unit_ns`]).
+    pub estimate_seconds: f64,
+    /// A sweep whose estimate on the page's workers is longer than this asks before it starts.
+    pub ask_above_seconds: f64,
     pub fragment: String,
     pub view: &'static str,
     pub notices: Vec<NoticeInfo>,
 }
 
+/// The longest sweep the page starts without asking (its estimate on the page's workers).
+pub const ASK_ABOVE_SECONDS: f64 = 120.0;
+
+/// The sweep form's bounds: at most this many values, and this many restarts of each (with the runs of
+/// a sweep in all), as a link of this version reads them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepLimits {
+    pub values: usize,
+    pub restarts: u32,
+    pub runs: usize,
+}
+
+pub fn sweep_limits() -> SweepLimits {
+    use crate::app::link::{MAX_RESTARTS, MAX_SWEEP_RUNS, MAX_SWEEP_VALUES};
+    SweepLimits {
+        values: MAX_SWEEP_VALUES,
+        restarts: MAX_RESTARTS,
+        runs: MAX_SWEEP_RUNS,
+    }
+}
+
 pub fn sweep_plan(fragment: &str) -> SweepPlan {
     let (link, notices) = Link::read(fragment);
-    let (jobs, until) = match &link.sweep {
-        None => (vec![], link.step),
-        Some(spec) => {
-            let sweep = spec.sweep(&link);
-            let per = sweep.restarts.max(1) as usize;
-            let jobs = sweep
-                .jobs()
-                .into_iter()
-                .enumerate()
-                .map(|(k, config)| SweepJob {
-                    settings: config.to_text(),
-                    group: k / per,
-                    restart: (k % per) as u32,
-                    label: spec.axis.label(spec.values[k / per]),
-                    value: spec.values[k / per],
-                    fragment: Link {
-                        config,
-                        sweep: None,
-                        step: sweep.until,
-                        view: link.view,
-                        probe: None,
-                    }
-                    .to_fragment(),
-                })
-                .collect();
-            (jobs, sweep.until)
+    let (mut values, mut jobs, mut restarts, mut until, mut ns) =
+        (vec![], vec![], 0, link.step, 0.0);
+    if let Some(spec) = &link.sweep {
+        let sweep = spec.sweep(&link);
+        restarts = sweep.restarts.max(1);
+        until = sweep.until;
+        let mut units = vec![];
+        for &value in &spec.values {
+            let config = spec.axis.apply(&link.config, value);
+            let parts = crate::core::restarts::units(&config, 0..restarts);
+            ns += parts
+                .iter()
+                .map(|r| crate::core::restarts::unit_ns(&config, r.clone(), until))
+                .sum::<f64>();
+            units.push(parts);
+            values.push(SweepValue {
+                settings: config.to_text(),
+                label: spec.axis.label(value),
+                value,
+            });
         }
-    };
+        let most = units.iter().map(Vec::len).max().unwrap_or(0);
+        for u in 0..most {
+            for (value, parts) in units.iter().enumerate() {
+                if let Some(r) = parts.get(u) {
+                    jobs.push(SweepJob {
+                        value,
+                        first: r.start,
+                        count: r.len() as u32,
+                    });
+                }
+            }
+        }
+    }
     SweepPlan {
+        values,
+        restarts,
         jobs,
         until,
         eval_seed: link.config.seed,
+        estimate_seconds: ns / 1e9,
+        ask_above_seconds: ASK_ABOVE_SECONDS,
         fragment: link.to_fragment(),
         view: link.view.id(),
         notices: notices.into_iter().map(NoticeInfo::from).collect(),
@@ -477,7 +522,7 @@ mod tests {
         assert!(info["fragment"]
             .as_str()
             .unwrap()
-            .starts_with("v=3&model=abs&"));
+            .starts_with("v=4&model=abs&"));
         assert_eq!(info["sweep"], Value::Null);
     }
 
@@ -489,12 +534,42 @@ mod tests {
         assert_eq!(Link::parse(&f).1, Vec::<String>::new());
         let s = sweep_fragment(&f, "density", " 1, 0.1 ", "2");
         let plan = json(&sweep_plan(&s));
-        assert_eq!(plan["jobs"].as_array().unwrap().len(), 4);
+        assert_eq!(plan["values"].as_array().unwrap().len(), 2);
+        assert_eq!(plan["restarts"], 2);
         assert_eq!(plan["until"], 10_000);
-        assert_eq!(plan["jobs"][3]["label"], "1−S = 0.1");
-        let opened = Link::parse(plan["jobs"][3]["fragment"].as_str().unwrap()).0;
-        assert_eq!(opened.config.seed, 1, "restart 1 is seed + 1");
-        assert_eq!(opened.step, 10_000);
+        assert_eq!(plan["values"][1]["label"], "1−S = 0.1");
+        assert!(plan["values"][1]["settings"]
+            .as_str()
+            .unwrap()
+            .contains("density=0.1&"));
+        // Two restarts of each value: a job each (restarts::units), the values in turn.
+        let jobs: Vec<(u64, u64, u64)> = plan["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| {
+                let f = |k: &str| j[k].as_u64().unwrap();
+                (f("value"), f("first"), f("count"))
+            })
+            .collect();
+        assert_eq!(jobs, [(0, 0, 2), (1, 0, 2)]);
+        assert!(plan["estimate_seconds"].as_f64().unwrap() > 0.0);
+        // A thousand restarts: every restart of every value in exactly one job, the values in turn.
+        let s = sweep_fragment(&f, "density", "1,0.1,0.01", "1000");
+        let plan = sweep_plan(&s);
+        assert_eq!(plan.restarts, 1000, "{:?}", plan.notices);
+        for value in 0..3 {
+            let mut next = 0;
+            for j in plan.jobs.iter().filter(|j| j.value == value) {
+                assert_eq!(j.first, next);
+                next += j.count;
+            }
+            assert_eq!(next, 1000);
+        }
+        assert_eq!(
+            plan.jobs[..3].iter().map(|j| j.value).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
         // What the form typed badly is reported by the same reader.
         assert!(!sweep_plan(&sweep_fragment(&f, "density", "1,x", "1"))
             .notices

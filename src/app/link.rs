@@ -1,7 +1,7 @@
 //! Share links: the URL fragment that describes a run completely, so that opening it anywhere rebuilds
 //! the same run at the same step with bit-identical weights.
 //!
-//! `#v=3&model=abs&hidden-bias=0&n=100&m=40&density=0.01&importance=0.8&lr=0.001&schedule=constant&
+//! `#v=4&model=abs&hidden-bias=0&n=100&m=40&density=0.01&importance=0.8&lr=0.001&schedule=constant&
 //! weight-decay=0.01&init=notebook&batch=1024&steps=10000&seed=0&step=5000&view=stack`
 //!
 //! Every setting is written, defaults included, so a link keeps its meaning if defaults change. Reading
@@ -16,12 +16,17 @@ use crate::core::sweep::{Axis, Sweep};
 use crate::views::View;
 
 /// The link format this code writes. Version 3 added the `init` setting, whose default (the notebook's
-/// rule) draws smaller initial weights than versions 1 and 2 did.
-pub const VERSION: u32 = 3;
+/// rule) draws smaller initial weights than versions 1 and 2 did. Version 4 lifted the sweep's cap on
+/// restarts (up to [`MAX_RESTARTS`] per value, [`MAX_SWEEP_RUNS`] runs in all); a run's settings mean
+/// what they meant in version 3.
+pub const VERSION: u32 = 4;
 
 /// Version 2 links had no `init` key and meant the per-matrix rule: they open with `init=xavier` and
 /// show exactly the weights they showed then (`tests/golden/v2.txt`).
 const PER_MATRIX_INIT_VERSIONS: [&str; 2] = ["1", "2"];
+/// Versions before 4 capped a sweep at [`EARLIER_MAX_SWEEP_RUNS`] runs: their sweep links open on the
+/// restarts that cap gave them (`restarts=1000` with two values is still the best of 32).
+const EARLIER_SWEEP_CAP_VERSIONS: [&str; 3] = ["1", "2", "3"];
 /// Version 1 links name the same settings, but that version drew training batches and summed its
 /// gradients in a different (equally fixed) order, so the same link gave other numbers: read with a
 /// notice saying so.
@@ -33,9 +38,15 @@ pub const MAX_LENGTH: usize = 8192;
 /// (`probe=0,1,0,0,0.5`), read by [`crate::core::probe::read_input`].
 pub const PROBE_KEY: &str = "probe";
 
-/// At most this many values, and this many runs in all, in a sweep from a link.
+/// At most this many values, this many restarts of each, and this many runs in all, in a sweep from a
+/// link. The page trains restarts in groups of a few at a time, keeping only each restart's evaluation
+/// loss and the best run of each value, so memory does not grow with the restarts; the run total bounds
+/// the time (the page estimates it before a long sweep starts).
 pub const MAX_SWEEP_VALUES: usize = 16;
-pub const MAX_SWEEP_RUNS: usize = 64;
+pub const MAX_RESTARTS: u32 = 1000;
+pub const MAX_SWEEP_RUNS: usize = 8000;
+/// The runs in all of a sweep from a link of version 3 or earlier.
+pub const EARLIER_MAX_SWEEP_RUNS: usize = 64;
 
 /// A sweep: the same run at several values of one setting, each the best of `restarts` seeds.
 #[derive(Clone, Debug, PartialEq)]
@@ -173,7 +184,7 @@ impl Link {
                             "this link was made by an earlier version of the explorer (link version 1), which drew training batches and summed gradients differently: the run has the same settings, but its numbers differ from what that version showed".to_string()
                         );
                     } else if value != VERSION.to_string()
-                        && !PER_MATRIX_INIT_VERSIONS.contains(&value.as_str())
+                        && !EARLIER_SWEEP_CAP_VERSIONS.contains(&value.as_str())
                     {
                         notices.about("v", format!(
                             "link version {} is not one this explorer knows (it reads version {VERSION}); read as version {VERSION}",
@@ -244,7 +255,15 @@ impl Link {
         for (key, notice) in gate::cap_config(c) {
             notices.about(key, notice);
         }
-        link.sweep = read_sweep(c, sweep_text, values_text, restarts_text, &mut notices);
+        let earlier_cap = version
+            .as_deref()
+            .is_some_and(|v| EARLIER_SWEEP_CAP_VERSIONS.contains(&v));
+        link.sweep = read_sweep(
+            c,
+            (sweep_text, values_text, restarts_text),
+            earlier_cap,
+            &mut notices,
+        );
         if let Some(text) = probe_text {
             link.probe = Some(read_probe(c, &text, &mut notices));
         }
@@ -350,12 +369,12 @@ impl Notices {
 }
 
 /// The sweep keys of a link: `sweep` (density or importance), `values`, `restarts`. Each value is read
-/// by the swept setting's own declaration.
+/// by the swept setting's own declaration. `earlier_cap`: the link is of a version before 4, whose
+/// sweeps were capped at [`EARLIER_MAX_SWEEP_RUNS`] runs (and open on those restarts still).
 fn read_sweep(
     base: &Config,
-    axis: Option<String>,
-    values: Option<String>,
-    restarts: Option<String>,
+    (axis, values, restarts): (Option<String>, Option<String>, Option<String>),
+    earlier_cap: bool,
     notices: &mut Notices,
 ) -> Option<SweepSpec> {
     let axis = match axis.as_deref() {
@@ -417,17 +436,32 @@ fn read_sweep(
     if list.is_empty() {
         list = defaults;
     }
-    let most = (MAX_SWEEP_RUNS / list.len()).max(1) as u32;
+    let (most, why) = if earlier_cap {
+        (
+            (EARLIER_MAX_SWEEP_RUNS / list.len()).max(1) as u32,
+            format!("at most {EARLIER_MAX_SWEEP_RUNS} runs in a sweep of a link before version 4"),
+        )
+    } else {
+        (
+            ((MAX_SWEEP_RUNS / list.len()) as u32).clamp(1, MAX_RESTARTS),
+            format!(
+                "at most {MAX_RESTARTS} restarts of a value and {MAX_SWEEP_RUNS} runs in a sweep"
+            ),
+        )
+    };
     let mut count = 1u32;
     if let Some(text) = restarts {
         match read_step(&text) {
             Some(k) if (1..=most as u128).contains(&k) => count = k as u32,
             Some(k) => {
                 count = k.clamp(1, most as u128) as u32;
-                notices.about("restarts", format!(
-                    "restarts = {} is outside 1 to {most} (at most {MAX_SWEEP_RUNS} runs in a sweep); using {count}",
-                    quote(&k.to_string()).trim_matches('\'')
-                ));
+                notices.about(
+                    "restarts",
+                    format!(
+                        "restarts = {} is outside 1 to {most} ({why}); using {count}",
+                        quote(&k.to_string()).trim_matches('\'')
+                    ),
+                );
             }
             None => notices.about(
                 "restarts",
@@ -524,7 +558,7 @@ mod tests {
         let link = sample();
         let text = link.to_fragment();
         assert!(
-            text.starts_with("v=3&model=relu-hidden&hidden-bias=1&n=10&m=5&density=0.06&"),
+            text.starts_with("v=4&model=relu-hidden&hidden-bias=1&n=10&m=5&density=0.06&"),
             "{text}"
         );
         assert!(text.ends_with("&step=4321&view=stack"), "{text}");
@@ -600,10 +634,56 @@ mod tests {
         assert_eq!(sweep.values, vec![0.9, 0.5]);
         assert_eq!(sweep.restarts, 32, "at most 64 runs");
         assert_eq!(notices.len(), 3, "{notices:?}");
+        assert_eq!(
+            notices[2],
+            "restarts = 1000 is outside 1 to 32 (at most 64 runs in a sweep of a link before version 4); using 32"
+        );
         let (link, notices) = Link::parse("v=3&sweep=colour");
         assert!(link.sweep.is_none() && notices[0].contains("'colour' is not a sweep"));
         let (link, notices) = Link::parse("v=3&values=1,2");
         assert!(link.sweep.is_none() && notices[0].contains("no sweep="));
+    }
+
+    #[test]
+    fn version_3_sweep_links_keep_their_restart_cap_and_version_4_takes_a_thousand() {
+        let restarts = |fragment: &str| {
+            let (link, notices) = Link::parse(fragment);
+            (link.sweep.unwrap().restarts, notices)
+        };
+        // Version 3 (and 1, 2): at most 64 runs, as those links opened then.
+        for v in ["1", "2", "3"] {
+            let (k, notices) = restarts(&format!(
+                "v={v}&sweep=density&values=0.75,0.35,0.15,0.12,0.06,0.04&restarts=1000"
+            ));
+            assert_eq!(k, 10, "v={v}");
+            assert!(
+                notices.iter().any(|n| n.contains("at most 64 runs")),
+                "{notices:?}"
+            );
+        }
+        assert_eq!(restarts("v=3&sweep=density&values=0.5&restarts=1000").0, 64);
+        // Version 4: a thousand restarts of each value, at most 8000 runs in all.
+        let (k, notices) =
+            restarts("v=4&sweep=density&values=0.75,0.35,0.15,0.12,0.06,0.04&restarts=1000");
+        assert_eq!((k, notices), (1000, vec![]));
+        let (k, notices) = restarts("v=4&sweep=density&values=0.5&restarts=5000");
+        assert_eq!(k, 1000);
+        assert_eq!(
+            notices,
+            ["restarts = 5000 is outside 1 to 1000 (at most 1000 restarts of a value and 8000 runs in a sweep); using 1000"]
+        );
+        let sixteen = ["0.5"; 16].join(",");
+        let (k, notices) = restarts(&format!("v=4&sweep=density&values={sixteen}&restarts=1000"));
+        assert_eq!(k, 500);
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        // A version 3 link, written again, is a version 4 link with the restarts it had.
+        let (old, _) = Link::parse("v=3&sweep=density&values=0.75,0.35&restarts=1000");
+        let again = old.to_fragment();
+        assert!(
+            again.starts_with("v=4&") && again.contains("&restarts=32&"),
+            "{again}"
+        );
+        assert_eq!(Link::parse(&again), (old, vec![]));
     }
 
     #[test]

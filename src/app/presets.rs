@@ -234,6 +234,9 @@ pub fn all() -> Vec<Preset> {
     out
 }
 
+/// The densities of the paper's privileged-basis figure (the `privileged-*` presets and sweeps).
+pub const PRIVILEGED_DENSITIES: [f32; 6] = [0.75, 0.35, 0.15, 0.12, 0.06, 0.04];
+
 /// The paper's sweeps, as share links: one click runs the whole figure.
 pub fn sweeps() -> Vec<(
     &'static str,
@@ -287,8 +290,21 @@ pub fn sweeps() -> Vec<(
              the paper's intermediate regimes at 0.15 and 0.12 and its neuron pairs at 0.04 do not appear",
             link(
                 config(ModelKind::ReluHidden, 10, 5, 0.75, 1.0),
-                vec![0.75, 0.35, 0.15, 0.12, 0.06, 0.04],
+                PRIVILEGED_DENSITIES.to_vec(),
                 4,
+                View::Stack,
+            ),
+        ),
+        (
+            "sweep-privileged-1000",
+            "Privileged basis, best of 1000, as in the paper",
+            "the paper's privileged-basis sweep: relu-hidden n = 10, m = 5 at six densities, each the \
+             lowest-loss of 1,000 seeds (6,000 runs of 10,000 steps; the page says how long before it \
+             starts, and keeps only each run's loss and each density's best run)",
+            link(
+                config(ModelKind::ReluHidden, 10, 5, 0.75, 1.0),
+                PRIVILEGED_DENSITIES.to_vec(),
+                1000,
                 View::Stack,
             ),
         ),

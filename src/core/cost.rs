@@ -21,6 +21,17 @@ pub const ROW_NS: f64 = 0.3;
 /// Per multiply-add of the feature metrics.
 pub const METRICS_NS: f64 = 0.6;
 
+/// A step of restarts trained together in vector lanes (`restarts.rs`) costs about this many single
+/// steps of the model ([`restart_step_ns`]), however many of its lanes are in use (measured in Node's
+/// wasm, four lanes of relu-hidden n = 10, m = 5, batch 1024 at the privileged-basis densities: 1.9 to
+/// 3.0; natively 2.3).
+pub const LANE_GROUP_STEPS: f64 = 2.5;
+/// Per batch row of a training step, whatever the model's size: drawing the row and the per-row work
+/// that a small model's step is made of, which [`step_ns`] (an upper bound for large models, and the
+/// browser's caps) leaves out (measured in Node's wasm, relu-hidden n = 10, m = 5, batch 1024: 80 to
+/// 310 ns a row from 1−S = 0.04 to 0.75, on a loaded machine).
+pub const ROW_BASE_NS: f64 = 130.0;
+
 /// Weights (W, W₂) and all parameters (with biases) of a configuration.
 pub fn sizes(c: &Config) -> (f64, f64) {
     let hidden_bias = c.hidden_bias && c.model == ModelKind::ReluHidden;
@@ -32,6 +43,13 @@ pub fn sizes(c: &Config) -> (f64, f64) {
 pub fn step_ns(c: &Config) -> f64 {
     let (weights, params) = sizes(c);
     OPTIMIZER_NS * params + ROW_NS * weights * c.batch as f64
+}
+
+/// The estimated cost of one training step of a sweep's restart, for the page's time estimate: the
+/// step's cost with the per-row work of small models ([`ROW_BASE_NS`]). Not a cap: the caps use
+/// [`step_ns`], which links are read with.
+pub fn restart_step_ns(c: &Config) -> f64 {
+    step_ns(c) + ROW_BASE_NS * c.batch as f64
 }
 
 /// The estimated cost of the feature metrics behind one redraw.

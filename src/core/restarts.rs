@@ -11,6 +11,7 @@
 use std::ops::Range;
 
 use crate::core::config::Config;
+use crate::core::cost;
 use crate::core::data::Batch;
 use crate::core::lanes::{self, Lanes, Width};
 use crate::core::training::Trainer;
@@ -164,6 +165,25 @@ impl RestartGroup {
             None => 0,
         };
         training + self.result.best.is_some() as usize
+    }
+
+    /// The lowest restart training now, for a picture of progress: its setting (with its seed), its
+    /// parameters, its step and its loss history. None between units and once done.
+    pub fn training(&self) -> Option<(Config, Vec<f32>, u64, Vec<f32>)> {
+        match self.unit.as_ref()? {
+            Unit::Lanes(l, _) => Some((
+                l.config(0),
+                l.params(0),
+                l.step_count(),
+                l.loss_history(0).to_vec(),
+            )),
+            Unit::Single(t, _) => Some((
+                t.config().clone(),
+                t.params().to_vec(),
+                t.step_count(),
+                t.loss_history().to_vec(),
+            )),
+        }
     }
 
     /// Restarts trained and ranked so far (from k0).
@@ -399,6 +419,30 @@ pub fn units(config: &Config, restarts: Range<u32>) -> Vec<Range<u32>> {
         .step_by(unit as usize)
         .map(|k| k..(k + unit).min(restarts.end))
         .collect()
+}
+
+/// The estimated cost of training restarts `restarts` of `config` to `until` in one group (the page's
+/// time estimate of a sweep): a step of a lane group costs about [`cost::LANE_GROUP_STEPS`] single steps
+/// of the model, whatever the width and however many of its lanes are in use; a restart alone costs its
+/// single steps ([`cost::restart_step_ns`]).
+pub fn unit_ns(config: &Config, restarts: Range<u32>, until: u64) -> f64 {
+    let single = cost::restart_step_ns(config) * until as f64;
+    let width = lanes::supports(config).then(Width::best);
+    let (mut left, mut ns) = (restarts.len() as u32, 0.0);
+    // The units `RestartGroup::advance` trains, one after another.
+    while left > 0 {
+        match width.and_then(|w| fit(w, left)) {
+            Some(w) => {
+                ns += cost::LANE_GROUP_STEPS * single;
+                left -= (w.lanes() as u32).min(left);
+            }
+            None => {
+                ns += single;
+                left -= 1;
+            }
+        }
+    }
+    ns
 }
 
 /// Trains one unit of restarts to `until`, calling `progress(restart_steps)` as it goes.

@@ -835,11 +835,18 @@ pub fn sweep_fragment(base: &str, axis: &str, values: &str, restarts: &str) -> S
     api::sweep_fragment(base, axis, values, restarts)
 }
 
-/// The runs of a sweep link: JSON of [`api::SweepPlan`] (`{jobs: [{settings, group, restart, label,
-/// value, fragment}], until, eval_seed, fragment, view, notices}`).
+/// The work of a sweep link: JSON of [`api::SweepPlan`] (`{values: [{settings, label, value}],
+/// restarts, jobs: [{value, first, count}], until, eval_seed, estimate_seconds, ask_above_seconds,
+/// fragment, view, notices}`).
 #[wasm_bindgen]
 pub fn sweep_plan(fragment: &str) -> String {
     json(&api::sweep_plan(fragment))
+}
+
+/// The sweep form's bounds, as JSON `{values, restarts, runs}`: what a link of this version accepts.
+#[wasm_bindgen]
+pub fn sweep_limits() -> String {
+    json(&api::sweep_limits())
 }
 
 /// Which restart of a sweep's setting to keep: JSON of [`api::RestartChoice`] (`{best, eval_loss, agree,

@@ -85,6 +85,25 @@ impl Restarts {
             .map(|(_, l)| l)
     }
 
+    /// The setting (with its seed) of the lowest restart training now, for a picture of progress
+    /// (with `training_params`, `training_step` and `training_losses`); undefined between restarts and
+    /// once done.
+    pub fn training_settings(&self) -> Option<String> {
+        self.group.training().map(|(c, ..)| c.to_text())
+    }
+
+    pub fn training_params(&self) -> Vec<f32> {
+        self.group.training().map_or(vec![], |(_, p, ..)| p)
+    }
+
+    pub fn training_step(&self) -> f64 {
+        self.group.training().map_or(0.0, |(_, _, s, _)| s as f64)
+    }
+
+    pub fn training_losses(&self) -> Vec<f32> {
+        self.group.training().map_or(vec![], |(.., l)| l)
+    }
+
     /// The best restart's run (its settings with its seed, weights, step and loss history; seeking back
     /// replays from step 0), once every restart is done; undefined before, or once taken.
     pub fn take_best(&mut self) -> Option<Run> {

@@ -1,21 +1,43 @@
-// Benchmark (run by hand: node tests/web/bench-sweep.mjs): the paper's abs sparsity sweep (abs n=100
-// m=40, I=0.8^i, seven densities, 10,000 steps, batch 1024, one restart) in headless Chromium's worker
-// pool, from opening the link to the last panel.
+// Benchmark (run by hand: node tests/web/bench-sweep.mjs [abs] [restarts]): the page's sweeps in headless
+// Chromium's worker pool, from opening the link to the last panel.
+// - restarts (the default): the page's restart rate for relu-hidden n=10 m=5 (batch 1024, six densities
+//   of the privileged-basis figure, 40 restarts of each, 2,000 steps), in restart-steps/s, beside the
+//   page's own estimate (the cost model), and what that rate makes of the best-of-1000 preset.
+// - abs: the paper's abs sparsity sweep (abs n=100 m=40, I=0.8^i, seven densities, 10,000 steps, batch
+//   1024, one restart).
 import { startServer } from './server.mjs';
 import { launch, openPage } from './browser.mjs';
 
-const LINK = 'v=3&model=abs&n=100&m=40&importance=0.8&batch=1024&steps=10000&seed=0&sweep=density&values=1,0.3,0.1,0.03,0.01,0.003,0.001&restarts=1&step=10000&view=stack';
+const ABS = 'v=4&model=abs&n=100&m=40&importance=0.8&batch=1024&steps=10000&seed=0&sweep=density&values=1,0.3,0.1,0.03,0.01,0.003,0.001&restarts=1&step=10000&view=stack';
+const RESTARTS = 'v=4&model=relu-hidden&n=10&m=5&importance=0.75&batch=1024&steps=2000&seed=0&sweep=density&values=0.75,0.35,0.15,0.12,0.06,0.04&restarts=40&step=2000&view=stack';
+const which = process.argv.slice(2);
+const cases = which.length ? which : ['restarts'];
 const server = await startServer();
 const browser = await launch();
 try {
-  const { page } = await openPage(browser, server.url);
-  await page.waitForSelector('body[data-ready="true"]');
-  const start = Date.now();
-  await page.evaluate((link) => { window.location.hash = link; }, LINK);
-  await page.waitForSelector('body[data-sweep="done"]', { timeout: 600000 });
-  const secs = (Date.now() - start) / 1000;
-  const workers = await page.evaluate(() => navigator.hardwareConcurrency);
-  console.log(`abs n=100 m=40 seven-density sweep, 10,000 steps: ${secs.toFixed(1)} s in headless Chromium (${workers} workers)`);
+  for (const name of cases) {
+    const link = name === 'abs' ? ABS : RESTARTS;
+    const { page } = await openPage(browser, server.url);
+    await page.waitForSelector('body[data-ready="true"]');
+    const start = Date.now();
+    await page.evaluate((l) => { window.location.hash = l; }, link);
+    await page.waitForFunction(() => window.tmsSweep);
+    await page.waitForSelector('body[data-sweep="done"]', { timeout: 1200000 });
+    const secs = (Date.now() - start) / 1000;
+    const s = await page.evaluate(() => ({
+      workers: window.tmsSweep.size,
+      estimate: window.tmsSweep.estimate,
+      steps: window.tmsSweep.jobs.reduce((n, j) => n + j.step, 0),
+    }));
+    if (name === 'abs') {
+      console.log(`abs n=100 m=40 seven-density sweep, 10,000 steps: ${secs.toFixed(1)} s in headless Chromium (${s.workers} workers; the page estimated ${s.estimate.toFixed(0)} s)`);
+    } else {
+      const rate = s.steps / secs;
+      const preset = (6 * 1000 * 10000) / rate;
+      console.log(`relu-hidden n=10 m=5, 6 densities × 40 restarts × 2,000 steps: ${secs.toFixed(1)} s, ${Math.round(rate).toLocaleString('en')} restart-steps/s with ${s.workers} workers (the page estimated ${s.estimate.toFixed(1)} s); best of 1000 (6 × 1000 × 10,000 steps) at this rate: ${(preset / 60).toFixed(1)} min`);
+    }
+    await page.close();
+  }
 } finally {
   await browser.close();
   server.stop();

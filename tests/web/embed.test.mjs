@@ -48,7 +48,7 @@ async function hostPage(name, body, { csp = "script-src 'self'", width = 800 } =
 test('every embed of the article reaches ready, sandboxed with an opaque origin', async () => {
   const { context, page, problems, events } = await article();
   const [ready] = await events('intro', 'ready');
-  assert.match(ready.fragment, /^v=3&model=/);
+  assert.match(ready.fragment, /^v=4&model=/);
   assert.equal(ready.origin, 'null', 'a sandbox="allow-scripts" embed has an opaque origin');
   for (const name of ['intro', 'neurons', 'abs', 'phase']) {
     const sandbox = await page.evaluate((n) => (document.querySelector(`iframe#${n}`) ?? document.querySelector(`#${n} iframe`)).getAttribute('sandbox'), name);
@@ -178,7 +178,7 @@ test('the full explorer copies an embed code that opens the same run', async () 
   await page.waitForFunction(() => document.body.dataset.mode === 'idle');
   await page.click('#copy-embed');
   const code = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(code, /^<iframe src="http:\/\/[^"]+\?embed=1&amp;views=stack,matrix&amp;controls=play,step,reset#v=3&amp;model=abs&amp;/);
+  assert.match(code, /^<iframe src="http:\/\/[^"]+\?embed=1&amp;views=stack,matrix&amp;controls=play,step,reset#v=4&amp;model=abs&amp;/);
   assert.match(code, /title="Toy model of superposition: abs, n = 3, m = 6, 1−S = 1"/);
   assert.match(code, /loading="lazy"/);
   assert.match(code, /aspect-ratio: 16 \/ \d+/);
@@ -264,6 +264,7 @@ test('<tms-explorer> on a host page with a strict CSP: loads, step(100) resolves
     const el = document.querySelector('tms-explorer');
     window.seen = [];
     for (const t of ['ready', 'state', 'progress', 'resize']) el.addEventListener(t, (e) => window.seen.push(e.detail.type));
+    el.addEventListener('ready', (e) => { window.readyFragment = e.detail.fragment; });
     window.stepped = el.step(100).then((m) => m.step);
     window.exported = window.stepped.then(() => el.export()).then((json) => json.step);`);
   const { context, page, problems } = await hostPage('element', `<script type="module" src="tms-explorer.js"></script>
@@ -271,6 +272,10 @@ test('<tms-explorer> on a host page with a strict CSP: loads, step(100) resolves
     <script type="module" src="element.js"></script>`);
   assert.equal(await page.evaluate(() => window.stepped), 100);
   assert.equal(await page.evaluate(() => window.exported), 100);
+  // The element writes the link version the explorer writes (src/app/link.rs).
+  const src = await page.evaluate(() => document.querySelector('tms-explorer iframe').src);
+  const written = await page.evaluate(() => window.readyFragment);
+  assert.equal(new URL(src).hash.match(/^#(v=\d+)&/)[1], written.match(/^(v=\d+)&/)[1]);
   await page.waitForFunction(() => ['ready', 'state', 'resize'].every((t) => window.seen.includes(t)));
   const sizes = await page.evaluate(() => {
     const f = document.querySelector('tms-explorer iframe');

@@ -124,7 +124,7 @@ test('an SVG export is in the theme asked for and carries the settings, step and
   assert.match(meta, new RegExp(`fingerprint="${out.fingerprint}"`));
   assert.match(meta, /step="120"/);
   assert.match(meta, new RegExp(`settings="${out.settings.replaceAll('&', '&amp;')}"`));
-  assert.match(meta, /link="v=3&amp;model=relu-output&amp;.*step=120&amp;view=bars"/);
+  assert.match(meta, /link="v=4&amp;model=relu-output&amp;.*step=120&amp;view=bars"/);
   for (const svg of [out.light, out.dark]) assert.doesNotMatch(svg, /_\{|\^\{|\\[a-zA-Z]/);
   assert.equal(out.name, 'tms-relu-output-n5-m2-p0.05-step120-bars-light.svg');
   assert.deepEqual(problems, []);

@@ -75,7 +75,7 @@ test('a copied link opens the same run at the same step with identical weights i
   await page.selectOption('#view', 'matrix');
   await page.click('#copy-link');
   const url = await page.inputValue('#link');
-  assert.match(url, /#v=3&model=relu-hidden&.*&step=201&view=matrix$/);
+  assert.match(url, /#v=4&model=relu-hidden&.*&step=201&view=matrix$/);
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
   assert.equal(await addressStep(page), 201, 'the address is the run on screen');
   const sender = await exported(page);
