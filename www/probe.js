@@ -62,16 +62,19 @@ export class Probe {
       cells.push(cell);
     }
     this.cells = cells;
+    this.shownValues = [];
     this.focus = 0;
     this.strip.replaceChildren(...cells);
   }
 
+  // One option per neuron and per output (n + m of them: as one piece of markup, which the browser
+  // parses much faster than it takes thousands of elements made one by one).
   buildTargets() {
     const select = $('probe-target');
-    const options = [new Option('— click a neuron or an output in a view —', '')];
-    for (let j = 0; j < this.m; j += 1) options.push(new Option(`neuron h${sub(j)}`, `neuron ${j}`));
-    for (let i = 0; i < this.n; i += 1) options.push(new Option(`output ${sub(i)}`, `output ${i}`));
-    select.replaceChildren(...options);
+    const options = ['<option value="">— click a neuron or an output in a view —</option>'];
+    for (let j = 0; j < this.m; j += 1) options.push(`<option value="neuron ${j}">neuron h${sub(j)}</option>`);
+    for (let i = 0; i < this.n; i += 1) options.push(`<option value="output ${i}">output ${sub(i)}</option>`);
+    select.innerHTML = options.join('');
     select.value = this.target ? `${this.target.kind} ${this.target.index}` : '';
   }
 
@@ -103,17 +106,26 @@ export class Probe {
     this.onSelect(target);
   }
 
-  // The strip shows each value as a bar up (positive) or down (negative) from the middle line.
+  // The strip shows each value as a bar up (positive) or down (negative) from the middle line. Only the
+  // cells whose value or range changed are written (n = 1000 cells, four attributes each, is a cost to
+  // pay once per model, not on every input).
   showValues() {
     const [lo] = this.range;
-    this.strip.classList.toggle('signed', lo < 0);
+    const signed = lo < 0;
+    this.strip.classList.toggle('signed', signed);
+    this.shownValues ??= [];
+    const how = signed ? '0 → 1 → −1' : '0 ↔ 1';
     for (let i = 0; i < this.cells.length; i += 1) {
       const v = this.x?.[i] ?? 0;
+      const key = `${v}${how}`;
+      if (this.shownValues[i] === key) continue;
+      this.shownValues[i] = key;
       const cell = this.cells[i];
+      const name = `x${sub(i)} = ${show(v)}`;
       cell.style.setProperty('--v', String(v));
       cell.dataset.sign = v > 0 ? '+' : v < 0 ? '−' : '0';
-      cell.setAttribute('aria-label', `x${sub(i)} = ${show(v)}`);
-      cell.title = `x${sub(i)} = ${show(v)} (click: ${this.signed ? '0 → 1 → −1' : '0 ↔ 1'}; drag up or down: any value)`;
+      cell.setAttribute('aria-label', name);
+      cell.title = `${name} (click: ${how}; drag up or down: any value)`;
     }
     $('probe-clear').disabled = this.x === null;
   }
