@@ -941,7 +941,9 @@ impl Shortcuts for ShapeByShape {}
 /// is associative), to within a unit of 8-bit rounding. None when none of them covers a pixel.
 pub fn rasterise_rects(items: &[Item], scale: f64) -> Option<Pixels> {
     let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
-    let boxes: Vec<((i32, i32), (i32, i32), Rgba)> = items
+    // (top left, bottom right, colour) in device pixels.
+    type Fill = ((i32, i32), (i32, i32), Rgba);
+    let boxes: Vec<Fill> = items
         .iter()
         .filter_map(|it| match it.shape {
             Shape::Rect { x0, y0, x1, y1 } => {

@@ -86,6 +86,6 @@ for (const t of tasks) {
     const o = ours(id);
     of.set(o, (of.get(o) ?? 0) + 1);
   }
-  console.log(`  ${within.length} samples; self: ${top(self, 8)}`);
+  console.log(`  ${within.length} samples; self: ${top(self, 6)}`);
   console.log(`  ours: ${top(of, 8)}`);
 }
