@@ -30,6 +30,8 @@ export class Figures {
     this.rotation = { yaw: 0.6, pitch: 0.35 };
     this.highlight = null;
     this.drawCost = 0;
+    // A canvas that changes size is drawn again at its new size.
+    this.sizes = new ResizeObserver((entries) => this.resized(entries.map((e) => e.target)));
   }
 
   // Shows `views` (the first one large) and keeps the canvases of views already shown; `info` is the
@@ -63,6 +65,7 @@ export class Figures {
     const canvas = figure.querySelector('canvas');
     canvas.dataset.view = view;
     canvas.setAttribute('role', 'img');
+    this.sizes.observe(canvas);
     this.describe(figure);
     const readout = figure.querySelector('output');
     const at = (e) => {
@@ -156,28 +159,37 @@ export class Figures {
   // Draws every view, the large one first. Views that take long to draw are drawn one per animation
   // frame: the page answers clicks between them, and each frame's commit (where the browser rasterises
   // what the canvases recorded, its cost growing with the shapes drawn) holds only that frame's views.
-  // A newer snapshot restarts the round. `done` is called once every view shows this snapshot.
-  draw(done) {
+  // `which` are the views that need drawing (all by default); a new snapshot makes every view stale
+  // again and the round under way draws them (the large one first). `done` is called once every view
+  // shows this snapshot.
+  draw(done, which = this.figures) {
     if (!this.snapshot) {
       done?.();
       return;
     }
-    // A round that a newer one takes over still owes its `done` (the engine's credit for the next
-    // frame): the newer round pays it.
+    this.stale ??= new Set();
+    for (const f of which) this.stale.add(f);
+    // A round still owes its `done` (the engine's credit for the next frame) until it finishes.
     this.owed = [...(this.owed ?? []), ...(done ? [done] : [])];
-    const round = (this.round = (this.round ?? 0) + 1);
-    const queue = [...this.figures];
+    if (this.drawing) return; // the round under way takes them
+    this.drawing = true;
     const start = performance.now();
     const next = () => {
-      if (round !== this.round) return; // a newer round took over
       const sliceStart = performance.now();
-      while (queue.length) {
-        this.drawOne(queue.shift());
-        if (queue.length && performance.now() - sliceStart > 8) {
+      let drawn = 0;
+      for (;;) {
+        const figure = this.figures.find((f) => this.stale.has(f));
+        if (!figure) break;
+        if (drawn > 0 && performance.now() - sliceStart > 8) {
           requestAnimationFrame(next);
           return;
         }
+        this.stale.delete(figure);
+        this.drawOne(figure);
+        drawn += 1;
       }
+      this.stale.clear(); // views no longer shown
+      this.drawing = false;
       this.drawCost = performance.now() - start;
       const owed = this.owed;
       this.owed = [];
@@ -186,10 +198,22 @@ export class Figures {
     next();
   }
 
+  // Redraws the views whose canvases changed size since they were drawn (a resize, a new layout).
+  resized(canvases) {
+    const dpr = window.devicePixelRatio || 1;
+    const changed = this.figures.filter((f) => {
+      const c = f.querySelector('canvas');
+      return canvases.includes(c) && c.dataset.drawn !== `${c.clientWidth}×${c.clientHeight}@${dpr}`;
+    });
+    if (changed.length) this.draw(undefined, changed);
+  }
+
   drawOne(figure) {
     const canvas = figure.querySelector('canvas');
     if (canvas.clientWidth === 0) return;
-    this.snapshot.draw(canvas, figure.dataset.view, this.theme(), window.devicePixelRatio || 1, this.rotation.yaw, this.rotation.pitch);
+    const dpr = window.devicePixelRatio || 1;
+    canvas.dataset.drawn = `${canvas.clientWidth}×${canvas.clientHeight}@${dpr}`;
+    this.snapshot.draw(canvas, figure.dataset.view, this.theme(), dpr, this.rotation.yaw, this.rotation.pitch);
   }
 }
 

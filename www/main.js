@@ -864,7 +864,6 @@ function wire() {
     e.preventDefault();
     $(id).click();
   });
-  new ResizeObserver(() => figures.draw()).observe($('views'));
   dark.addEventListener('change', () => figures.draw());
   window.addEventListener('hashchange', () => {
     const fragment = window.location.hash.slice(1);

@@ -30,14 +30,15 @@ export class Probe {
     const m = Number(s.get('m')) || 0;
     const signed = s.get('model') === 'abs';
     if (n !== this.n || signed !== this.signed) this.x = null;
+    this.signed = signed;
     if (n !== this.n || m !== this.m) {
       this.n = n;
       this.m = m;
       this.buildStrip();
-      this.buildTargets();
       if (this.target && this.target.index >= (this.target.kind === 'neuron' ? m : n)) this.target = null;
+      this.buildTargets();
+      this.showTarget();
     }
-    this.signed = signed;
     this.names = {
       hidden: ['relu-hidden', 'abs'].includes(s.get('model')) ? 'neurons that fire' : 'hidden h',
       output: signed ? 'y′' : 'x′',
@@ -50,29 +51,55 @@ export class Probe {
     return this.signed ? [-1, 1] : [0, 1];
   }
 
-  buildStrip() {
-    const cells = [];
-    for (let i = 0; i < this.n; i += 1) {
-      const cell = document.createElement('button');
-      cell.type = 'button';
-      cell.className = 'probe-cell';
-      cell.dataset.feature = String(i);
-      cell.tabIndex = i === 0 ? 0 : -1;
-      cell.append(document.createElement('span'));
-      cells.push(cell);
-    }
-    this.cells = cells;
-    this.focus = 0;
-    this.strip.replaceChildren(...cells);
+  // What a click does to a cell's value.
+  get how() {
+    return this.signed ? '0 → 1 → −1' : '0 ↔ 1';
   }
 
+  // The cells, each showing 0, as one piece of markup (a thousand cells made and labelled one by one
+  // cost tens of milliseconds).
+  buildStrip() {
+    const how = this.how;
+    const cells = [];
+    for (let i = 0; i < this.n; i += 1) {
+      const name = `x${sub(i)} = 0`;
+      cells.push(`<button type="button" class="probe-cell" data-feature="${i}" tabindex="${i === 0 ? 0 : -1}" data-sign="0" aria-label="${name}" title="${name} (click: ${how}; drag up or down: any value)"><span></span></button>`);
+    }
+    this.strip.innerHTML = cells.join('');
+    this.cells = [...this.strip.children];
+    this.shownValues = this.cells.map(() => `0${how}`);
+    this.focus = 0;
+  }
+
+  // One option per neuron and per output, n + m of them: made a few hundred at a time when the page is
+  // idle (thousands at once are a long task of style and layout), all at once when one is chosen first.
   buildTargets() {
     const select = $('probe-target');
-    const options = [new Option('— click a neuron or an output in a view —', '')];
-    for (let j = 0; j < this.m; j += 1) options.push(new Option(`neuron h${sub(j)}`, `neuron ${j}`));
-    for (let i = 0; i < this.n; i += 1) options.push(new Option(`output ${sub(i)}`, `output ${i}`));
-    select.replaceChildren(...options);
-    select.value = this.target ? `${this.target.kind} ${this.target.index}` : '';
+    select.innerHTML = '<option value="">— click a neuron or an output in a view —</option>';
+    this.filled = 0;
+    this.filling = (this.filling ?? 0) + 1;
+    this.fillTargets(TARGETS_AT_ONCE);
+  }
+
+  fillTargets(count) {
+    const total = this.m + this.n;
+    const end = Math.min(total, this.filled + count);
+    const options = [];
+    for (let k = this.filled; k < end; k += 1) {
+      options.push(k < this.m ? `<option value="neuron ${k}">neuron h${sub(k)}</option>` : `<option value="output ${k - this.m}">output ${sub(k - this.m)}</option>`);
+    }
+    $('probe-target').insertAdjacentHTML('beforeend', options.join(''));
+    this.filled = end;
+    if (end < total) {
+      const filling = this.filling;
+      const later = window.requestIdleCallback ?? ((f) => setTimeout(f, 50));
+      later(() => { if (filling === this.filling) this.fillTargets(TARGETS_AT_ONCE); });
+    }
+  }
+
+  showTarget() {
+    if (this.target && this.filled < this.m + this.n) this.fillTargets(Infinity);
+    $('probe-target').value = this.target ? `${this.target.kind} ${this.target.index}` : '';
   }
 
   // Sets the input (Rust reads it again: what it had to change comes back as notices).
@@ -99,21 +126,30 @@ export class Probe {
 
   select(target) {
     this.target = target;
-    $('probe-target').value = target ? `${target.kind} ${target.index}` : '';
+    this.showTarget();
     this.onSelect(target);
   }
 
-  // The strip shows each value as a bar up (positive) or down (negative) from the middle line.
+  // The strip shows each value as a bar up (positive) or down (negative) from the middle line. Only the
+  // cells whose value or range changed are written (n = 1000 cells, four attributes each, is a cost to
+  // pay once per model, not on every input).
   showValues() {
     const [lo] = this.range;
-    this.strip.classList.toggle('signed', lo < 0);
+    const signed = lo < 0;
+    this.strip.classList.toggle('signed', signed);
+    this.shownValues ??= [];
+    const how = this.how;
     for (let i = 0; i < this.cells.length; i += 1) {
       const v = this.x?.[i] ?? 0;
+      const key = `${v}${how}`;
+      if (this.shownValues[i] === key) continue;
+      this.shownValues[i] = key;
       const cell = this.cells[i];
+      const name = `x${sub(i)} = ${show(v)}`;
       cell.style.setProperty('--v', String(v));
       cell.dataset.sign = v > 0 ? '+' : v < 0 ? '−' : '0';
-      cell.setAttribute('aria-label', `x${sub(i)} = ${show(v)}`);
-      cell.title = `x${sub(i)} = ${show(v)} (click: ${this.signed ? '0 → 1 → −1' : '0 ↔ 1'}; drag up or down: any value)`;
+      cell.setAttribute('aria-label', name);
+      cell.title = `${name} (click: ${how}; drag up or down: any value)`;
     }
     $('probe-clear').disabled = this.x === null;
   }
@@ -273,6 +309,9 @@ export class Probe {
     this.cells[k].focus();
   }
 }
+
+// How many of the readout's options are made at once.
+const TARGETS_AT_ONCE = 250;
 
 const SUB = '₀₁₂₃₄₅₆₇₈₉';
 function sub(k) {

@@ -715,20 +715,44 @@ impl Scene {
         scale: f64,
         mode: TextMode,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
-        self.draw_with(backend, scale, mode, &mut |_| false)
+        self.draw_with(backend, scale, mode, &mut ShapeByShape)
     }
 
-    /// Draws the scene; `grids` may draw a heatmap itself faster than cell by cell (the page's canvas
-    /// paints it as one scaled image) and returns whether it did.
+    /// Draws the scene; `fast` may paint a heatmap, or a run of `RECT_RUN` rectangles or more
+    /// (rasterised here at `scale`), itself faster than shape by shape (the page's canvas paints each
+    /// as one image).
     pub fn draw_with<DB: DrawingBackend>(
         &self,
         backend: &mut DB,
         scale: f64,
         mode: TextMode,
-        grids: &mut dyn FnMut(&Shape) -> bool,
+        fast: &mut dyn Shortcuts,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
         let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
-        for item in &self.items {
+        let items = &self.items;
+        let mut k = 0;
+        // Rectangles still to come in the run that item k is in (0: item k is not a rectangle).
+        let mut run = 0usize;
+        while k < items.len() {
+            let item = &items[k];
+            k += 1;
+            if fast.takes_pixels() && matches!(item.shape, Shape::Rect { .. }) {
+                if run == 0 {
+                    run = items[k - 1..]
+                        .iter()
+                        .take_while(|it| matches!(it.shape, Shape::Rect { .. }))
+                        .count();
+                    if run >= RECT_RUN {
+                        let pixels = rasterise_rects(&items[k - 1..k - 1 + run], scale);
+                        if pixels.as_ref().is_none_or(|px| fast.pixels(px)) {
+                            k += run - 1;
+                            run = 0;
+                            continue;
+                        }
+                    }
+                }
+                run -= 1;
+            }
             let c = item.color;
             let color = RGBAColor(c.r, c.g, c.b, c.a);
             match &item.shape {
@@ -741,7 +765,7 @@ impl Scene {
                     rows,
                     colours,
                 } => {
-                    if grids(grid) || *cols == 0 || *rows == 0 {
+                    if fast.grid(grid) || *cols == 0 || *rows == 0 {
                         continue;
                     }
                     let (w, h) = ((x1 - x0) / *cols as f64, (y1 - y0) / *rows as f64);
@@ -863,7 +887,7 @@ impl Scene {
         scale: f64,
         background: Rgba,
         mode: TextMode,
-        grids: &mut dyn FnMut(&Shape) -> bool,
+        fast: &mut dyn Shortcuts,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
         let size = (
             (self.width * scale).ceil() as i32,
@@ -871,8 +895,115 @@ impl Scene {
         );
         let bg = RGBAColor(background.r, background.g, background.b, background.a);
         backend.draw_rect((0, 0), size, &bg.filled(), true)?;
-        self.draw_with(backend, scale, mode, grids)
+        self.draw_with(backend, scale, mode, fast)
     }
+}
+
+/// At least this many rectangles in a row are painted on the page's canvas as one image of device
+/// pixels (`Shortcuts::pixels`): a stack plot of n = m = 1000 is 11,000 of them, and a canvas call
+/// each, then their rasterising in the browser's commit, would be a long task. Fewer are cheaper as
+/// fills than an image of the box they span (the stack plot of n = 100, m = 40 is 1,100).
+pub const RECT_RUN: usize = 2000;
+
+/// Device pixels to composite (source-over) at (x, y): RGBA, not premultiplied, row by row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pixels {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+/// What a backend can paint faster than shape by shape (the page's canvas); each returns whether it
+/// did. By default (SVG, PNG) every shape is drawn as itself.
+pub trait Shortcuts {
+    /// A heatmap (`Shape::Grid`) as one image.
+    fn grid(&mut self, _grid: &Shape) -> bool {
+        false
+    }
+    /// Whether runs of `RECT_RUN` rectangles or more are to be rasterised and given to `pixels`.
+    fn takes_pixels(&self) -> bool {
+        false
+    }
+    fn pixels(&mut self, _pixels: &Pixels) -> bool {
+        false
+    }
+}
+
+/// Every shape drawn as itself.
+pub struct ShapeByShape;
+impl Shortcuts for ShapeByShape {}
+
+/// The rectangles of `items` (all `Shape::Rect`), rasterised at `scale` on a transparent image of
+/// their bounding box as `draw_with` would fill them one by one: each rounded to device pixels,
+/// composited in order. Painting the image over a canvas gives what the rectangles give (source-over
+/// is associative), to within a unit of 8-bit rounding. None when none of them covers a pixel.
+pub fn rasterise_rects(items: &[Item], scale: f64) -> Option<Pixels> {
+    let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
+    // (top left, bottom right, colour) in device pixels.
+    type Fill = ((i32, i32), (i32, i32), Rgba);
+    let boxes: Vec<Fill> = items
+        .iter()
+        .filter_map(|it| match it.shape {
+            Shape::Rect { x0, y0, x1, y1 } => {
+                let (a, b) = (p(x0, y0), p(x1, y1));
+                (b.0 > a.0 && b.1 > a.1 && it.color.a > 0.0).then_some((a, b, it.color))
+            }
+            _ => None,
+        })
+        .collect();
+    let x = boxes.iter().map(|b| b.0 .0).min()?;
+    let y = boxes.iter().map(|b| b.0 .1).min()?;
+    let width = (boxes.iter().map(|b| b.1 .0).max()? - x) as usize;
+    let height = (boxes.iter().map(|b| b.1 .1).max()? - y) as usize;
+    let mut rgba = vec![0u8; width * height * 4];
+    for &(a, b, c) in &boxes {
+        // The canvas keeps a fill's alpha in 8 bits.
+        let alpha = (c.a.clamp(0.0, 1.0) * 255.0).round() as u32;
+        let (cols, rows) = (
+            (a.0 - x) as usize..(b.0 - x) as usize,
+            (a.1 - y) as usize..(b.1 - y) as usize,
+        );
+        for r in rows {
+            let row = &mut rgba[(r * width + cols.start) * 4..(r * width + cols.end) * 4];
+            if alpha >= 255 {
+                for px in row.chunks_exact_mut(4) {
+                    px.copy_from_slice(&[c.r, c.g, c.b, 255]);
+                }
+                continue;
+            }
+            for px in row.chunks_exact_mut(4) {
+                if px[3] == 0 {
+                    px.copy_from_slice(&[c.r, c.g, c.b, alpha as u8]);
+                    continue;
+                }
+                // Source-over in straight alpha, in units of 1/255 (and 1/255² for the products).
+                let da = px[3] as u32;
+                let below = da * (255 - alpha); // the destination's share, × 255
+                let out = alpha * 255 + below; // the result's alpha, × 255
+                if out == 0 {
+                    continue;
+                }
+                let mix = |s: u8, d: u8| {
+                    ((s as u32 * alpha * 255 + d as u32 * below + out / 2) / out) as u8
+                };
+                px.copy_from_slice(&[
+                    mix(c.r, px[0]),
+                    mix(c.g, px[1]),
+                    mix(c.b, px[2]),
+                    ((out + 127) / 255) as u8,
+                ]);
+            }
+        }
+    }
+    Some(Pixels {
+        x,
+        y,
+        width: width as u32,
+        height: height as u32,
+        rgba,
+    })
 }
 
 fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -912,7 +1043,7 @@ pub fn write_png(
             scale,
             background,
             TextMode::Bitmap,
-            &mut |_| false,
+            &mut ShapeByShape,
         )
         .and_then(|_| backend.present())
         .map_err(|e| format!("cannot write '{}': {e}", path.display()))
@@ -950,7 +1081,13 @@ pub fn to_svg(scene: &Scene, background: Rgba, metadata: Option<&Metadata>) -> S
             (scene.width.ceil() as u32, scene.height.ceil() as u32),
         );
         // Writing to a String cannot fail.
-        let _ = scene.draw_on(&mut backend, 1.0, background, TextMode::Svg, &mut |_| false);
+        let _ = scene.draw_on(
+            &mut backend,
+            1.0,
+            background,
+            TextMode::Svg,
+            &mut ShapeByShape,
+        );
         let _ = backend.present();
     }
     let Some(meta) = metadata else { return out };
@@ -983,6 +1120,138 @@ pub fn to_svg(scene: &Scene, background: Rgba, metadata: Option<&Metadata>) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Composites (r, g, b, a in 0..=1) over an opaque pixel, in f64.
+    fn over(px: [f64; 3], c: (f64, f64, f64, f64)) -> [f64; 3] {
+        [
+            c.0 * c.3 + px[0] * (1.0 - c.3),
+            c.1 * c.3 + px[1] * (1.0 - c.3),
+            c.2 * c.3 + px[2] * (1.0 - c.3),
+        ]
+    }
+
+    #[test]
+    fn a_rasterised_run_of_rectangles_paints_what_the_rectangles_paint() {
+        // Overlapping rectangles, opaque and translucent, at a scale that rounds their edges.
+        let mut scene = Scene::new(60.0, 40.0);
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for _ in 0..200 {
+            let (x, y) = (next() * 55.0, next() * 35.0);
+            let (w, h) = (next() * 12.0, next() * 9.0);
+            let alpha = if next() < 0.5 {
+                1.0
+            } else {
+                (next() * 10.0).round() / 10.0
+            };
+            let colour = Rgba {
+                r: (next() * 255.0) as u8,
+                g: (next() * 255.0) as u8,
+                b: (next() * 255.0) as u8,
+                a: alpha,
+            };
+            scene.rect(x, y, x + w, y + h, colour, None);
+        }
+        let scale = 1.5;
+        let px = rasterise_rects(&scene.items, scale).expect("the rectangles cover pixels");
+        let background = [240.0, 230.0, 200.0];
+        let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
+        for y in px.y..px.y + px.height as i32 {
+            for x in px.x..px.x + px.width as i32 {
+                // One by one, as a canvas fills them (alpha in 8 bits).
+                let mut want = background;
+                for it in &scene.items {
+                    let Shape::Rect { x0, y0, x1, y1 } = it.shape else {
+                        unreachable!()
+                    };
+                    let (a, b) = (p(x0, y0), p(x1, y1));
+                    if x >= a.0 && x < b.0 && y >= a.1 && y < b.1 {
+                        let c = it.color;
+                        let alpha = (c.a * 255.0).round() / 255.0;
+                        want = over(want, (c.r as f64, c.g as f64, c.b as f64, alpha));
+                    }
+                }
+                let k = (((y - px.y) as u32 * px.width + (x - px.x) as u32) * 4) as usize;
+                let img = &px.rgba[k..k + 4];
+                let got = over(
+                    background,
+                    (
+                        img[0] as f64,
+                        img[1] as f64,
+                        img[2] as f64,
+                        img[3] as f64 / 255.0,
+                    ),
+                );
+                for ch in 0..3 {
+                    assert!(
+                        (got[ch] - want[ch]).abs() <= 1.5,
+                        "pixel ({x}, {y}) channel {ch}: {} vs {}",
+                        got[ch],
+                        want[ch]
+                    );
+                }
+            }
+        }
+    }
+
+    /// Records what a canvas would be asked to paint as images.
+    struct Images(Vec<(i32, i32, u32, u32)>);
+    impl Shortcuts for Images {
+        fn takes_pixels(&self) -> bool {
+            true
+        }
+        fn pixels(&mut self, p: &Pixels) -> bool {
+            self.0.push((p.x, p.y, p.width, p.height));
+            true
+        }
+    }
+
+    #[test]
+    fn long_runs_of_rectangles_are_one_image_and_short_ones_are_drawn_as_themselves() {
+        let mut scene = Scene::new(5000.0, 100.0);
+        let c = Rgba::rgb(10, 20, 30);
+        for k in 0..RECT_RUN {
+            scene.rect(
+                k as f64,
+                10.0,
+                k as f64 + 1.0,
+                20.0 + k as f64 % 7.0,
+                c,
+                None,
+            );
+        }
+        scene.line((0.0, 0.0), (10.0, 10.0), 1.0, c);
+        for k in 0..RECT_RUN - 1 {
+            scene.rect(2500.0 + k as f64, 10.0, 2501.0 + k as f64, 20.0, c, None);
+        }
+        let mut svg = String::new();
+        let mut images = Images(vec![]);
+        {
+            let mut backend = SVGBackend::with_string(&mut svg, (5000, 100));
+            scene
+                .draw_with(&mut backend, 2.0, TextMode::Svg, &mut images)
+                .unwrap();
+        }
+        // The first run is one image of its bounding box in device pixels; the second, one short, is
+        // drawn rectangle by rectangle.
+        assert_eq!(
+            images.0,
+            vec![(0, 20, 2 * RECT_RUN as u32, 2 * (20 + 6 - 10))]
+        );
+        assert_eq!(svg.matches("<rect").count(), RECT_RUN - 1);
+        // Without the shortcut (SVG and PNG exports), every rectangle is itself.
+        let mut plain = String::new();
+        {
+            let mut backend = SVGBackend::with_string(&mut plain, (5000, 100));
+            scene.draw(&mut backend, 2.0, TextMode::Svg).unwrap();
+        }
+        assert_eq!(plain.matches("<rect").count(), 2 * RECT_RUN - 1);
+    }
 
     #[test]
     fn pick_finds_the_topmost_area_and_the_nearest_line() {

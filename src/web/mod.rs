@@ -14,7 +14,7 @@ use crate::core::config::Config;
 use crate::core::rng::fresh_seed;
 use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
-use crate::views::scene::{to_svg, Metadata, TextMode};
+use crate::views::scene::{to_svg, Metadata, Pixels, Shortcuts, TextMode};
 use crate::views::{
     dimensionality, phase, sweep, Highlight, ModelView, Opts, Scene, Shape, Theme, View,
 };
@@ -278,68 +278,115 @@ fn paint(
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
     let mut backend = CanvasBackend::with_canvas_object(canvas)
         .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
-    let mut grids = |shape: &Shape| {
-        context
-            .as_ref()
-            .is_some_and(|ctx| paint_grid(ctx, shape, dpr))
+    let mut fast = CanvasShortcuts {
+        context,
+        scale: dpr,
     };
     scene
-        .draw_on(&mut backend, dpr, background, TextMode::Canvas, &mut grids)
+        .draw_on(&mut backend, dpr, background, TextMode::Canvas, &mut fast)
         .map_err(|e| JsError::new(&format!("drawing failed: {e}")))
 }
 
-/// Paints a heatmap grid as one image, a pixel per cell, scaled up without smoothing: thousands of
-/// cells cost one draw instead of one fill each. False (draw it cell by cell) if anything is missing.
-fn paint_grid(ctx: &CanvasRenderingContext2d, shape: &Shape, scale: f64) -> bool {
-    let Shape::Grid {
-        x0,
-        y0,
-        x1,
-        y1,
-        cols,
-        rows,
-        colours,
-    } = shape
-    else {
-        return false;
-    };
-    let rgba: Vec<u8> = colours
-        .iter()
-        .flat_map(|c| [c.r, c.g, c.b, (c.a * 255.0).round() as u8])
-        .collect();
-    let Ok(image) =
-        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), *cols as u32, *rows as u32)
-    else {
-        return false;
-    };
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return false;
-    };
-    let Some(cells) = document
-        .create_element("canvas")
-        .ok()
-        .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
-    else {
-        return false;
-    };
-    cells.set_width(*cols as u32);
-    cells.set_height(*rows as u32);
-    let Some(cells_ctx) = cells
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-    else {
-        return false;
-    };
-    if cells_ctx.put_image_data(&image, 0.0, 0.0).is_err() {
-        return false;
+/// The canvas paints heatmaps and runs of rectangles as one image each: thousands of cells or
+/// rectangles cost one draw (and one rasterised image in the browser's commit) instead of a fill each.
+struct CanvasShortcuts {
+    context: Option<CanvasRenderingContext2d>,
+    scale: f64,
+}
+
+impl Shortcuts for CanvasShortcuts {
+    /// A pixel per cell, scaled up without smoothing.
+    fn grid(&mut self, shape: &Shape) -> bool {
+        let Shape::Grid {
+            x0,
+            y0,
+            x1,
+            y1,
+            cols,
+            rows,
+            colours,
+        } = shape
+        else {
+            return false;
+        };
+        let rgba: Vec<u8> = colours
+            .iter()
+            .flat_map(|c| [c.r, c.g, c.b, (c.a * 255.0).round() as u8])
+            .collect();
+        let scale = self.scale;
+        let (x, y) = ((x0 * scale).round(), (y0 * scale).round());
+        let (w, h) = ((x1 * scale).round() - x, (y1 * scale).round() - y);
+        self.image(&rgba, *cols as u32, *rows as u32, (x, y, w, h))
     }
-    ctx.set_image_smoothing_enabled(false);
-    let (x, y) = ((x0 * scale).round(), (y0 * scale).round());
-    let (w, h) = ((x1 * scale).round() - x, (y1 * scale).round() - y);
-    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&cells, x, y, w, h)
-        .is_ok()
+
+    fn takes_pixels(&self) -> bool {
+        self.context.is_some()
+    }
+
+    /// Device pixels as they are.
+    fn pixels(&mut self, p: &Pixels) -> bool {
+        let at = (p.x as f64, p.y as f64, p.width as f64, p.height as f64);
+        self.image(&p.rgba, p.width, p.height, at)
+    }
+}
+
+thread_local! {
+    /// The canvas images are put on before they are drawn (kept: one canvas, not one per image).
+    static STAGING: std::cell::RefCell<Option<(HtmlCanvasElement, CanvasRenderingContext2d)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl CanvasShortcuts {
+    /// Draws `cols` × `rows` RGBA pixels into the box (x, y, w, h) of device pixels, composited over
+    /// what is drawn there. False if anything is missing (the caller then draws shape by shape).
+    fn image(&self, rgba: &[u8], cols: u32, rows: u32, (x, y, w, h): (f64, f64, f64, f64)) -> bool {
+        let Some(ctx) = &self.context else {
+            return false;
+        };
+        let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), cols, rows)
+        else {
+            return false;
+        };
+        STAGING.with(|staging| {
+            let mut staging = staging.borrow_mut();
+            if staging.is_none() {
+                *staging = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.create_element("canvas").ok())
+                    .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
+                    .and_then(|c| {
+                        let cx = c.get_context("2d").ok().flatten()?;
+                        Some((c, cx.dyn_into::<CanvasRenderingContext2d>().ok()?))
+                    });
+            }
+            let Some((cells, cells_ctx)) = staging.as_ref() else {
+                return false;
+            };
+            // Setting a size clears the canvas; the same size is cleared by putting every pixel.
+            if cells.width() != cols {
+                cells.set_width(cols);
+            }
+            if cells.height() != rows {
+                cells.set_height(rows);
+            }
+            if cells_ctx.put_image_data(&image, 0.0, 0.0).is_err() {
+                return false;
+            }
+            ctx.set_image_smoothing_enabled(false);
+            ctx.draw_image_with_html_canvas_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                cells,
+                0.0,
+                0.0,
+                cols as f64,
+                rows as f64,
+                x,
+                y,
+                w,
+                h,
+            )
+            .is_ok()
+        })
+    }
 }
 
 fn view(id: &str) -> Result<View, JsError> {

@@ -136,3 +136,38 @@ test(`the settings form at its maxima: applied through the caps, no task over ${
     assert.deepEqual(problems, []);
   });
 });
+
+// The embed API's `step` at its largest n, on the largest model: the host's steps train in slices like
+// the page's own, the views keep being drawn within bounds, and the host's `pause` stops them at once.
+test(`the host's step at its maximum on the largest model: no task over ${LONGEST_MS} ms, and the host's pause stops it at once`, DEADLINE, async () => {
+  const { context, page, problems } = await watched(`${server.url}?embed=1&views=stack,matrix,graph#v=3&model=abs&n=1000&m=1000&batch=16384&steps=10000000&step=0`);
+  await reporting("the host's step at its maximum", context, page, async () => {
+    // The page is its own host here (an embed answers messages from its parent window).
+    const replies = await page.evaluate(() => {
+      window.replies = [];
+      window.addEventListener('message', (e) => { if (e.data?.tms === 1 && e.data.re) window.replies.push(e.data); });
+      window.postMessage({ tms: 1, type: 'step', n: 100000, id: 'max' }, '*');
+      return window.replies.length;
+    });
+    assert.equal(replies, 0);
+    await page.waitForFunction(() => document.body.dataset.mode === 'job');
+    await page.waitForFunction(() => Number(document.getElementById('step-count').textContent) >= 2, null, { timeout: 120000 });
+    await frames(page, 30);
+    const latency = await page.evaluate(() => new Promise((resolve) => {
+      const t0 = performance.now();
+      window.postMessage({ tms: 1, type: 'pause', id: 'stop' }, '*');
+      const check = () => (document.body.dataset.mode === 'idle' ? resolve(performance.now() - t0) : requestAnimationFrame(check));
+      requestAnimationFrame(check);
+    }));
+    console.log(`the host's step at its maximum: pause ${Math.round(latency)} ms`);
+    assert.ok(latency <= LONGEST_MS, `the host's pause took ${Math.round(latency)} ms`);
+    // The step command is answered where it stopped, short of its 100,000 steps.
+    await page.waitForFunction(() => window.replies.some((r) => r.re === 'max'));
+    const answer = await page.evaluate(() => window.replies.find((r) => r.re === 'max'));
+    assert.equal(answer.type, 'state');
+    assert.ok(answer.step >= 2 && answer.step < 100000, `stopped at step ${answer.step}`);
+    const worst = await longest(page);
+    assert.ok(worst <= LONGEST_MS, `a task of ${worst} ms (${JSON.stringify(await page.evaluate(() => window.longTasks))})`);
+    assert.deepEqual(problems, []);
+  });
+});
