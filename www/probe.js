@@ -56,16 +56,26 @@ export class Probe {
     return this.signed ? '0 → 1 → −1' : '0 ↔ 1';
   }
 
-  // The cells, each showing 0, as one piece of markup (a thousand cells made and labelled one by one
-  // cost tens of milliseconds).
+  // The cells, each showing 0: one cell made and cloned into a fragment, inserted at once (a thousand
+  // cells made and labelled one by one cost tens of milliseconds). No markup from strings.
   buildStrip() {
     const how = this.how;
-    const cells = [];
+    const model = document.createElement('button');
+    model.type = 'button';
+    model.className = 'probe-cell';
+    model.dataset.sign = '0';
+    model.append(document.createElement('span'));
+    const cells = document.createDocumentFragment();
     for (let i = 0; i < this.n; i += 1) {
       const name = `x${sub(i)} = 0`;
-      cells.push(`<button type="button" class="probe-cell" data-feature="${i}" tabindex="${i === 0 ? 0 : -1}" data-sign="0" aria-label="${name}" title="${name} (click: ${how}; drag up or down: any value)"><span></span></button>`);
+      const cell = model.cloneNode(true);
+      cell.dataset.feature = String(i);
+      cell.tabIndex = i === 0 ? 0 : -1;
+      cell.setAttribute('aria-label', name);
+      cell.title = `${name} (click: ${how}; drag up or down: any value)`;
+      cells.append(cell);
     }
-    this.strip.innerHTML = cells.join('');
+    this.strip.replaceChildren(cells);
     this.cells = [...this.strip.children];
     this.shownValues = this.cells.map(() => `0${how}`);
     this.focus = 0;
@@ -75,7 +85,7 @@ export class Probe {
   // idle (thousands at once are a long task of style and layout), all at once when one is chosen first.
   buildTargets() {
     const select = $('probe-target');
-    select.innerHTML = '<option value="">— click a neuron or an output in a view —</option>';
+    select.replaceChildren(new Option('— click a neuron or an output in a view —', ''));
     this.filled = 0;
     this.filling = (this.filling ?? 0) + 1;
     this.fillTargets(TARGETS_AT_ONCE);
@@ -84,11 +94,11 @@ export class Probe {
   fillTargets(count) {
     const total = this.m + this.n;
     const end = Math.min(total, this.filled + count);
-    const options = [];
+    const options = document.createDocumentFragment();
     for (let k = this.filled; k < end; k += 1) {
-      options.push(k < this.m ? `<option value="neuron ${k}">neuron h${sub(k)}</option>` : `<option value="output ${k - this.m}">output ${sub(k - this.m)}</option>`);
+      options.append(k < this.m ? new Option(`neuron h${sub(k)}`, `neuron ${k}`) : new Option(`output ${sub(k - this.m)}`, `output ${k - this.m}`));
     }
-    $('probe-target').insertAdjacentHTML('beforeend', options.join(''));
+    $('probe-target').append(options);
     this.filled = end;
     if (end < total) {
       const filling = this.filling;
