@@ -25,6 +25,21 @@ function duration(seconds) {
 // for the worker pool, the values in turn. Of each job only what the panels need comes back: every
 // restart's evaluation loss and its best run, which replaces the value's kept run when it ranks before
 // it. So memory holds a run per value and per worker, however many restarts.
+// A status line at the top of the sweep's section (replacing an earlier one of the same id), or null
+// where the page has no sweep section.
+function sweepNotice(id, ...content) {
+  const section = document.getElementById('sweep');
+  if (!section) return null;
+  const notice = document.createElement('p');
+  notice.id = id;
+  notice.className = 'sweep-notice';
+  notice.setAttribute('role', 'status');
+  notice.append(...content);
+  section.querySelector(`#${id}`)?.remove();
+  section.prepend(notice);
+  return notice;
+}
+
 export class SweepRunner {
   constructor(fragment, ui) {
     this.plan = JSON.parse(sweep_plan(fragment));
@@ -72,22 +87,13 @@ export class SweepRunner {
 
   // Before a long sweep: what it trains, how long it should take here, and a Start button.
   ask() {
-    const section = document.getElementById('sweep');
-    if (!section) return;
-    const notice = document.createElement('p');
-    notice.id = 'sweep-estimate';
-    notice.className = 'sweep-notice';
-    notice.setAttribute('role', 'status');
     const runs = this.values.length * this.plan.restarts;
     const start = document.createElement('button');
     start.type = 'button';
     start.id = 'sweep-go';
     start.textContent = 'Start';
     start.addEventListener('click', () => this.start());
-    notice.append(`This sweep trains ${runs.toLocaleString('en')} runs (${this.values.length} values × ${this.plan.restarts.toLocaleString('en')} restarts) of ${this.plan.until.toLocaleString('en')} steps: ${duration(this.estimate)} with ${this.size} worker${this.size === 1 ? '' : 's'} here (an estimate from the cost model). It keeps each run's evaluation loss and each value's best run; pause, resume or cancel at any time. `, start);
-    section.querySelector('#sweep-estimate')?.remove();
-    section.prepend(notice);
-    this.askNotice = notice;
+    this.askNotice = sweepNotice('sweep-estimate', `This sweep trains ${runs.toLocaleString('en')} runs (${this.values.length} values × ${this.plan.restarts.toLocaleString('en')} restarts) of ${this.plan.until.toLocaleString('en')} steps: ${duration(this.estimate)} with ${this.size} worker${this.size === 1 ? '' : 's'} here (an estimate from the cost model). It keeps each run's evaluation loss and each value's best run; pause, resume or cancel at any time. `, start);
   }
 
   // A worker slot: it takes jobs once its worker has said it is ready.
@@ -127,12 +133,6 @@ export class SweepRunner {
 
   // The plain notice where the sweep's panels would be: why, and the page opened directly.
   showUnavailable(why) {
-    const section = document.getElementById('sweep');
-    if (!section) return;
-    const notice = document.createElement('p');
-    notice.id = 'sweep-unavailable';
-    notice.className = 'sweep-notice';
-    notice.setAttribute('role', 'status');
     const direct = new URL(window.location.href);
     direct.search = '';
     direct.hash = this.fragment;
@@ -141,10 +141,7 @@ export class SweepRunner {
     link.target = '_blank';
     link.rel = 'noopener';
     link.textContent = 'Open this sweep in the page itself ↗';
-    notice.append(`Sweeps train in background workers, and none can start here (${why}). Sweeps need the page opened directly. `, link);
-    section.querySelector('#sweep-unavailable')?.remove();
-    section.prepend(notice);
-    this.notice = notice;
+    this.notice = sweepNotice('sweep-unavailable', `Sweeps train in background workers, and none can start here (${why}). Sweeps need the page opened directly. `, link);
   }
 
   next(slot) {
