@@ -144,6 +144,59 @@ pub fn dot_and_axpy(a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
     sum
 }
 
+/// The kernels a training step spends its time in, as one set per vector width: [`Baseline`] (the four
+/// lanes of this file, on every target) or, natively on x86-64, `wide::Avx2` (eight lanes, the same
+/// bits). `Model::run` is written once over a set and compiled once per width.
+pub trait Kernels: Copy {
+    /// y += a x.
+    fn axpy(self, y: &mut [f32], a: f32, x: &[f32]);
+    /// a · g, and y += h g in the same pass.
+    fn dot_and_axpy(self, a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32;
+    /// out = b + Σ_k c_k E_{rows_k}.
+    fn bias_plus_rows<R: Rows>(
+        self,
+        b: &[f32],
+        e: &[f32],
+        n: usize,
+        rows: R,
+        c: &[f32],
+        out: &mut [f32],
+    );
+    /// E_{rows_k} += c_k x.
+    fn add_to_rows(self, e: &mut [f32], n: usize, rows: &[u32], c: &[f32], x: &[f32]);
+}
+
+/// The kernels of this file: four lanes (SSE2, simd128 or plain arrays).
+#[derive(Clone, Copy)]
+pub struct Baseline;
+
+impl Kernels for Baseline {
+    #[inline(always)]
+    fn axpy(self, y: &mut [f32], a: f32, x: &[f32]) {
+        axpy(y, a, x)
+    }
+    #[inline(always)]
+    fn dot_and_axpy(self, a: &[f32], g: &[f32], y: &mut [f32], h: f32) -> f32 {
+        dot_and_axpy(a, g, y, h)
+    }
+    #[inline(always)]
+    fn bias_plus_rows<R: Rows>(
+        self,
+        b: &[f32],
+        e: &[f32],
+        n: usize,
+        rows: R,
+        c: &[f32],
+        out: &mut [f32],
+    ) {
+        bias_plus_rows(b, e, n, rows, c, out)
+    }
+    #[inline(always)]
+    fn add_to_rows(self, e: &mut [f32], n: usize, rows: &[u32], c: &[f32], x: &[f32]) {
+        add_to_rows(e, n, rows, c, x)
+    }
+}
+
 /// Which rows of a matrix (of rows of n values) a sum takes: a list of row numbers, the first k rows in
 /// order, or a list of where each row starts.
 pub trait Rows: Copy {

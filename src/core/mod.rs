@@ -8,7 +8,8 @@
 //! - [`data`]: sparse synthetic batches
 //! - [`model`]: the four toy models, forward and backward, fast; [`reference`]: the same models as the
 //!   paper writes them (dense, f64), the readable spec and the tests' oracle
-//! - [`kernels`]: the fixed-order vector loops the maths is made of, over [`simd`] lanes
+//! - [`kernels`]: the fixed-order vector loops the maths is made of, over [`simd`] lanes, and natively
+//!   `wide`: the hot ones at AVX2 width, the same bits
 //! - [`optimizer`]: AdamW and learning-rate schedules
 //! - [`training`]: the trainer (step, seek, the timeline of snapshots)
 //! - [`metrics`]: feature norms, superposition, dimensionality, neurons
@@ -40,3 +41,5 @@ pub mod sweep;
 pub mod trace;
 pub mod training;
 pub mod vector;
+#[cfg(target_arch = "x86_64")]
+pub mod wide;

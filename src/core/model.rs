@@ -26,10 +26,12 @@
 use crate::core::config::{Config, Init, ModelKind};
 use crate::core::data::Batch;
 use crate::core::kernels::{
-    add_to_rows, axpy, bias_plus_rows, dot_and_axpy, indices_where, keep_where_positive,
-    output_error, scaled_output_error, transpose, FirstRows, Starts,
+    indices_where, keep_where_positive, output_error, scaled_output_error, transpose, Baseline,
+    FirstRows, Kernels, Starts,
 };
 use crate::core::rng::{Rng, Stream};
+#[cfg(target_arch = "x86_64")]
+use crate::core::wide::Avx2;
 use ndarray::ArrayView2;
 
 /// Shapes and constants of one model: everything but the parameter values.
@@ -193,7 +195,7 @@ impl Model {
         let mut ws = Workspace::default();
         self.prepare(params, &mut ws);
         let (f, v) = batch.row(0);
-        self.forward_row(params, f, v, &mut ws);
+        self.forward_row(Baseline, params, f, v, &mut ws);
         ws.out.clone()
     }
 
@@ -250,13 +252,47 @@ impl Model {
         ws.g_group.resize(self.n, 0.0);
     }
 
+    /// One pass over the batch (`run_with`), at AVX2 width where the CPU has it natively: the same
+    /// sums in the same order, so the same bits (`wide.rs`).
+    fn run(
+        &self,
+        params: &[f32],
+        batch: &Batch,
+        grad: Option<&mut [f32]>,
+        ws: &mut Workspace,
+    ) -> f32 {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(kern) = Avx2::detect() {
+            // SAFETY: the token says this CPU has AVX2.
+            return unsafe { self.run_avx2(kern, params, batch, grad, ws) };
+        }
+        self.run_with(Baseline, params, batch, grad, ws)
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2 (which holding an `Avx2` proves).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(
+        &self,
+        kern: Avx2,
+        params: &[f32],
+        batch: &Batch,
+        grad: Option<&mut [f32]>,
+        ws: &mut Workspace,
+    ) -> f32 {
+        self.run_with(kern, params, batch, grad, ws)
+    }
+
     /// Rows are processed one at a time, in order, so each row's hidden and output vectors stay in cache
     /// and the sums over the batch have a fixed order. Every row without a present feature gives the same
     /// output (h depends only on the biases), so those rows are computed once and counted k times: at low
     /// density most rows are empty. Rows with one present feature are grouped by feature and sign and
     /// done after the others (`single_feature_rows`), in (feature, sign, row) order.
-    fn run(
+    #[inline(always)]
+    fn run_with<K: Kernels>(
         &self,
+        kern: K,
         params: &[f32],
         batch: &Batch,
         mut grad: Option<&mut [f32]>,
@@ -281,11 +317,11 @@ impl Model {
                 ws.singles.push(key << 32 | b as u64);
                 continue;
             }
-            total += self.forward_row(params, features, values, ws) as f64;
+            total += self.forward_row(kern, params, features, values, ws) as f64;
             if let Some(grad) = grad.as_deref_mut() {
-                axpy(&mut grad[l.b.0..l.b.1], 1.0, &ws.g);
+                kern.axpy(&mut grad[l.b.0..l.b.1], 1.0, &ws.g);
                 let start = batch.row_start[b];
-                self.backward_row(params, features, values, start, grad, ws);
+                self.backward_row(kern, params, features, values, start, grad, ws);
             }
             if features.len() < self.n {
                 for &i in features {
@@ -294,15 +330,15 @@ impl Model {
             }
         }
         if !ws.singles.is_empty() {
-            total += self.single_feature_rows(params, batch, grad.as_deref_mut(), ws);
+            total += self.single_feature_rows(kern, params, batch, grad.as_deref_mut(), ws);
         }
         if empty_rows > 0 {
             let k = empty_rows as f32;
             self.set_g_scale(ws, k * scale);
-            total += k as f64 * self.forward_row(params, &[], &[], ws) as f64;
+            total += k as f64 * self.forward_row(kern, params, &[], &[], ws) as f64;
             if let Some(grad) = grad.as_deref_mut() {
-                axpy(&mut grad[l.b.0..l.b.1], 1.0, &ws.g);
-                self.backward_row(params, &[], &[], 0, grad, ws);
+                kern.axpy(&mut grad[l.b.0..l.b.1], 1.0, &ws.g);
+                self.backward_row(kern, params, &[], &[], 0, grad, ws);
             }
         }
         if let Some(grad) = grad {
@@ -327,7 +363,7 @@ impl Model {
                 if !starts.is_empty() {
                     ws.row_grad.clear();
                     ws.row_grad.extend_from_slice(row);
-                    bias_plus_rows(&ws.row_grad, &batch.value, n, Starts(starts), dz, row);
+                    kern.bias_plus_rows(&ws.row_grad, &batch.value, n, Starts(starts), dz, row);
                 }
             }
         }
@@ -349,8 +385,11 @@ impl Model {
     /// the back-propagation of the unit row with g = G. So a group costs one row's matrix work plus a
     /// few n-vector passes per row. At density 0.01 with n = 100 about 60% of the non-empty rows have
     /// one feature, about two per group.
-    fn single_feature_rows(
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn single_feature_rows<K: Kernels>(
         &self,
+        kern: K,
         params: &[f32],
         batch: &Batch,
         mut grad: Option<&mut [f32]>,
@@ -367,8 +406,8 @@ impl Model {
             let key = group[0] >> 32;
             let (i, s) = ((key / 2) as u32, if key & 1 == 1 { -1.0 } else { 1.0 });
             let i_ = i as usize;
-            self.hidden(&[i], &[s], ws);
-            bias_plus_rows(
+            self.hidden(kern, &[i], &[s], ws);
+            kern.bias_plus_rows(
                 &ws.zeros,
                 out_w,
                 n,
@@ -397,9 +436,9 @@ impl Model {
             }
             // ws.g = G, ws.g_group = Σ g (∂/∂b).
             if let Some(grad) = grad.as_deref_mut() {
-                axpy(&mut grad[l.b.0..l.b.1], 1.0, &ws.g_group);
+                kern.axpy(&mut grad[l.b.0..l.b.1], 1.0, &ws.g_group);
                 ws.x[i_] = s;
-                self.backward_row(params, &[i], &[s], 0, grad, ws);
+                self.backward_row(kern, params, &[i], &[s], 0, grad, ws);
             }
             ws.x[i_] = 0.0;
         }
@@ -416,8 +455,11 @@ impl Model {
     /// Forward pass of one row given its present features; returns Σ_i I_i (target_i − out_i)² and
     /// leaves z, h, the active neurons, the row as x (unless every feature is present) and g = ∂loss/∂o
     /// in the workspace.
-    fn forward_row(
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn forward_row<K: Kernels>(
         &self,
+        kern: K,
         params: &[f32],
         features: &[u32],
         values: &[f32],
@@ -427,9 +469,9 @@ impl Model {
         let l = self.layout();
         let out_w = &params[l.out().0..l.out().1];
         let b = &params[l.b.0..l.b.1];
-        self.hidden(features, values, ws);
+        self.hidden(kern, features, values, ws);
         // o = b + Σ_{active j} h_j E_j
-        bias_plus_rows(b, out_w, n, &ws.active[..], &ws.h_active, &mut ws.out);
+        kern.bias_plus_rows(b, out_w, n, &ws.active[..], &ws.h_active, &mut ws.out);
         // out = act(o), the weighted squared error, and g = ∂loss/∂o. The target is x (the dense row,
         // which is `values` when every feature is present), or |x| for abs.
         output_error(
@@ -445,14 +487,15 @@ impl Model {
 
     /// The hidden layer of one row: z, h, the active neurons and their h, the row as x (unless every
     /// feature is present) and how ∂/∂W will be summed.
-    fn hidden(&self, features: &[u32], values: &[f32], ws: &mut Workspace) {
+    #[inline(always)]
+    fn hidden<K: Kernels>(&self, kern: K, features: &[u32], values: &[f32], ws: &mut Workspace) {
         let (n, m) = (self.n, self.m);
 
         // z = b_h + Σ_i x_i W_i over the present features (all of them: the first n rows in order).
         if features.len() == n {
-            bias_plus_rows(&ws.b_h, &ws.w_t, m, FirstRows(n), values, &mut ws.z);
+            kern.bias_plus_rows(&ws.b_h, &ws.w_t, m, FirstRows(n), values, &mut ws.z);
         } else {
-            bias_plus_rows(&ws.b_h, &ws.w_t, m, features, values, &mut ws.z);
+            kern.bias_plus_rows(&ws.b_h, &ws.w_t, m, features, values, &mut ws.z);
         }
         // h = ReLU(z) for the hidden-layer models, z otherwise; the active neurons are those with h ≠ 0
         // under ReLU (all of them otherwise).
@@ -483,8 +526,11 @@ impl Model {
 
     /// Backward pass of the row last passed to `forward_row`, adding its gradient to `grad`, all but
     /// ∂/∂b = g, which the caller adds.
-    fn backward_row(
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn backward_row<K: Kernels>(
         &self,
+        kern: K,
         params: &[f32],
         features: &[u32],
         values: &[f32],
@@ -517,17 +563,17 @@ impl Model {
             } else {
                 (&ws.e_t, &mut ws.e_t_grad)
             };
-            bias_plus_rows(&ws.zeros, e_t, m, &ws.live[..], &ws.g_live, &mut ws.dz);
+            kern.bias_plus_rows(&ws.zeros, e_t, m, &ws.live[..], &ws.g_live, &mut ws.dz);
             if relu {
                 keep_where_positive(&mut ws.dz, &ws.h);
             }
             if m >= 16 {
-                add_to_rows(e_t_grad, m, &ws.live, &ws.g_live, &ws.h);
+                kern.add_to_rows(e_t_grad, m, &ws.live, &ws.g_live, &ws.h);
             } else {
                 // A few lanes per output: plain axpys cost less than passes over h.
                 for (&i, &g) in ws.live.iter().zip(&ws.g_live) {
                     let i = i as usize;
-                    axpy(&mut e_t_grad[i * m..i * m + m], g, &ws.h);
+                    kern.axpy(&mut e_t_grad[i * m..i * m + m], g, &ws.h);
                 }
             }
         } else {
@@ -537,7 +583,8 @@ impl Model {
             for &j in &ws.active {
                 let j = j as usize;
                 let row = j * n..j * n + n;
-                ws.dz[j] = dot_and_axpy(&out_w[row.clone()], &ws.g, &mut out_grad[row], ws.h[j]);
+                ws.dz[j] =
+                    kern.dot_and_axpy(&out_w[row.clone()], &ws.g, &mut out_grad[row], ws.h[j]);
             }
         }
         if self.hidden_bias {
@@ -557,14 +604,14 @@ impl Model {
         } else if ws.dense {
             for &j in &ws.active {
                 let j = j as usize;
-                axpy(&mut w_grad[j * n..j * n + n], ws.dz[j], &ws.x);
+                kern.axpy(&mut w_grad[j * n..j * n + n], ws.dz[j], &ws.x);
             }
         } else {
             let m = self.m;
             first_use(&mut ws.w_t_grad, &mut ws.w_t_used, n * m);
             for (&i, &v) in features.iter().zip(values) {
                 let i = i as usize;
-                axpy(&mut ws.w_t_grad[i * m..i * m + m], v, &ws.dz);
+                kern.axpy(&mut ws.w_t_grad[i * m..i * m + m], v, &ws.dz);
             }
         }
     }
@@ -734,6 +781,65 @@ mod tests {
         assert_eq!(w2.dim(), (3, 2), "W₂ is n × m");
         // W₂[i][j] is neuron j's weight to output i: element (j, i) of the stored W₂ᵀ.
         assert_eq!(w2[[2, 1]], w.w2_t().unwrap()[3 + 2]);
+    }
+
+    /// Natively with AVX2, a step's kernels run eight lanes wide (`wide.rs`); the loss and every
+    /// gradient bit must be those of the four-lane kernels (and so of wasm), for every model, for sizes
+    /// that leave every kind of tail (n mod 8 and mod 4, passes of fewer than twelve vectors), and for
+    /// sparse and dense batches (each of `run`'s paths: grouped one-feature rows, empty rows, output-
+    /// and neuron-major back-propagation, deferred full rows).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_width_gives_the_four_lane_bits() {
+        let Some(avx2) = Avx2::detect() else {
+            eprintln!("this CPU has no AVX2: only the four-lane kernels run here");
+            return;
+        };
+        let sizes = [(1, 1), (5, 2), (13, 7), (37, 11), (100, 40), (203, 21)];
+        let mut compared = 0;
+        for kind in ModelKind::ALL {
+            for &(n, m) in &sizes {
+                for hidden_bias in [false, true] {
+                    if hidden_bias && kind != ModelKind::ReluHidden {
+                        continue;
+                    }
+                    let config = Config {
+                        model: kind,
+                        n,
+                        m,
+                        hidden_bias,
+                        importance: 0.9,
+                        ..Config::default()
+                    };
+                    let model = Model::new(&config);
+                    let l = model.layout();
+                    let mut params = model.init(3);
+                    for (k, v) in params[l.b.0..l.len].iter_mut().enumerate() {
+                        *v = 0.1 * ((k % 7) as f32 - 3.0);
+                    }
+                    for (density, rows) in [(0.02, 512), (0.3, 64), (1.0, 32)] {
+                        let sampler = Sampler::new(&vec![density; n], kind.signed_inputs());
+                        let mut batch = Batch::default();
+                        sampler.sample(&mut Rng::new(7, Stream::Data), rows, &mut batch);
+                        let (mut g4, mut g8) = (vec![0.0; l.len], vec![0.0; l.len]);
+                        let mut ws = Workspace::default();
+                        let loss4 =
+                            model.run_with(Baseline, &params, &batch, Some(&mut g4), &mut ws);
+                        // SAFETY: `avx2` says this CPU has AVX2.
+                        let loss8 = unsafe {
+                            model.run_avx2(avx2, &params, &batch, Some(&mut g8), &mut ws)
+                        };
+                        let what = format!("{kind:?} n={n} m={m} b_h={hidden_bias} p={density}");
+                        assert_eq!(loss4.to_bits(), loss8.to_bits(), "{what}: loss");
+                        for (k, (a, b)) in g4.iter().zip(&g8).enumerate() {
+                            assert_eq!(a.to_bits(), b.to_bits(), "{what}: gradient {k}");
+                        }
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared >= 4 * sizes.len() * 3);
     }
 
     #[test]
