@@ -24,6 +24,11 @@ async function trainedPage(scale, settings) {
   await page.waitForSelector('body[data-ready="true"]');
   await page.waitForFunction(() => Number(document.getElementById('step-count').textContent) === 400
     && document.body.dataset.mode === 'idle');
+  // Idle at step 400 comes before that step's frame is drawn (on a busy machine, by a good part of a
+  // second): wait until every view shows step 400 and each canvas was last drawn at its present size.
+  await page.waitForFunction(() => document.body.dataset.drawn === '400'
+    && [...document.querySelectorAll('canvas[data-view]')].every((c) => c.clientWidth === 0
+      || c.dataset.drawn === `${c.clientWidth}×${c.clientHeight}@${window.devicePixelRatio || 1}`));
   return { context, page, problems };
 }
 
