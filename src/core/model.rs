@@ -386,7 +386,6 @@ impl Model {
     /// few n-vector passes per row. At density 0.01 with n = 100 about 60% of the non-empty rows have
     /// one feature, about two per group.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     fn single_feature_rows<K: Kernels>(
         &self,
         kern: K,
@@ -456,7 +455,6 @@ impl Model {
     /// leaves z, h, the active neurons, the row as x (unless every feature is present) and g = ∂loss/∂o
     /// in the workspace.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     fn forward_row<K: Kernels>(
         &self,
         kern: K,

@@ -149,9 +149,8 @@ impl Kernels for Avx2 {
         out[at..n].copy_from_slice(&b[at..n]);
         for (k, &cj) in c[..rows.count()].iter().enumerate() {
             let start = rows.start(k, n);
-            for (o, &x) in out[at..n].iter_mut().zip(&e[start + at..start + n]) {
-                *o += cj * x;
-            }
+            // Fewer than four outputs: `axpy`'s one-by-one tail.
+            self.axpy(&mut out[at..n], cj, &e[start + at..start + n]);
         }
     }
 
@@ -175,9 +174,7 @@ impl Kernels for Avx2 {
         }
         for (&j, &cj) in rows.iter().zip(c) {
             let j = j as usize;
-            for (y, &xk) in e[j * n + at..j * n + n].iter_mut().zip(&x[at..n]) {
-                *y += cj * xk;
-            }
+            self.axpy(&mut e[j * n + at..j * n + n], cj, &x[at..n]);
         }
     }
 }
@@ -215,7 +212,11 @@ fn rows_pass<R: Rows, const V: usize, const TAIL: bool>(
     unsafe {
         let mut acc: [__m256; V] =
             core::array::from_fn(|q| _mm256_loadu_ps(b.as_ptr().add(at + 8 * q)));
-        let mut last = _mm_loadu_ps(b.as_ptr().add(if TAIL { at + 8 * V } else { at }));
+        let mut last = if TAIL {
+            _mm_loadu_ps(b.as_ptr().add(at + 8 * V))
+        } else {
+            _mm_setzero_ps()
+        };
         for (k, &cj) in c[..rows.count()].iter().enumerate() {
             let row = e.as_ptr().add(rows.start(k, n) + at);
             let c8 = _mm256_set1_ps(cj);
@@ -251,7 +252,11 @@ fn add_pass<const V: usize, const TAIL: bool>(
     // SAFETY: as in `rows_pass`.
     unsafe {
         let xs: [__m256; V] = core::array::from_fn(|q| _mm256_loadu_ps(x.as_ptr().add(at + 8 * q)));
-        let x4 = _mm_loadu_ps(x.as_ptr().add(if TAIL { at + 8 * V } else { at }));
+        let x4 = if TAIL {
+            _mm_loadu_ps(x.as_ptr().add(at + 8 * V))
+        } else {
+            _mm_setzero_ps()
+        };
         for (&j, &cj) in rows.iter().zip(c) {
             let row = e.as_mut_ptr().add(j as usize * n + at);
             let c8 = _mm256_set1_ps(cj);
