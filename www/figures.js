@@ -156,12 +156,13 @@ export class Figures {
     }
   }
 
-  // Draws every view, the large one first. Views that take long to draw are drawn one per animation
-  // frame: the page answers clicks between them, and each frame's commit (where the browser rasterises
-  // what the canvases recorded, its cost growing with the shapes drawn) holds only that frame's views.
-  // `which` are the views that need drawing (all by default); a new snapshot makes every view stale
-  // again and the round under way draws them (the large one first). `done` is called once every view
-  // shows this snapshot.
+  // Draws every view, the large one first, in slices of the page's thread of about SLICE_MS: a view
+  // is laid out by Rust (Snapshot.prepare), its costliest shapes rasterised a band at a time over as
+  // many slices as they take (Drawing.work), then painted at once (Drawing.paint), so its canvas shows
+  // the previous drawing until the new one is whole. The page answers clicks between slices, and each
+  // frame's commit holds only what that frame painted. `which` are the views that need drawing (all
+  // by default); a new snapshot makes every view stale again and the round under way draws them (the
+  // large one first). `done` is called once every view shows this snapshot.
   draw(done, which = this.figures) {
     if (!this.snapshot) {
       done?.();
@@ -176,17 +177,26 @@ export class Figures {
     const start = performance.now();
     const next = () => {
       const sliceStart = performance.now();
-      let drawn = 0;
+      const spent = () => performance.now() - sliceStart;
+      let worked = false;
       for (;;) {
-        const figure = this.figures.find((f) => this.stale.has(f));
-        if (!figure) break;
-        if (drawn > 0 && performance.now() - sliceStart > 8) {
+        if (!this.job) {
+          const figure = this.figures.find((f) => this.stale.has(f));
+          if (!figure) break;
+          if (worked && spent() > SLICE_MS) {
+            requestAnimationFrame(next);
+            return;
+          }
+          this.stale.delete(figure);
+          this.job = this.prepare(figure);
+          worked = true;
+          if (!this.job) continue;
+        }
+        if (!this.job.drawing.work(Math.max(1, SLICE_MS - spent()))) {
           requestAnimationFrame(next);
           return;
         }
-        this.stale.delete(figure);
-        this.drawOne(figure);
-        drawn += 1;
+        this.paintJob();
       }
       this.stale.clear(); // views no longer shown
       this.drawing = false;
@@ -208,14 +218,41 @@ export class Figures {
     if (changed.length) this.draw(undefined, changed);
   }
 
-  drawOne(figure) {
+  // The view of `figure` laid out for its canvas, to be rasterised and painted; null when the canvas
+  // is not laid out (hidden).
+  prepare(figure) {
     const canvas = figure.querySelector('canvas');
-    if (canvas.clientWidth === 0) return;
+    if (canvas.clientWidth === 0) return null;
     const dpr = window.devicePixelRatio || 1;
-    canvas.dataset.drawn = `${canvas.clientWidth}×${canvas.clientHeight}@${dpr}`;
-    this.snapshot.draw(canvas, figure.dataset.view, this.theme(), dpr, this.rotation.yaw, this.rotation.pitch);
+    const drawing = this.snapshot.prepare(canvas, figure.dataset.view, this.theme(), dpr, this.rotation.yaw, this.rotation.pitch);
+    return { figure, canvas, drawing, size: `${canvas.clientWidth}×${canvas.clientHeight}@${dpr}` };
+  }
+
+  paintJob() {
+    const job = this.job;
+    this.job = null;
+    paint(job);
+  }
+
+  // Draws `figure` now, in one go (turning the hidden space follows the pointer); a drawing of it
+  // under way is dropped, as this one is newer.
+  drawOne(figure) {
+    if (this.job?.figure === figure) {
+      this.job.drawing.free();
+      this.job = null;
+    }
+    const job = this.prepare(figure);
+    if (job) paint(job);
   }
 }
+
+function paint({ canvas, drawing, size }) {
+  canvas.dataset.drawn = size;
+  drawing.paint(canvas); // frees the drawing
+}
+
+// About how long each slice of drawing the views takes of the page's thread, in ms.
+const SLICE_MS = 8;
 
 export function download(blob, name) {
   const url = URL.createObjectURL(blob);

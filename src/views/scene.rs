@@ -4,6 +4,8 @@
 //! knows the box of every text (from `text::width`), so labels are placed only where they stay clear of
 //! each other and inside the figure.
 
+use std::f64::consts::FRAC_1_SQRT_2;
+use std::ops::Range;
 use std::sync::Arc;
 
 use plotters::prelude::*;
@@ -708,6 +710,34 @@ impl Scene {
         hits.into_iter().map(|(_, t)| t).collect()
     }
 
+    /// The scene's size in device pixels at `scale`.
+    pub fn device(&self, scale: f64) -> (i32, i32) {
+        (
+            (self.width * scale).ceil() as i32,
+            (self.height * scale).ceil() as i32,
+        )
+    }
+
+    /// The runs of items a backend that takes pixels paints as one image each: runs of rectangles,
+    /// lines and discs that would cost the canvas `RUN_COST` or more shape by shape.
+    pub fn raster_runs(&self) -> Vec<Range<usize>> {
+        let mut runs = Vec::new();
+        let mut k = 0;
+        while k < self.items.len() {
+            let start = k;
+            let mut cost = 0;
+            while let Some(c) = self.items.get(k).and_then(|it| canvas_cost(&it.shape)) {
+                cost += c;
+                k += 1;
+            }
+            if cost >= RUN_COST {
+                runs.push(start..k);
+            }
+            k = k.max(start + 1);
+        }
+        runs
+    }
+
     /// Draws the scene on a backend whose pixels are `scale` × the scene's CSS pixels.
     pub fn draw<DB: DrawingBackend>(
         &self,
@@ -718,9 +748,9 @@ impl Scene {
         self.draw_with(backend, scale, mode, &mut ShapeByShape)
     }
 
-    /// Draws the scene; `fast` may paint a heatmap, or a run of `RECT_RUN` rectangles or more
-    /// (rasterised here at `scale`), itself faster than shape by shape (the page's canvas paints each
-    /// as one image).
+    /// Draws the scene; `fast` may paint a heatmap, or a run of rectangles, lines and discs that would
+    /// cost the canvas `RUN_COST` or more (rasterised here at `scale`), itself faster than shape by
+    /// shape (the page's canvas paints each as one image).
     pub fn draw_with<DB: DrawingBackend>(
         &self,
         backend: &mut DB,
@@ -729,30 +759,24 @@ impl Scene {
         fast: &mut dyn Shortcuts,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
         let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
+        let device = self.device(scale);
         let items = &self.items;
+        let runs = if fast.takes_pixels() {
+            self.raster_runs()
+        } else {
+            Vec::new()
+        };
+        let mut runs = runs.into_iter().enumerate().peekable();
         let mut k = 0;
-        // Rectangles still to come in the run that item k is in (0: item k is not a rectangle).
-        let mut run = 0usize;
         while k < items.len() {
+            if let Some((index, range)) = runs.next_if(|(_, r)| r.start == k) {
+                if fast.run(index, &items[range.clone()], scale, device) {
+                    k = range.end;
+                    continue;
+                }
+            }
             let item = &items[k];
             k += 1;
-            if fast.takes_pixels() && matches!(item.shape, Shape::Rect { .. }) {
-                if run == 0 {
-                    run = items[k - 1..]
-                        .iter()
-                        .take_while(|it| matches!(it.shape, Shape::Rect { .. }))
-                        .count();
-                    if run >= RECT_RUN {
-                        let pixels = rasterise_rects(&items[k - 1..k - 1 + run], scale);
-                        if pixels.as_ref().is_none_or(|px| fast.pixels(px)) {
-                            k += run - 1;
-                            run = 0;
-                            continue;
-                        }
-                    }
-                }
-                run -= 1;
-            }
             let c = item.color;
             let color = RGBAColor(c.r, c.g, c.b, c.a);
             match &item.shape {
@@ -889,21 +913,33 @@ impl Scene {
         mode: TextMode,
         fast: &mut dyn Shortcuts,
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
-        let size = (
-            (self.width * scale).ceil() as i32,
-            (self.height * scale).ceil() as i32,
-        );
+        let size = self.device(scale);
         let bg = RGBAColor(background.r, background.g, background.b, background.a);
         backend.draw_rect((0, 0), size, &bg.filled(), true)?;
         self.draw_with(backend, scale, mode, fast)
     }
 }
 
-/// At least this many rectangles in a row are painted on the page's canvas as one image of device
-/// pixels (`Shortcuts::pixels`): a stack plot of n = m = 1000 is 11,000 of them, and a canvas call
-/// each, then their rasterising in the browser's commit, would be a long task. Fewer are cheaper as
-/// fills than an image of the box they span (the stack plot of n = 100, m = 40 is 1,100).
-pub const RECT_RUN: usize = 2000;
+/// A run of shapes that would cost the canvas this much (a rectangle's fill is 1) is painted on the
+/// page's canvas as one image of device pixels (`Shortcuts::pixels`). A canvas call each, then their
+/// rasterising in the browser's commit, is a long task: the stack plot of n = m = 1000 is 11,000
+/// rectangles, and the graph's 1,500 anti-aliased edges took 30 to 45 ms of commit alone (a stroke
+/// costs the canvas far more than a fill). Cheaper runs are cheaper drawn as themselves than as an
+/// image of the box they span (the stack plot of n = 100, m = 40 is 1,100 rectangles).
+pub const RUN_COST: usize = 2000;
+
+/// What a line or a disc costs the canvas, in rectangle fills.
+pub const STROKE_COST: usize = 10;
+
+/// What `shape` costs the canvas shape by shape, in rectangle fills; None for shapes `rasterise`
+/// does not draw (they end a run).
+fn canvas_cost(shape: &Shape) -> Option<usize> {
+    match shape {
+        Shape::Rect { .. } => Some(1),
+        Shape::Line { .. } | Shape::Circle { .. } => Some(STROKE_COST),
+        _ => None,
+    }
+}
 
 /// Device pixels to composite (source-over) at (x, y): RGBA, not premultiplied, row by row.
 #[derive(Clone, Debug, PartialEq)]
@@ -922,12 +958,21 @@ pub trait Shortcuts {
     fn grid(&mut self, _grid: &Shape) -> bool {
         false
     }
-    /// Whether runs of `RECT_RUN` rectangles or more are to be rasterised and given to `pixels`.
+    /// Whether runs of shapes costing `RUN_COST` or more (`Scene::raster_runs`) are to be painted by
+    /// `run`.
     fn takes_pixels(&self) -> bool {
         false
     }
     fn pixels(&mut self, _pixels: &Pixels) -> bool {
         false
+    }
+    /// Paints the scene's run number `index`, its `items`, as one image: by default rasterised now
+    /// and given to `pixels`. False if it was not (the shapes are then drawn one by one).
+    fn run(&mut self, _index: usize, items: &[Item], scale: f64, device: (i32, i32)) -> bool {
+        match rasterise(items, scale, device) {
+            Some(px) => self.pixels(&px),
+            None => true,
+        }
     }
 }
 
@@ -935,75 +980,466 @@ pub trait Shortcuts {
 pub struct ShapeByShape;
 impl Shortcuts for ShapeByShape {}
 
-/// The rectangles of `items` (all `Shape::Rect`), rasterised at `scale` on a transparent image of
-/// their bounding box as `draw_with` would fill them one by one: each rounded to device pixels,
-/// composited in order. Painting the image over a canvas gives what the rectangles give (source-over
-/// is associative), to within a unit of 8-bit rounding. None when none of them covers a pixel.
-pub fn rasterise_rects(items: &[Item], scale: f64) -> Option<Pixels> {
-    let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
-    // (top left, bottom right, colour) in device pixels.
-    type Fill = ((i32, i32), (i32, i32), Rgba);
-    let boxes: Vec<Fill> = items
-        .iter()
-        .filter_map(|it| match it.shape {
-            Shape::Rect { x0, y0, x1, y1 } => {
-                let (a, b) = (p(x0, y0), p(x1, y1));
-                (b.0 > a.0 && b.1 > a.1 && it.color.a > 0.0).then_some((a, b, it.color))
+/// The rectangles, lines and discs of `items` (the shapes `canvas_cost` prices), rasterised at `scale`
+/// on a transparent image of their bounding box within the `device` pixels (width, height) as the
+/// canvas would paint them one by one, composited in order (source-over is associative, so painting
+/// the image over the canvas gives what the shapes give):
+/// - rectangles rounded to device pixels, as `draw_with` fills them, to within a unit of 8-bit
+///   rounding;
+/// - lines and discs anti-aliased by how much of each pixel they cover (a box filter: a pixel whose
+///   centre is on the edge is half covered), with the geometry plotters gives the canvas: endpoints and
+///   centres on whole device pixels, horizontal and vertical lines moved half a pixel onto pixel
+///   centres, widths and radii whole pixels of at least 1, butt ends.
+///
+/// None when none of them covers a pixel.
+pub fn rasterise(items: &[Item], scale: f64, device: (i32, i32)) -> Option<Pixels> {
+    let mut raster = Raster::new(items, scale, device)?;
+    while !raster.band() {}
+    Some(raster.finish())
+}
+
+/// A rasterisation (`rasterise`) done a band of rows at a time, so that it can be spread over several
+/// tasks of the page's thread: `band` paints the next band, `finish` gives the image (painting any
+/// bands left).
+pub struct Raster {
+    paints: Vec<(Paint, Ink)>,
+    band: Image,
+    /// The image's columns and rows.
+    x: i32,
+    x_end: i32,
+    y: i32,
+    y_end: i32,
+    /// The next band's first row.
+    next: i32,
+    rgba: Vec<u8>,
+}
+
+impl Raster {
+    /// The rasterisation of `items` (see `rasterise`), no band painted yet; None when none of them
+    /// covers a pixel.
+    pub fn new(items: &[Item], scale: f64, device: (i32, i32)) -> Option<Raster> {
+        Raster::of(items, scale, device)
+    }
+
+    /// Paints the next band; true once every band is painted.
+    pub fn band(&mut self) -> bool {
+        if self.next >= self.y_end {
+            return true;
+        }
+        let (top, bottom) = (self.next, (self.next + BAND as i32).min(self.y_end));
+        let band = &mut self.band;
+        band.y = top;
+        band.height = (bottom - top) as usize;
+        band.pixels.clear();
+        band.pixels.resize(band.width * band.height, [0.0; 4]);
+        for (paint, ink) in &self.paints {
+            let (a, b) = paint.bounds();
+            if a.1 < bottom && b.1 > top {
+                paint_rows(band, paint, ink, (self.x, self.x_end));
             }
-            _ => None,
-        })
-        .collect();
-    let x = boxes.iter().map(|b| b.0 .0).min()?;
-    let y = boxes.iter().map(|b| b.0 .1).min()?;
-    let width = (boxes.iter().map(|b| b.1 .0).max()? - x) as usize;
-    let height = (boxes.iter().map(|b| b.1 .1).max()? - y) as usize;
-    let mut rgba = vec![0u8; width * height * 4];
-    for &(a, b, c) in &boxes {
-        // The canvas keeps a fill's alpha in 8 bits.
-        let alpha = (c.a.clamp(0.0, 1.0) * 255.0).round() as u32;
-        let (cols, rows) = (
-            (a.0 - x) as usize..(b.0 - x) as usize,
-            (a.1 - y) as usize..(b.1 - y) as usize,
-        );
-        for r in rows {
-            let row = &mut rgba[(r * width + cols.start) * 4..(r * width + cols.end) * 4];
-            if alpha >= 255 {
-                for px in row.chunks_exact_mut(4) {
-                    px.copy_from_slice(&[c.r, c.g, c.b, 255]);
-                }
-                continue;
-            }
-            for px in row.chunks_exact_mut(4) {
-                if px[3] == 0 {
-                    px.copy_from_slice(&[c.r, c.g, c.b, alpha as u8]);
-                    continue;
-                }
-                // Source-over in straight alpha, in units of 1/255 (and 1/255² for the products).
-                let da = px[3] as u32;
-                let below = da * (255 - alpha); // the destination's share, × 255
-                let out = alpha * 255 + below; // the result's alpha, × 255
-                if out == 0 {
-                    continue;
-                }
-                let mix = |s: u8, d: u8| {
-                    ((s as u32 * alpha * 255 + d as u32 * below + out / 2) / out) as u8
+        }
+        band.unpremultiplied(&mut self.rgba);
+        self.next = bottom;
+        self.next >= self.y_end
+    }
+
+    pub fn finish(mut self) -> Pixels {
+        while !self.band() {}
+        Pixels {
+            x: self.x,
+            y: self.y,
+            width: (self.x_end - self.x) as u32,
+            height: (self.y_end - self.y) as u32,
+            rgba: self.rgba,
+        }
+    }
+
+    fn of(items: &[Item], scale: f64, device: (i32, i32)) -> Option<Raster> {
+        let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
+        let paints: Vec<(Paint, Rgba)> = items
+            .iter()
+            .filter(|it| it.color.a > 0.0)
+            .filter_map(|it| {
+                let paint = match it.shape {
+                    Shape::Rect { x0, y0, x1, y1 } => {
+                        let (a, b) = (p(x0, y0), p(x1, y1));
+                        (b.0 > a.0 && b.1 > a.1).then_some(Paint::Fill(a, b))?
+                    }
+                    Shape::Line {
+                        x0,
+                        y0,
+                        x1,
+                        y1,
+                        width,
+                    } => {
+                        let (a, b) = (p(x0, y0), p(x1, y1));
+                        let (mut a, mut b) = ((a.0 as f64, a.1 as f64), (b.0 as f64, b.1 as f64));
+                        if a.0 == b.0 {
+                            a.0 -= 0.5;
+                            b.0 -= 0.5;
+                        }
+                        if a.1 == b.1 {
+                            a.1 -= 0.5;
+                            b.1 -= 0.5;
+                        }
+                        let length = (b.0 - a.0).hypot(b.1 - a.1);
+                        // A line of no length has no area with butt ends: the canvas paints nothing.
+                        (length > 0.0).then_some(Paint::Line {
+                            a,
+                            b,
+                            half: (width * scale).round().max(1.0) / 2.0,
+                        })?
+                    }
+                    Shape::Circle { x, y, r } => {
+                        let c = p(x, y);
+                        Paint::Disc {
+                            c: (c.0 as f64, c.1 as f64),
+                            r: (r * scale).round().max(1.0),
+                        }
+                    }
+                    _ => return None,
                 };
-                px.copy_from_slice(&[
-                    mix(c.r, px[0]),
-                    mix(c.g, px[1]),
-                    mix(c.b, px[2]),
-                    ((out + 127) / 255) as u8,
-                ]);
+                let (a, b) = paint.bounds();
+                let (a, b) = (
+                    (a.0.max(0), a.1.max(0)),
+                    (b.0.min(device.0), b.1.min(device.1)),
+                );
+                (b.0 > a.0 && b.1 > a.1).then_some((paint, it.color))
+            })
+            .collect();
+        let bounds = |(paint, _): &(Paint, Rgba)| paint.bounds();
+        let x = paints.iter().map(|s| bounds(s).0 .0).min()?.max(0);
+        let y = paints.iter().map(|s| bounds(s).0 .1).min()?.max(0);
+        let x_end = paints.iter().map(|s| bounds(s).1 .0).max()?.min(device.0);
+        let y_end = paints.iter().map(|s| bounds(s).1 .1).max()?.min(device.1);
+        let (width, height) = ((x_end - x) as usize, (y_end - y) as usize);
+        // The image is painted a band of rows at a time, every shape in order on each band: a band's
+        // floats stay in the processor's cache, where a whole image's would be a cache miss at almost
+        // every pixel of a slanted line.
+        let paints = paints
+            .into_iter()
+            // The canvas keeps a colour's alpha in 8 bits.
+            .map(|(paint, c)| {
+                let ink = Ink::new(c, (c.a.clamp(0.0, 1.0) * 255.0).round() as f32);
+                (paint, ink)
+            })
+            .collect();
+        Some(Raster {
+            paints,
+            band: Image {
+                x,
+                y,
+                width,
+                height: 0,
+                pixels: Vec::new(),
+            },
+            x,
+            x_end,
+            y,
+            y_end,
+            next: y,
+            rgba: Vec::with_capacity(width * height * 4),
+        })
+    }
+}
+
+/// Rows of the image a band holds.
+const BAND: usize = 16;
+
+/// Composites `paint` in `ink` on the rows of `image` (within the columns `x..x_end`).
+fn paint_rows(image: &mut Image, paint: &Paint, ink: &Ink, (x, x_end): (i32, i32)) {
+    let (y, y_end) = (image.y, image.y + image.height as i32);
+    {
+        match *paint {
+            Paint::Fill(a, b) => {
+                for row in a.1.max(y)..b.1.min(y_end) {
+                    image.fill(row, a.0, b.0, ink);
+                }
+            }
+            Paint::Line { a, b, half } => {
+                let length = (b.0 - a.0).hypot(b.1 - a.1);
+                // Along the line (u) and across it (n), unit vectors. A pixel centre's distance
+                // across, d, and position along, t, are covered by the pixel from |d| < half + 0.5
+                // and -0.5 < t < length + 0.5, fully from |d| <= half - 0.5 and 0.5 <= t <=
+                // length - 0.5; in a row each of these is a range of x.
+                let u = ((b.0 - a.0) / length, (b.1 - a.1) / length);
+                let n = (-u.1, u.0);
+                let reach = half + 0.5;
+                // Divisions are slow: each slope's inverse once a line, not four times a row.
+                let inverse = |slope: f64| (slope.abs() >= 1e-12).then(|| 1.0 / slope);
+                let (per_n, per_u) = (inverse(n.0), inverse(u.0));
+                let range = |per: Option<f64>, at: f64, lo: f64, hi: f64| -> (f64, f64) {
+                    // { x : lo < (x - a.0) * slope + at < hi }, as the pixel centres' x.
+                    let Some(per) = per else {
+                        return if at > lo && at < hi {
+                            (f64::MIN, f64::MAX)
+                        } else {
+                            (0.0, 0.0)
+                        };
+                    };
+                    let (p, q) = ((lo - at) * per + a.0, (hi - at) * per + a.0);
+                    (p.min(q), p.max(q))
+                };
+                let (top, bottom) = paint.bounds();
+                let (left, right) = (top.0.max(x) as f64, (bottom.0.min(x_end) - 1) as f64);
+                // The first and last pixel whose centre is in (lo, hi), or in [lo, hi] when `closed`.
+                let pixels = |(lo, hi): (f64, f64), closed: bool| {
+                    let (from, to) = if closed {
+                        ((lo - 0.5).ceil(), (hi - 0.5).floor())
+                    } else {
+                        ((lo - 0.5).floor() + 1.0, (hi - 0.5).ceil() - 1.0)
+                    };
+                    (from.max(left), to.min(right))
+                };
+                for row in top.1.max(y)..bottom.1.min(y_end) {
+                    let dy = row as f64 + 0.5 - a.1;
+                    let (across, along) = (dy * n.1, dy * u.1);
+                    let touched = intersect(
+                        range(per_n, across, -reach, reach),
+                        range(per_u, along, -0.5, length + 0.5),
+                    );
+                    let (from, to) = pixels(touched, false);
+                    if to < from {
+                        continue;
+                    }
+                    // A line 1 px wide covers no pixel fully unless it lies on pixel centres.
+                    let (full_from, full_to) = if half >= 1.0 || per_n.is_none() || per_u.is_none()
+                    {
+                        pixels(
+                            intersect(
+                                range(per_n, across, -(half - 0.5) - 1e-9, half - 0.5 + 1e-9),
+                                range(per_u, along, 0.5 - 1e-9, length - 0.5 + 1e-9),
+                            ),
+                            true,
+                        )
+                    } else {
+                        (1.0, 0.0)
+                    };
+                    let (full_from, full_to) = if full_to >= full_from {
+                        (full_from.max(from), full_to.min(to))
+                    } else {
+                        (to + 1.0, to)
+                    };
+                    // Measured from the row's first pixel, so f32 keeps the precision.
+                    let (d0, t0) = {
+                        let dx = from + 0.5 - a.0;
+                        ((dx * n.0 + across) as f32, (dx * u.0 + along) as f32)
+                    };
+                    let (nx, ux, origin) = (n.0 as f32, u.0 as f32, from as f32);
+                    let (reach, length) = (reach as f32, length as f32);
+                    let side = |px: f32| {
+                        let d = d0 + (px - origin) * nx;
+                        (reach - d.abs()).clamp(0.0, 1.0)
+                    };
+                    let ramp = |px: f32| {
+                        let t = t0 + (px - origin) * ux;
+                        let ends = (t + 0.5).clamp(0.0, 1.0) * (length - t + 0.5).clamp(0.0, 1.0);
+                        side(px) * ends
+                    };
+                    // Rows away from the ends (most of them) need only the distance across.
+                    let (t_first, t_last) = (t0, t0 + (to - from) as f32 * ux);
+                    let inner = t_first.min(t_last) >= 0.5 && t_first.max(t_last) <= length - 0.5;
+                    let edge = full_from.min(to + 1.0);
+                    let (from, to) = (from as i32, to as i32 + 1);
+                    let (edge, full_from, full_to) =
+                        (edge as i32, full_from as i32, full_to as i32 + 1);
+                    if inner {
+                        image.ramp(row, from, edge, side, ink);
+                        image.fill(row, full_from, full_to, ink);
+                        image.ramp(row, full_to.max(edge), to, side, ink);
+                    } else {
+                        image.ramp(row, from, edge, ramp, ink);
+                        image.fill(row, full_from, full_to, ink);
+                        image.ramp(row, full_to.max(edge), to, ramp, ink);
+                    }
+                }
+            }
+            Paint::Disc { c, r } => {
+                // Pixels wholly inside are covered and those wholly outside are not; a pixel the rim
+                // crosses is covered by the share of eight rows across it inside (a linear ramp
+                // across the rim, as for lines, would add π/12 to the area: a tenth of it at r = 1,
+                // the graph's nodes at n = 1000).
+                let (inside, outside) = (r - FRAC_1_SQRT_2, r + FRAC_1_SQRT_2);
+                let (top, bottom) = paint.bounds();
+                for row in top.1.max(y)..bottom.1.min(y_end) {
+                    let dy = row as f64 + 0.5 - c.1;
+                    if dy.abs() >= outside {
+                        continue;
+                    }
+                    let half = (outside * outside - dy * dy).sqrt();
+                    let from = ((c.0 - half - 0.5).ceil()) as i32;
+                    let to = ((c.0 + half - 0.5).floor()) as i32 + 1;
+                    let covered = |px: f32| {
+                        let dx = px as f64 + 0.5 - c.0;
+                        let d = dx.hypot(dy);
+                        if d <= inside {
+                            return 1.0;
+                        }
+                        if d >= outside {
+                            return 0.0;
+                        }
+                        // Eight rows of the pixel, each covered over the chord's overlap with the
+                        // pixel's width.
+                        let mut covered = 0.0;
+                        for k in 0..8 {
+                            let oy = dy + (k as f64 - 3.5) / 8.0;
+                            let chord = (r * r - oy * oy).max(0.0).sqrt();
+                            covered += (chord.min(dx + 0.5) - (-chord).max(dx - 0.5)).max(0.0);
+                        }
+                        (covered / 8.0) as f32
+                    };
+                    image.ramp(row, from, to, covered, ink);
+                }
             }
         }
     }
-    Some(Pixels {
-        x,
-        y,
-        width: width as u32,
-        height: height as u32,
-        rgba,
-    })
+}
+
+fn intersect(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0.max(b.0), a.1.min(b.1))
+}
+
+/// A shape of a run in device pixels, as the canvas would be given it.
+enum Paint {
+    /// A rectangle's top left and bottom right (exclusive).
+    Fill((i32, i32), (i32, i32)),
+    Line {
+        a: (f64, f64),
+        b: (f64, f64),
+        half: f64,
+    },
+    Disc {
+        c: (f64, f64),
+        r: f64,
+    },
+}
+
+impl Paint {
+    /// The pixels it can touch: top left and bottom right (exclusive).
+    fn bounds(&self) -> ((i32, i32), (i32, i32)) {
+        match *self {
+            Paint::Fill(a, b) => (a, b),
+            Paint::Line { a, b, half } => {
+                let reach = half + 1.0;
+                (
+                    (
+                        (a.0.min(b.0) - reach).floor() as i32,
+                        (a.1.min(b.1) - reach).floor() as i32,
+                    ),
+                    (
+                        (a.0.max(b.0) + reach).ceil() as i32,
+                        (a.1.max(b.1) + reach).ceil() as i32,
+                    ),
+                )
+            }
+            Paint::Disc { c, r } => {
+                let reach = r + 1.0;
+                (
+                    ((c.0 - reach).floor() as i32, (c.1 - reach).floor() as i32),
+                    ((c.0 + reach).ceil() as i32, (c.1 + reach).ceil() as i32),
+                )
+            }
+        }
+    }
+}
+
+/// A colour at an 8-bit alpha, premultiplied by it, ready to composite at any coverage.
+struct Ink {
+    /// Red, green, blue and alpha in 0..=255, premultiplied by the alpha.
+    full: [f32; 4],
+    alpha: f32,
+}
+
+impl Ink {
+    fn new(c: Rgba, alpha: f32) -> Ink {
+        let a = alpha / 255.0;
+        Ink {
+            full: [c.r as f32 * a, c.g as f32 * a, c.b as f32 * a, alpha],
+            alpha,
+        }
+    }
+}
+
+/// The image a run is rasterised on: premultiplied RGBA in 0..=255 as floats (source-over is then a
+/// multiply and an add a channel, and rounding to 8 bits happens once, at the end), its top left at
+/// (x, y) in device pixels.
+struct Image {
+    x: i32,
+    y: i32,
+    width: usize,
+    height: usize,
+    pixels: Vec<[f32; 4]>,
+}
+
+impl Image {
+    /// The pixels x in `from..to` of `row` (device pixels; clipped to the image), and the first x.
+    fn row(&mut self, row: i32, from: i32, to: i32) -> (&mut [[f32; 4]], i32) {
+        let r = row - self.y;
+        if r < 0 || r as usize >= self.height {
+            return (&mut [], 0);
+        }
+        let (from, to) = (from.max(self.x), to.min(self.x + self.width as i32));
+        if to <= from {
+            return (&mut [], 0);
+        }
+        let start = r as usize * self.width;
+        let (a, b) = (
+            start + (from - self.x) as usize,
+            start + (to - self.x) as usize,
+        );
+        (&mut self.pixels[a..b], from)
+    }
+
+    /// Composites `ink` over the pixels x in `from..to` of `row`, fully covered.
+    fn fill(&mut self, row: i32, from: i32, to: i32, ink: &Ink) {
+        let (pixels, _) = self.row(row, from, to);
+        if ink.alpha >= 255.0 {
+            pixels.fill(ink.full);
+            return;
+        }
+        let keep = 1.0 - ink.alpha / 255.0;
+        for px in pixels {
+            over(px, ink.full, 1.0, keep);
+        }
+    }
+
+    /// Composites `ink` over the pixels x in `from..to` of `row`, each covered by `coverage(x)`.
+    fn ramp(&mut self, row: i32, from: i32, to: i32, coverage: impl Fn(f32) -> f32, ink: &Ink) {
+        let (pixels, first) = self.row(row, from, to);
+        let mut x = first as f32;
+        let per = 1.0 / ink.alpha;
+        for px in pixels {
+            // As the canvas does: coverage times alpha in 8 bits.
+            let a = (coverage(x) * ink.alpha + 0.5).floor();
+            x += 1.0;
+            if a > 0.0 {
+                over(px, ink.full, a * per, 1.0 - a * (1.0 / 255.0));
+            }
+        }
+    }
+
+    /// Appends the pixels to `out` as straight-alpha RGBA bytes (what ImageData holds).
+    fn unpremultiplied(&self, out: &mut Vec<u8>) {
+        for &[r, g, b, a] in &self.pixels {
+            let alpha = (a + 0.5) as u8;
+            if alpha == 0 {
+                out.extend_from_slice(&[0, 0, 0, 0]);
+                continue;
+            }
+            let per = 1.0 / a;
+            // (The cast saturates: a channel rounding past its alpha stays 255.)
+            let un = |c: f32| (c * per * 255.0 + 0.5) as u8;
+            out.extend_from_slice(&[un(r), un(g), un(b), alpha]);
+        }
+    }
+}
+
+/// Source-over of `src` × `share` (premultiplied) on the premultiplied `dst`, keeping `keep` of it
+/// (1 − the painted alpha / 255).
+fn over(dst: &mut [f32; 4], src: [f32; 4], share: f32, keep: f32) {
+    for ch in 0..4 {
+        dst[ch] = src[ch] * share + dst[ch] * keep;
+    }
 }
 
 fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -1158,7 +1594,7 @@ mod tests {
             scene.rect(x, y, x + w, y + h, colour, None);
         }
         let scale = 1.5;
-        let px = rasterise_rects(&scene.items, scale).expect("the rectangles cover pixels");
+        let px = rasterise(&scene.items, scale, (90, 60)).expect("the rectangles cover pixels");
         let background = [240.0, 230.0, 200.0];
         let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
         for y in px.y..px.y + px.height as i32 {
@@ -1212,10 +1648,11 @@ mod tests {
     }
 
     #[test]
-    fn long_runs_of_rectangles_are_one_image_and_short_ones_are_drawn_as_themselves() {
+    fn costly_runs_of_shapes_are_one_image_and_cheap_ones_are_drawn_as_themselves() {
         let mut scene = Scene::new(5000.0, 100.0);
         let c = Rgba::rgb(10, 20, 30);
-        for k in 0..RECT_RUN {
+        // A run of rectangles that costs RUN_COST, ended by a path (not rasterised)...
+        for k in 0..RUN_COST {
             scene.rect(
                 k as f64,
                 10.0,
@@ -1225,9 +1662,29 @@ mod tests {
                 None,
             );
         }
-        scene.line((0.0, 0.0), (10.0, 10.0), 1.0, c);
-        for k in 0..RECT_RUN - 1 {
+        let path = Shape::Path {
+            points: vec![(0.0, 0.0), (10.0, 10.0)],
+            width: 1.0,
+        };
+        scene.push(path.clone(), c, None);
+        // ...one that costs one fill less...
+        for k in 0..RUN_COST - 1 {
             scene.rect(2500.0 + k as f64, 10.0, 2501.0 + k as f64, 20.0, c, None);
+        }
+        scene.push(path, c, None);
+        // ...and lines and discs, each costing STROKE_COST, at RUN_COST between them.
+        let strokes = RUN_COST / STROKE_COST;
+        for k in 0..strokes / 2 {
+            scene.line((k as f64, 50.0), (k as f64 + 9.0, 60.0), 1.0, c);
+            scene.push(
+                Shape::Circle {
+                    x: k as f64,
+                    y: 80.0,
+                    r: 2.0,
+                },
+                c,
+                None,
+            );
         }
         let mut svg = String::new();
         let mut images = Images(vec![]);
@@ -1237,20 +1694,138 @@ mod tests {
                 .draw_with(&mut backend, 2.0, TextMode::Svg, &mut images)
                 .unwrap();
         }
-        // The first run is one image of its bounding box in device pixels; the second, one short, is
-        // drawn rectangle by rectangle.
-        assert_eq!(
-            images.0,
-            vec![(0, 20, 2 * RECT_RUN as u32, 2 * (20 + 6 - 10))]
-        );
-        assert_eq!(svg.matches("<rect").count(), RECT_RUN - 1);
-        // Without the shortcut (SVG and PNG exports), every rectangle is itself.
+        // The first run is one image of its bounding box in device pixels; the second, one fill short,
+        // is drawn rectangle by rectangle; the strokes are one image.
+        assert_eq!(images.0.len(), 2);
+        assert_eq!(images.0[0], (0, 20, 2 * RUN_COST as u32, 2 * (20 + 6 - 10)));
+        assert_eq!(svg.matches("<rect").count(), RUN_COST - 1);
+        assert_eq!(svg.matches("<line").count(), 0);
+        assert_eq!(svg.matches("<circle").count(), 0);
+        // Without the shortcut (SVG and PNG exports), every shape is itself.
         let mut plain = String::new();
         {
             let mut backend = SVGBackend::with_string(&mut plain, (5000, 100));
             scene.draw(&mut backend, 2.0, TextMode::Svg).unwrap();
         }
-        assert_eq!(plain.matches("<rect").count(), 2 * RECT_RUN - 1);
+        assert_eq!(plain.matches("<rect").count(), 2 * RUN_COST - 1);
+        assert_eq!(plain.matches("<line").count(), strokes / 2);
+        assert_eq!(plain.matches("<circle").count(), strokes / 2);
+    }
+
+    /// The straight alpha of every pixel of `px`, in 0..=1, by (x, y).
+    fn alpha_at(px: &Pixels, x: i32, y: i32) -> f64 {
+        if x < px.x || y < px.y || x >= px.x + px.width as i32 || y >= px.y + px.height as i32 {
+            return 0.0;
+        }
+        px.rgba[(((y - px.y) as u32 * px.width + (x - px.x) as u32) * 4 + 3) as usize] as f64
+            / 255.0
+    }
+
+    #[test]
+    fn rasterised_lines_and_discs_cover_their_area_and_nothing_else() {
+        let opaque = Rgba::rgb(200, 40, 10);
+        let ink = |px: &Pixels| px.rgba.chunks(4).map(|p| p[3] as f64 / 255.0).sum::<f64>();
+        // A horizontal line 2 px wide at y = 20 is given to the canvas half a pixel up, centred on row
+        // 19: that row fully covered, the rows either side half, nothing else.
+        let line = |from: (f64, f64), to: (f64, f64), width: f64| Item {
+            shape: Shape::Line {
+                x0: from.0,
+                y0: from.1,
+                x1: to.0,
+                y1: to.1,
+                width,
+            },
+            color: opaque,
+            tag: None,
+        };
+        let px = rasterise(&[line((10.0, 20.0), (50.0, 20.0), 2.0)], 1.0, (100, 100)).unwrap();
+        for x in 5..55 {
+            for y in 15..25 {
+                let want = match y {
+                    _ if !(10..50).contains(&x) => 0.0,
+                    19 => 1.0,
+                    18 | 20 => 128.0 / 255.0,
+                    _ => 0.0,
+                };
+                assert_eq!(alpha_at(&px, x, y), want, "pixel ({x}, {y})");
+            }
+        }
+        // A vertical line 1 px wide lies on pixel centres (as the canvas is given it), so it is crisp.
+        let px = rasterise(&[line((30.0, 10.0), (30.0, 40.0), 1.0)], 1.0, (100, 100)).unwrap();
+        assert_eq!(alpha_at(&px, 29, 20), 1.0);
+        assert_eq!(alpha_at(&px, 30, 20), 0.0);
+        assert_eq!(alpha_at(&px, 28, 20), 0.0);
+        // Slanted lines of each width: the ink is the area (length × width) to within 2%, and no pixel
+        // farther than half the width and a pixel from the segment is touched.
+        for (k, width) in [1.0, 2.0, 3.0, 4.0].into_iter().enumerate() {
+            let (a, b): ((f64, f64), (f64, f64)) =
+                ((12.0, 7.0 + k as f64), (83.0, 61.0 - 3.0 * k as f64));
+            let px = rasterise(&[line(a, b, width)], 1.0, (100, 100)).unwrap();
+            let area = (b.0 - a.0).hypot(b.1 - a.1) * width;
+            assert!(
+                (ink(&px) / area - 1.0).abs() < 0.02,
+                "width {width}: ink {} of area {area}",
+                ink(&px)
+            );
+            for y in 0..100 {
+                for x in 0..100 {
+                    let d = segment_distance((x as f64 + 0.5, y as f64 + 0.5), a, b);
+                    if d > width / 2.0 + 1.0 {
+                        assert_eq!(alpha_at(&px, x, y), 0.0, "width {width}: pixel ({x}, {y})");
+                    }
+                }
+            }
+        }
+        // A disc: its ink is πr² to within 2%, the four pixels round its centre (a pixel corner) alike
+        // and covered once the disc reaches past them, nothing beyond r + 1.
+        for r in [1.0, 2.0, 5.0, 12.0] {
+            let disc = Item {
+                shape: Shape::Circle {
+                    x: 40.0,
+                    y: 40.0,
+                    r,
+                },
+                color: opaque,
+                tag: None,
+            };
+            let px = rasterise(&[disc], 1.0, (100, 100)).unwrap();
+            let area = std::f64::consts::PI * r * r;
+            assert!(
+                (ink(&px) / area - 1.0).abs() < 0.02,
+                "r {r}: ink {} of {area}",
+                ink(&px)
+            );
+            let centre = [(39, 39), (40, 39), (39, 40), (40, 40)].map(|(x, y)| alpha_at(&px, x, y));
+            assert!(centre.iter().all(|&a| a == centre[0]));
+            if r >= 2.0 {
+                assert_eq!(centre[0], 1.0);
+            }
+            for y in 0..100 {
+                for x in 0..100 {
+                    if (x as f64 + 0.5 - 40.0).hypot(y as f64 + 0.5 - 40.0) > r + 1.0 {
+                        assert_eq!(alpha_at(&px, x, y), 0.0, "r {r}: pixel ({x}, {y})");
+                    }
+                }
+            }
+        }
+        // Translucent strokes composite: two crossing lines at alpha 0.5 give 0.75 where they cross.
+        let half = opaque.alpha(0.5);
+        let cross = [
+            Item {
+                color: half,
+                ..line((10.0, 50.0), (90.0, 50.0), 4.0)
+            },
+            Item {
+                color: half,
+                ..line((50.0, 10.0), (50.0, 90.0), 4.0)
+            },
+        ];
+        let px = rasterise(&cross, 1.0, (100, 100)).unwrap();
+        assert!((alpha_at(&px, 49, 49) - 0.75).abs() < 1.0 / 255.0);
+        assert!((alpha_at(&px, 30, 49) - 0.5).abs() < 1.0 / 255.0);
+        // The image stays inside the device pixels.
+        let px = rasterise(&[line((-50.0, 50.0), (150.0, 50.0), 4.0)], 1.0, (100, 100)).unwrap();
+        assert_eq!((px.x, px.width), (0, 100));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::core::config::Config;
 use crate::core::rng::fresh_seed;
 use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
-use crate::views::scene::{to_svg, Metadata, Pixels, Shortcuts, TextMode};
+use crate::views::scene::{rasterise, to_svg, Item, Metadata, Pixels, Raster, Shortcuts, TextMode};
 use crate::views::{
     dimensionality, phase, sweep, Highlight, ModelView, Opts, Scene, Shape, Theme, View,
 };
@@ -254,37 +254,127 @@ fn paint(
     layout: impl FnOnce(f64, f64) -> Scene,
     background: crate::views::Rgba,
 ) -> Result<(), JsError> {
-    let dpr = if dpr.is_finite() {
-        dpr.clamp(0.5, 4.0)
-    } else {
-        1.0
-    };
-    let (w, h) = (
-        canvas.client_width().max(1) as f64,
-        canvas.client_height().max(1) as f64,
-    );
-    let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
-    if canvas.width() != pw {
-        canvas.set_width(pw);
+    Drawing::new(&canvas, dpr, layout, background).paint(canvas)
+}
+
+/// A view laid out for a canvas and rasterised a part at a time (its runs of shapes that cost the
+/// canvas most, `Scene::raster_runs`), then painted at once: the page spreads a large view's
+/// rasterising over several of its thread's tasks and touches the canvas only when all is ready, so
+/// the canvas shows the previous drawing until the new one is whole.
+#[wasm_bindgen]
+pub struct Drawing {
+    scene: Scene,
+    dpr: f64,
+    /// The canvas's pixels (its CSS box × dpr when laid out).
+    pixels: (u32, u32),
+    background: crate::views::Rgba,
+    runs: Vec<std::ops::Range<usize>>,
+    /// The images of the runs rasterised so far, in order (None: the run covers no pixel).
+    done: Vec<Option<Pixels>>,
+    /// The run under way (the next one after `done`).
+    current: Option<Raster>,
+}
+
+impl Drawing {
+    fn new(
+        canvas: &HtmlCanvasElement,
+        dpr: f64,
+        layout: impl FnOnce(f64, f64) -> Scene,
+        background: crate::views::Rgba,
+    ) -> Drawing {
+        let dpr = if dpr.is_finite() {
+            dpr.clamp(0.5, 4.0)
+        } else {
+            1.0
+        };
+        let (w, h) = (
+            canvas.client_width().max(1) as f64,
+            canvas.client_height().max(1) as f64,
+        );
+        let scene = layout(w, h);
+        let runs = scene.raster_runs();
+        Drawing {
+            scene,
+            dpr,
+            pixels: ((w * dpr).round() as u32, (h * dpr).round() as u32),
+            background,
+            runs,
+            done: Vec::new(),
+            current: None,
+        }
     }
-    if canvas.height() != ph {
-        canvas.set_height(ph);
+
+    /// Rasterises the next band of the runs; true once every run is done.
+    fn band(&mut self) -> bool {
+        let Some(range) = self.runs.get(self.done.len()).cloned() else {
+            return true;
+        };
+        let device = self.scene.device(self.dpr);
+        if self.current.is_none() {
+            self.current = Raster::new(&self.scene.items[range], self.dpr, device);
+            if self.current.is_none() {
+                self.done.push(None);
+                return self.done.len() == self.runs.len();
+            }
+        }
+        let raster = self.current.as_mut().expect("a run under way");
+        if raster.band() {
+            let raster = self.current.take().expect("a run under way");
+            self.done.push(Some(raster.finish()));
+        }
+        self.done.len() == self.runs.len()
     }
-    let scene = layout(w, h);
-    let context = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-    let mut backend = CanvasBackend::with_canvas_object(canvas)
-        .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
-    let mut fast = CanvasShortcuts {
-        context,
-        scale: dpr,
-    };
-    scene
-        .draw_on(&mut backend, dpr, background, TextMode::Canvas, &mut fast)
-        .map_err(|e| JsError::new(&format!("drawing failed: {e}")))
+}
+
+#[wasm_bindgen]
+impl Drawing {
+    /// Rasterises for about `budget_ms` milliseconds (at least one band); true once all is done and
+    /// `paint` costs only the canvas's calls.
+    pub fn work(&mut self, budget_ms: f64) -> bool {
+        let start = js_sys::Date::now();
+        loop {
+            if self.band() {
+                return true;
+            }
+            if js_sys::Date::now() - start >= budget_ms {
+                return false;
+            }
+        }
+    }
+
+    /// Paints the drawing on `canvas` (rasterising what is left first), its pixels sized as when it
+    /// was laid out.
+    pub fn paint(mut self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+        while !self.band() {}
+        let (pw, ph) = self.pixels;
+        if canvas.width() != pw {
+            canvas.set_width(pw);
+        }
+        if canvas.height() != ph {
+            canvas.set_height(ph);
+        }
+        let context = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+        let mut backend = CanvasBackend::with_canvas_object(canvas)
+            .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
+        let mut fast = CanvasShortcuts {
+            context,
+            scale: self.dpr,
+            images: std::mem::take(&mut self.done),
+        };
+        self.scene
+            .draw_on(
+                &mut backend,
+                self.dpr,
+                self.background,
+                TextMode::Canvas,
+                &mut fast,
+            )
+            .map_err(|e| JsError::new(&format!("drawing failed: {e}")))
+    }
 }
 
 /// The canvas paints heatmaps and runs of rectangles as one image each: thousands of cells or
@@ -292,6 +382,8 @@ fn paint(
 struct CanvasShortcuts {
     context: Option<CanvasRenderingContext2d>,
     scale: f64,
+    /// The scene's runs, rasterised (`Drawing`).
+    images: Vec<Option<Pixels>>,
 }
 
 impl Shortcuts for CanvasShortcuts {
@@ -327,6 +419,18 @@ impl Shortcuts for CanvasShortcuts {
     fn pixels(&mut self, p: &Pixels) -> bool {
         let at = (p.x as f64, p.y as f64, p.width as f64, p.height as f64);
         self.image(&p.rgba, p.width, p.height, at)
+    }
+
+    /// The run as rasterised before.
+    fn run(&mut self, index: usize, items: &[Item], scale: f64, device: (i32, i32)) -> bool {
+        match self.images.get_mut(index).map(Option::take) {
+            Some(Some(px)) => self.pixels(&px),
+            Some(None) => true,
+            None => match rasterise(items, scale, device) {
+                Some(px) => self.pixels(&px),
+                None => true,
+            },
+        }
     }
 }
 
@@ -540,14 +644,29 @@ impl Snapshot {
         yaw: f64,
         pitch: f64,
     ) -> Result<(), JsError> {
+        self.prepare(&canvas, view_id, theme_id, dpr, yaw, pitch)?
+            .paint(canvas)
+    }
+
+    /// `view` laid out for the canvas's CSS size × `dpr`, not yet painted (as `draw`): the page
+    /// rasterises it with `Drawing::work` over several tasks, then paints it with `Drawing::paint`.
+    pub fn prepare(
+        &self,
+        canvas: &HtmlCanvasElement,
+        view_id: &str,
+        theme_id: &str,
+        dpr: f64,
+        yaw: f64,
+        pitch: f64,
+    ) -> Result<Drawing, JsError> {
         let (v, t) = (view(view_id)?, theme(theme_id)?);
         let opts = rotated(yaw, pitch);
-        paint(
+        Ok(Drawing::new(
             canvas,
             dpr,
             |w, h| v.scene_with(&self.model, w, h, &t, &opts),
             t.background,
-        )
+        ))
     }
 
     /// What is under (x, y) (CSS pixels) in `view` drawn at `width` × `height` with the m = 3 view turned
