@@ -6,6 +6,9 @@
 
 const $ = (id) => document.getElementById(id);
 
+// How many of the strip's cells are made in one frame.
+const CELLS_AT_ONCE = 250;
+
 export class Probe {
   // `onChange(x)`: the input changed (null: cleared); `onSelect(target)`: the readout's target changed.
   constructor({ onChange, onSelect }) {
@@ -56,17 +59,28 @@ export class Probe {
     return this.signed ? '0 → 1 → −1' : '0 ↔ 1';
   }
 
-  // The cells, each showing 0: one cell made and cloned into a fragment, inserted at once (a thousand
-  // cells made and labelled one by one cost tens of milliseconds). No markup from strings.
+  // The cells, each showing 0, made CELLS_AT_ONCE a frame (a thousand in one task are a long task of
+  // style and layout): one cell made and cloned into a fragment, inserted at once. No markup from
+  // strings. Values set before every cell is made are shown as each is made.
   buildStrip() {
+    this.strip.replaceChildren();
+    this.cells = [];
+    this.shownValues = [];
+    this.focus = 0;
+    this.building = (this.building ?? 0) + 1;
+    this.addCells(this.building);
+  }
+
+  addCells(building) {
+    if (building !== this.building) return;
     const how = this.how;
     const model = document.createElement('button');
     model.type = 'button';
     model.className = 'probe-cell';
     model.dataset.sign = '0';
-    model.append(document.createElement('span'));
     const cells = document.createDocumentFragment();
-    for (let i = 0; i < this.n; i += 1) {
+    const end = Math.min(this.n, this.cells.length + CELLS_AT_ONCE);
+    for (let i = this.cells.length; i < end; i += 1) {
       const name = `x${sub(i)} = 0`;
       const cell = model.cloneNode(true);
       cell.dataset.feature = String(i);
@@ -74,11 +88,12 @@ export class Probe {
       cell.setAttribute('aria-label', name);
       cell.title = `${name} (click: ${how}; drag up or down: any value)`;
       cells.append(cell);
+      this.cells.push(cell);
+      this.shownValues.push(`0${how}`);
     }
-    this.strip.replaceChildren(cells);
-    this.cells = [...this.strip.children];
-    this.shownValues = this.cells.map(() => `0${how}`);
-    this.focus = 0;
+    this.strip.append(cells);
+    if (this.x) this.showValues();
+    if (end < this.n) requestAnimationFrame(() => this.addCells(building));
   }
 
   // One option per neuron and per output, n + m of them: made a few hundred at a time when the page is
