@@ -1015,12 +1015,6 @@ pub struct Raster {
 }
 
 impl Raster {
-    /// The rasterisation of `items` (see `rasterise`), no band painted yet; None when none of them
-    /// covers a pixel.
-    pub fn new(items: &[Item], scale: f64, device: (i32, i32)) -> Option<Raster> {
-        Raster::of(items, scale, device)
-    }
-
     /// Paints the next band; true once every band is painted.
     pub fn band(&mut self) -> bool {
         if self.next >= self.y_end {
@@ -1054,7 +1048,9 @@ impl Raster {
         }
     }
 
-    fn of(items: &[Item], scale: f64, device: (i32, i32)) -> Option<Raster> {
+    /// The rasterisation of `items` (see `rasterise`), no band painted yet; None when none of them
+    /// covers a pixel.
+    pub fn new(items: &[Item], scale: f64, device: (i32, i32)) -> Option<Raster> {
         let p = |x: f64, y: f64| ((x * scale).round() as i32, (y * scale).round() as i32);
         let paints: Vec<(Paint, Rgba)> = items
             .iter()
@@ -1149,147 +1145,144 @@ const BAND: usize = 16;
 /// Composites `paint` in `ink` on the rows of `image` (within the columns `x..x_end`).
 fn paint_rows(image: &mut Image, paint: &Paint, ink: &Ink, (x, x_end): (i32, i32)) {
     let (y, y_end) = (image.y, image.y + image.height as i32);
-    {
-        match *paint {
-            Paint::Fill(a, b) => {
-                for row in a.1.max(y)..b.1.min(y_end) {
-                    image.fill(row, a.0, b.0, ink);
+    match *paint {
+        Paint::Fill(a, b) => {
+            for row in a.1.max(y)..b.1.min(y_end) {
+                image.fill(row, a.0, b.0, ink);
+            }
+        }
+        Paint::Line { a, b, half } => {
+            let length = (b.0 - a.0).hypot(b.1 - a.1);
+            // Along the line (u) and across it (n), unit vectors. A pixel centre's distance
+            // across, d, and position along, t, are covered by the pixel from |d| < half + 0.5
+            // and -0.5 < t < length + 0.5, fully from |d| <= half - 0.5 and 0.5 <= t <=
+            // length - 0.5; in a row each of these is a range of x.
+            let u = ((b.0 - a.0) / length, (b.1 - a.1) / length);
+            let n = (-u.1, u.0);
+            let reach = half + 0.5;
+            // Divisions are slow: each slope's inverse once a line, not four times a row.
+            let inverse = |slope: f64| (slope.abs() >= 1e-12).then(|| 1.0 / slope);
+            let (per_n, per_u) = (inverse(n.0), inverse(u.0));
+            let range = |per: Option<f64>, at: f64, lo: f64, hi: f64| -> (f64, f64) {
+                // { x : lo < (x - a.0) * slope + at < hi }, as the pixel centres' x.
+                let Some(per) = per else {
+                    return if at > lo && at < hi {
+                        (f64::MIN, f64::MAX)
+                    } else {
+                        (0.0, 0.0)
+                    };
+                };
+                let (p, q) = ((lo - at) * per + a.0, (hi - at) * per + a.0);
+                (p.min(q), p.max(q))
+            };
+            let (top, bottom) = paint.bounds();
+            let (left, right) = (top.0.max(x) as f64, (bottom.0.min(x_end) - 1) as f64);
+            // The first and last pixel whose centre is in (lo, hi), or in [lo, hi] when `closed`.
+            let pixels = |(lo, hi): (f64, f64), closed: bool| {
+                let (from, to) = if closed {
+                    ((lo - 0.5).ceil(), (hi - 0.5).floor())
+                } else {
+                    ((lo - 0.5).floor() + 1.0, (hi - 0.5).ceil() - 1.0)
+                };
+                (from.max(left), to.min(right))
+            };
+            for row in top.1.max(y)..bottom.1.min(y_end) {
+                let dy = row as f64 + 0.5 - a.1;
+                let (across, along) = (dy * n.1, dy * u.1);
+                let touched = intersect(
+                    range(per_n, across, -reach, reach),
+                    range(per_u, along, -0.5, length + 0.5),
+                );
+                let (from, to) = pixels(touched, false);
+                if to < from {
+                    continue;
+                }
+                // A line 1 px wide covers no pixel fully unless it lies on pixel centres.
+                let (full_from, full_to) = if half >= 1.0 || per_n.is_none() || per_u.is_none() {
+                    pixels(
+                        intersect(
+                            range(per_n, across, -(half - 0.5) - 1e-9, half - 0.5 + 1e-9),
+                            range(per_u, along, 0.5 - 1e-9, length - 0.5 + 1e-9),
+                        ),
+                        true,
+                    )
+                } else {
+                    (1.0, 0.0)
+                };
+                let (full_from, full_to) = if full_to >= full_from {
+                    (full_from.max(from), full_to.min(to))
+                } else {
+                    (to + 1.0, to)
+                };
+                // Measured from the row's first pixel, so f32 keeps the precision.
+                let (d0, t0) = {
+                    let dx = from + 0.5 - a.0;
+                    ((dx * n.0 + across) as f32, (dx * u.0 + along) as f32)
+                };
+                let (nx, ux, origin) = (n.0 as f32, u.0 as f32, from as f32);
+                let (reach, length) = (reach as f32, length as f32);
+                let side = |px: f32| {
+                    let d = d0 + (px - origin) * nx;
+                    (reach - d.abs()).clamp(0.0, 1.0)
+                };
+                let ramp = |px: f32| {
+                    let t = t0 + (px - origin) * ux;
+                    let ends = (t + 0.5).clamp(0.0, 1.0) * (length - t + 0.5).clamp(0.0, 1.0);
+                    side(px) * ends
+                };
+                // Rows away from the ends (most of them) need only the distance across.
+                let (t_first, t_last) = (t0, t0 + (to - from) as f32 * ux);
+                let inner = t_first.min(t_last) >= 0.5 && t_first.max(t_last) <= length - 0.5;
+                let edge = full_from.min(to + 1.0);
+                let (from, to) = (from as i32, to as i32 + 1);
+                let (edge, full_from, full_to) =
+                    (edge as i32, full_from as i32, full_to as i32 + 1);
+                if inner {
+                    image.ramp(row, from, edge, side, ink);
+                    image.fill(row, full_from, full_to, ink);
+                    image.ramp(row, full_to.max(edge), to, side, ink);
+                } else {
+                    image.ramp(row, from, edge, ramp, ink);
+                    image.fill(row, full_from, full_to, ink);
+                    image.ramp(row, full_to.max(edge), to, ramp, ink);
                 }
             }
-            Paint::Line { a, b, half } => {
-                let length = (b.0 - a.0).hypot(b.1 - a.1);
-                // Along the line (u) and across it (n), unit vectors. A pixel centre's distance
-                // across, d, and position along, t, are covered by the pixel from |d| < half + 0.5
-                // and -0.5 < t < length + 0.5, fully from |d| <= half - 0.5 and 0.5 <= t <=
-                // length - 0.5; in a row each of these is a range of x.
-                let u = ((b.0 - a.0) / length, (b.1 - a.1) / length);
-                let n = (-u.1, u.0);
-                let reach = half + 0.5;
-                // Divisions are slow: each slope's inverse once a line, not four times a row.
-                let inverse = |slope: f64| (slope.abs() >= 1e-12).then(|| 1.0 / slope);
-                let (per_n, per_u) = (inverse(n.0), inverse(u.0));
-                let range = |per: Option<f64>, at: f64, lo: f64, hi: f64| -> (f64, f64) {
-                    // { x : lo < (x - a.0) * slope + at < hi }, as the pixel centres' x.
-                    let Some(per) = per else {
-                        return if at > lo && at < hi {
-                            (f64::MIN, f64::MAX)
-                        } else {
-                            (0.0, 0.0)
-                        };
-                    };
-                    let (p, q) = ((lo - at) * per + a.0, (hi - at) * per + a.0);
-                    (p.min(q), p.max(q))
-                };
-                let (top, bottom) = paint.bounds();
-                let (left, right) = (top.0.max(x) as f64, (bottom.0.min(x_end) - 1) as f64);
-                // The first and last pixel whose centre is in (lo, hi), or in [lo, hi] when `closed`.
-                let pixels = |(lo, hi): (f64, f64), closed: bool| {
-                    let (from, to) = if closed {
-                        ((lo - 0.5).ceil(), (hi - 0.5).floor())
-                    } else {
-                        ((lo - 0.5).floor() + 1.0, (hi - 0.5).ceil() - 1.0)
-                    };
-                    (from.max(left), to.min(right))
-                };
-                for row in top.1.max(y)..bottom.1.min(y_end) {
-                    let dy = row as f64 + 0.5 - a.1;
-                    let (across, along) = (dy * n.1, dy * u.1);
-                    let touched = intersect(
-                        range(per_n, across, -reach, reach),
-                        range(per_u, along, -0.5, length + 0.5),
-                    );
-                    let (from, to) = pixels(touched, false);
-                    if to < from {
-                        continue;
-                    }
-                    // A line 1 px wide covers no pixel fully unless it lies on pixel centres.
-                    let (full_from, full_to) = if half >= 1.0 || per_n.is_none() || per_u.is_none()
-                    {
-                        pixels(
-                            intersect(
-                                range(per_n, across, -(half - 0.5) - 1e-9, half - 0.5 + 1e-9),
-                                range(per_u, along, 0.5 - 1e-9, length - 0.5 + 1e-9),
-                            ),
-                            true,
-                        )
-                    } else {
-                        (1.0, 0.0)
-                    };
-                    let (full_from, full_to) = if full_to >= full_from {
-                        (full_from.max(from), full_to.min(to))
-                    } else {
-                        (to + 1.0, to)
-                    };
-                    // Measured from the row's first pixel, so f32 keeps the precision.
-                    let (d0, t0) = {
-                        let dx = from + 0.5 - a.0;
-                        ((dx * n.0 + across) as f32, (dx * u.0 + along) as f32)
-                    };
-                    let (nx, ux, origin) = (n.0 as f32, u.0 as f32, from as f32);
-                    let (reach, length) = (reach as f32, length as f32);
-                    let side = |px: f32| {
-                        let d = d0 + (px - origin) * nx;
-                        (reach - d.abs()).clamp(0.0, 1.0)
-                    };
-                    let ramp = |px: f32| {
-                        let t = t0 + (px - origin) * ux;
-                        let ends = (t + 0.5).clamp(0.0, 1.0) * (length - t + 0.5).clamp(0.0, 1.0);
-                        side(px) * ends
-                    };
-                    // Rows away from the ends (most of them) need only the distance across.
-                    let (t_first, t_last) = (t0, t0 + (to - from) as f32 * ux);
-                    let inner = t_first.min(t_last) >= 0.5 && t_first.max(t_last) <= length - 0.5;
-                    let edge = full_from.min(to + 1.0);
-                    let (from, to) = (from as i32, to as i32 + 1);
-                    let (edge, full_from, full_to) =
-                        (edge as i32, full_from as i32, full_to as i32 + 1);
-                    if inner {
-                        image.ramp(row, from, edge, side, ink);
-                        image.fill(row, full_from, full_to, ink);
-                        image.ramp(row, full_to.max(edge), to, side, ink);
-                    } else {
-                        image.ramp(row, from, edge, ramp, ink);
-                        image.fill(row, full_from, full_to, ink);
-                        image.ramp(row, full_to.max(edge), to, ramp, ink);
-                    }
+        }
+        Paint::Disc { c, r } => {
+            // Pixels wholly inside are covered and those wholly outside are not; a pixel the rim
+            // crosses is covered by the share of eight rows across it inside (a linear ramp
+            // across the rim, as for lines, would add π/12 to the area: a tenth of it at r = 1,
+            // the graph's nodes at n = 1000).
+            let (inside, outside) = (r - FRAC_1_SQRT_2, r + FRAC_1_SQRT_2);
+            let (top, bottom) = paint.bounds();
+            for row in top.1.max(y)..bottom.1.min(y_end) {
+                let dy = row as f64 + 0.5 - c.1;
+                if dy.abs() >= outside {
+                    continue;
                 }
-            }
-            Paint::Disc { c, r } => {
-                // Pixels wholly inside are covered and those wholly outside are not; a pixel the rim
-                // crosses is covered by the share of eight rows across it inside (a linear ramp
-                // across the rim, as for lines, would add π/12 to the area: a tenth of it at r = 1,
-                // the graph's nodes at n = 1000).
-                let (inside, outside) = (r - FRAC_1_SQRT_2, r + FRAC_1_SQRT_2);
-                let (top, bottom) = paint.bounds();
-                for row in top.1.max(y)..bottom.1.min(y_end) {
-                    let dy = row as f64 + 0.5 - c.1;
-                    if dy.abs() >= outside {
-                        continue;
+                let half = (outside * outside - dy * dy).sqrt();
+                let from = ((c.0 - half - 0.5).ceil()) as i32;
+                let to = ((c.0 + half - 0.5).floor()) as i32 + 1;
+                let covered = |px: f32| {
+                    let dx = px as f64 + 0.5 - c.0;
+                    let d = dx.hypot(dy);
+                    if d <= inside {
+                        return 1.0;
                     }
-                    let half = (outside * outside - dy * dy).sqrt();
-                    let from = ((c.0 - half - 0.5).ceil()) as i32;
-                    let to = ((c.0 + half - 0.5).floor()) as i32 + 1;
-                    let covered = |px: f32| {
-                        let dx = px as f64 + 0.5 - c.0;
-                        let d = dx.hypot(dy);
-                        if d <= inside {
-                            return 1.0;
-                        }
-                        if d >= outside {
-                            return 0.0;
-                        }
-                        // Eight rows of the pixel, each covered over the chord's overlap with the
-                        // pixel's width.
-                        let mut covered = 0.0;
-                        for k in 0..8 {
-                            let oy = dy + (k as f64 - 3.5) / 8.0;
-                            let chord = (r * r - oy * oy).max(0.0).sqrt();
-                            covered += (chord.min(dx + 0.5) - (-chord).max(dx - 0.5)).max(0.0);
-                        }
-                        (covered / 8.0) as f32
-                    };
-                    image.ramp(row, from, to, covered, ink);
-                }
+                    if d >= outside {
+                        return 0.0;
+                    }
+                    // Eight rows of the pixel, each covered over the chord's overlap with the
+                    // pixel's width.
+                    let mut covered = 0.0;
+                    for k in 0..8 {
+                        let oy = dy + (k as f64 - 3.5) / 8.0;
+                        let chord = (r * r - oy * oy).max(0.0).sqrt();
+                        covered += (chord.min(dx + 0.5) - (-chord).max(dx - 0.5)).max(0.0);
+                    }
+                    (covered / 8.0) as f32
+                };
+                image.ramp(row, from, to, covered, ink);
             }
         }
     }
