@@ -135,6 +135,7 @@ fn restart_groups_keep_what_single_runs_give_in_the_browser() {
 /// painted over the background, it must look like what the browser's canvas paints shape by shape.
 #[wasm_bindgen_test]
 fn a_rasterised_run_paints_what_the_canvas_paints_shape_by_shape() {
+    use tms_explorer::core::rng::{Rng, Stream};
     use tms_explorer::views::scene::{rasterise, ShapeByShape, TextMode};
     use tms_explorer::views::{Rgba, Scene, Shape};
     use wasm_bindgen::JsCast;
@@ -142,13 +143,8 @@ fn a_rasterised_run_paints_what_the_canvas_paints_shape_by_shape() {
     // Slanted, horizontal and vertical lines of each width, translucent and opaque, and discs: as the
     // graph view draws its edges and nodes.
     let mut scene = Scene::new(w, h);
-    let mut seed = 11u64;
-    let mut next = || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) as f64 / (1u64 << 31) as f64
-    };
+    let mut rng = Rng::new(11, Stream::Data);
+    let mut next = || rng.uniform_open0_f64();
     for k in 0..300 {
         let (x0, y0) = (next() * w, next() * h);
         let (x1, y1) = match k % 10 {

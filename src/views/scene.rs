@@ -833,15 +833,15 @@ impl Scene {
                     y1,
                     width,
                 } => {
-                    let style = color.stroke_width((width * scale).round().max(1.0) as u32);
+                    let style = color.stroke_width(device_px(*width, scale) as u32);
                     backend.draw_line(p(*x0, *y0), p(*x1, *y1), &style)?;
                 }
                 Shape::Path { points, width } => {
-                    let style = color.stroke_width((width * scale).round().max(1.0) as u32);
+                    let style = color.stroke_width(device_px(*width, scale) as u32);
                     backend.draw_path(points.iter().map(|&(x, y)| p(x, y)), &style)?;
                 }
                 Shape::Circle { x, y, r } => {
-                    let radius = (r * scale).round().max(1.0) as u32;
+                    let radius = device_px(*r, scale) as u32;
                     backend.draw_circle(p(*x, *y), radius, &color.filled(), true)?;
                 }
                 Shape::Polygon { points } => {
@@ -918,6 +918,12 @@ impl Scene {
         backend.draw_rect((0, 0), size, &bg.filled(), true)?;
         self.draw_with(backend, scale, mode, fast)
     }
+}
+
+/// A stroke's width or a disc's radius in whole device pixels, at least 1: what the canvas is given
+/// and what `rasterise` paints.
+fn device_px(css: f64, scale: f64) -> f64 {
+    (css * scale).round().max(1.0)
 }
 
 /// A run of shapes that would cost the canvas this much (a rectangle's fill is 1) is painted on the
@@ -1083,14 +1089,14 @@ impl Raster {
                         (length > 0.0).then_some(Paint::Line {
                             a,
                             b,
-                            half: (width * scale).round().max(1.0) / 2.0,
+                            half: device_px(width, scale) / 2.0,
                         })?
                     }
                     Shape::Circle { x, y, r } => {
                         let c = p(x, y);
                         Paint::Disc {
                             c: (c.0 as f64, c.1 as f64),
-                            r: (r * scale).round().max(1.0),
+                            r: device_px(r, scale),
                         }
                     }
                     _ => return None,
@@ -1563,13 +1569,8 @@ mod tests {
     fn a_rasterised_run_of_rectangles_paints_what_the_rectangles_paint() {
         // Overlapping rectangles, opaque and translucent, at a scale that rounds their edges.
         let mut scene = Scene::new(60.0, 40.0);
-        let mut seed = 7u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as f64 / (1u64 << 31) as f64
-        };
+        let mut rng = crate::core::rng::Rng::new(7, crate::core::rng::Stream::Data);
+        let mut next = || rng.uniform_open0_f64();
         for _ in 0..200 {
             let (x, y) = (next() * 55.0, next() * 35.0);
             let (w, h) = (next() * 12.0, next() * 9.0);

@@ -14,7 +14,7 @@ use crate::core::config::Config;
 use crate::core::rng::fresh_seed;
 use crate::core::training::Trainer;
 use crate::views::hidden::Rotation;
-use crate::views::scene::{rasterise, to_svg, Item, Metadata, Pixels, Raster, Shortcuts, TextMode};
+use crate::views::scene::{to_svg, Item, Metadata, Pixels, Raster, Shortcuts, TextMode};
 use crate::views::{
     dimensionality, phase, sweep, Highlight, ModelView, Opts, Scene, Shape, Theme, View,
 };
@@ -421,15 +421,11 @@ impl Shortcuts for CanvasShortcuts {
         self.image(&p.rgba, p.width, p.height, at)
     }
 
-    /// The run as rasterised before.
-    fn run(&mut self, index: usize, items: &[Item], scale: f64, device: (i32, i32)) -> bool {
-        match self.images.get_mut(index).map(Option::take) {
-            Some(Some(px)) => self.pixels(&px),
-            Some(None) => true,
-            None => match rasterise(items, scale, device) {
-                Some(px) => self.pixels(&px),
-                None => true,
-            },
+    /// The run as `Drawing` rasterised it (every run, before it paints; None: it covers no pixel).
+    fn run(&mut self, index: usize, _items: &[Item], _scale: f64, _device: (i32, i32)) -> bool {
+        match self.images.get_mut(index).and_then(Option::take) {
+            Some(px) => self.pixels(&px),
+            None => true,
         }
     }
 }
