@@ -147,6 +147,10 @@ impl Kernels for Avx2 {
             pass!(1 2 3 4 5 6 7 8 9 10 11 12);
         }
         out[at..n].copy_from_slice(&b[at..n]);
+        if at == n {
+            // No tail (n is a multiple of four, as in most models): skip the loop over every row.
+            return;
+        }
         for (k, &cj) in c[..rows.count()].iter().enumerate() {
             let start = rows.start(k, n);
             // Fewer than four outputs: `axpy`'s one-by-one tail.
@@ -171,6 +175,9 @@ impl Kernels for Avx2 {
                 };
             }
             pass!(1 2 3 4 5 6 7 8 9 10 11 12);
+        }
+        if at == n {
+            return;
         }
         for (&j, &cj) in rows.iter().zip(c) {
             let j = j as usize;
