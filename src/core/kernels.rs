@@ -283,6 +283,10 @@ pub fn bias_plus_rows(b: &[f32], e: &[f32], n: usize, rows: impl Rows, c: &[f32]
         }
     }
     out[at..n].copy_from_slice(&b[at..n]);
+    if at == n {
+        // No tail (n a multiple of four): no loop over the rows for nothing.
+        return;
+    }
     for (k, &cj) in c[..rows.count()].iter().enumerate() {
         let start = rows.start(k, n);
         axpy(&mut out[at..n], cj, &e[start + at..start + n]);
@@ -308,6 +312,9 @@ pub fn add_to_rows(e: &mut [f32], n: usize, rows: &[u32], c: &[f32], x: &[f32]) 
             2 => add_pass::<2>(e, n, rows, c, x, start),
             _ => add_pass::<1>(e, n, rows, c, x, start),
         }
+    }
+    if at == n {
+        return;
     }
     for (&j, &cj) in rows.iter().zip(c) {
         let j = j as usize;
