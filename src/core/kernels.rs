@@ -445,6 +445,34 @@ pub fn indices_where(v: &[f32], positive: bool, out: &mut Vec<u32>) {
     unsafe { out.set_len(count) };
 }
 
+/// Sorts one-feature rows' entries `key << 32 | row` (key = 2 · feature + sign, below `keys`), pushed
+/// in increasing row order, into (key, row) order: what `sort_unstable` gives (the entries are distinct),
+/// by counting keys, linear where the sort was k log k (5–10% of a small model's step).
+pub fn sort_singles(
+    entries: &mut Vec<u64>,
+    keys: usize,
+    counts: &mut Vec<u32>,
+    scratch: &mut Vec<u64>,
+) {
+    counts.clear();
+    counts.resize(keys + 1, 0);
+    for &e in entries.iter() {
+        counts[(e >> 32) as usize + 1] += 1;
+    }
+    for k in 1..=keys {
+        counts[k] += counts[k - 1];
+    }
+    scratch.clear();
+    scratch.resize(entries.len(), 0);
+    // Stable: rows of one key keep their (increasing) push order.
+    for &e in entries.iter() {
+        let at = &mut counts[(e >> 32) as usize];
+        scratch[*at as usize] = e;
+        *at += 1;
+    }
+    std::mem::swap(entries, scratch);
+}
+
 /// Appends base + k for each set bit k of the low 4 bits of `mask`, in order, at `buf[count..]`, and
 /// returns the new count. Always writes a block of four (so `buf` needs 4 entries from `count`): no
 /// branch on the bits.
@@ -658,6 +686,26 @@ pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a [f32]>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorting_singles_by_counting_gives_the_order_of_a_full_sort() {
+        use crate::core::rng::{Rng, Stream};
+        let mut rng = Rng::new(11, Stream::Data);
+        let (mut counts, mut scratch) = (vec![], vec![]);
+        for (keys, rows) in [(2, 0), (2, 1), (20, 400), (64, 1024), (2000, 300)] {
+            // About two rows in three have one feature; each a random key.
+            let mut entries = vec![];
+            for row in 0..rows as u64 {
+                if rng.next_u64() % 3 != 0 {
+                    entries.push((rng.next_u64() % keys as u64) << 32 | row);
+                }
+            }
+            let mut sorted = entries.clone();
+            sorted.sort_unstable();
+            sort_singles(&mut entries, keys, &mut counts, &mut scratch);
+            assert_eq!(entries, sorted, "{keys} keys, {rows} rows");
+        }
+    }
 
     #[test]
     fn dot_matches_a_plain_sum_closely_at_every_length() {

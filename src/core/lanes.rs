@@ -28,6 +28,7 @@
 
 use crate::core::config::Config;
 use crate::core::data::{Batch, Sampler};
+use crate::core::kernels::sort_singles;
 use crate::core::model::{Layout, Model, Workspace};
 use crate::core::optimizer::{lr_factor, AdamW, BETA1, BETA2, EPS};
 use crate::core::rng::{Rng, Stream};
@@ -122,6 +123,9 @@ pub struct Lanes {
     single_values: Vec<Vec<f32>>,
     groups: Vec<Vec<(u32, u32)>>,
     empty: Vec<usize>,
+    /// Room for sorting one-feature rows (`sort_singles`).
+    counts: Vec<u32>,
+    scratch: Vec<u64>,
     /// Several-feature rows waiting to be computed: RING slots of n lane vectors, and per slot each
     /// lane's feature count (0 where the lane has no row there).
     ring: Vec<f32>,
@@ -193,6 +197,8 @@ impl Lanes {
             single_values: vec![vec![0.0; config.batch]; lanes],
             groups: vec![Vec::new(); lanes],
             empty: vec![0; lanes],
+            counts: Vec::new(),
+            scratch: Vec::new(),
             ring: vec![0.0; RING * config.n * lanes],
             ring_meta: vec![0.0; RING * lanes],
             records: vec![
@@ -494,7 +500,12 @@ impl Lanes {
         }
         if fused {
             for r in 0..lanes {
-                self.singles[r].sort_unstable();
+                sort_singles(
+                    &mut self.singles[r],
+                    2 * n,
+                    &mut self.counts,
+                    &mut self.scratch,
+                );
                 group_singles(&self.singles[r], &mut self.groups[r]);
             }
         }
@@ -682,7 +693,12 @@ impl Lanes {
                 _ => multi.push(b as u32),
             }
         }
-        singles.sort_unstable();
+        sort_singles(
+            singles,
+            2 * self.model.n,
+            &mut self.counts,
+            &mut self.scratch,
+        );
         group_singles(singles, &mut self.groups[r]);
     }
 

@@ -26,8 +26,8 @@
 use crate::core::config::{Config, Init, ModelKind};
 use crate::core::data::Batch;
 use crate::core::kernels::{
-    indices_where, keep_where_positive, output_error, scaled_output_error, transpose, Baseline,
-    FirstRows, Kernels, Starts,
+    indices_where, keep_where_positive, output_error, scaled_output_error, sort_singles, transpose,
+    Baseline, FirstRows, Kernels, Starts,
 };
 use crate::core::rng::{Rng, Stream};
 #[cfg(target_arch = "x86_64")]
@@ -138,6 +138,8 @@ pub struct Workspace {
     /// Rows with exactly one present feature, as (feature i, sign of x_i) << 32 | row, sorted so that
     /// rows sharing a feature and sign are neighbours (see `single_feature_rows`).
     singles: Vec<u64>,
+    single_counts: Vec<u32>,
+    single_scratch: Vec<u64>,
     /// Σ_j h_j E_j for the unit row s e_i, and Σ g over the rows of one (i, s) group.
     unit_out: Vec<f32>,
     g_group: Vec<f32>,
@@ -406,7 +408,12 @@ impl Model {
         let out_w = &params[l.out().0..l.out().1];
         let b = &params[l.b.0..l.b.1];
         let mut singles = std::mem::take(&mut ws.singles);
-        singles.sort_unstable();
+        sort_singles(
+            &mut singles,
+            2 * n,
+            &mut ws.single_counts,
+            &mut ws.single_scratch,
+        );
         let mut total = 0.0f64;
         for group in singles.chunk_by(|p, q| p >> 32 == q >> 32) {
             let key = group[0] >> 32;
