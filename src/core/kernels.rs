@@ -696,7 +696,7 @@ mod tests {
             // About two rows in three have one feature; each a random key.
             let mut entries = vec![];
             for row in 0..rows as u64 {
-                if rng.next_u64() % 3 != 0 {
+                if !rng.next_u64().is_multiple_of(3) {
                     entries.push((rng.next_u64() % keys as u64) << 32 | row);
                 }
             }
