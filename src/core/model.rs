@@ -301,12 +301,9 @@ impl Model {
         ws: &mut Workspace,
     ) -> f32 {
         self.prepare(params, ws);
-        // Room for every row in each neuron's list.
+        // Room for every row in each neuron's list, made when a full row first needs it (a sparse run
+        // of a large model never does).
         ws.full_cap = batch.rows;
-        if ws.full_starts.len() < self.m * batch.rows {
-            ws.full_starts.resize(self.m * batch.rows, 0);
-            ws.full_dz.resize(self.m * batch.rows, 0.0);
-        }
         let l = self.layout();
         let scale = 2.0 / (batch.rows * self.n) as f32;
         self.set_g_scale(ws, scale);
@@ -367,9 +364,9 @@ impl Model {
                 fold(l.w2, &ws.e_t_grad);
             }
             for (j, row) in grad[l.w.0..l.w.1].chunks_exact_mut(n).enumerate() {
-                let list = j * ws.full_cap..j * ws.full_cap + ws.full_count[j];
-                let (starts, dz) = (&ws.full_starts[list.clone()], &ws.full_dz[list]);
-                if !starts.is_empty() {
+                if ws.full_count[j] > 0 {
+                    let list = j * ws.full_cap..j * ws.full_cap + ws.full_count[j];
+                    let (starts, dz) = (&ws.full_starts[list.clone()], &ws.full_dz[list]);
                     ws.row_grad.clear();
                     ws.row_grad.extend_from_slice(row);
                     kern.bias_plus_rows(&ws.row_grad, &batch.value, n, Starts(starts), dz, row);
@@ -608,6 +605,10 @@ impl Model {
         let w_grad = &mut grad[l.w.0..l.w.1];
         if ws.dense && features.len() == n {
             // Summed over the batch at its end (`run`); `values` starts at `start` in the batch.
+            if ws.full_starts.len() < self.m * ws.full_cap {
+                ws.full_starts.resize(self.m * ws.full_cap, 0);
+                ws.full_dz.resize(self.m * ws.full_cap, 0.0);
+            }
             for &j in &ws.active {
                 let j = j as usize;
                 let at = j * ws.full_cap + ws.full_count[j];
