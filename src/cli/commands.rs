@@ -192,7 +192,7 @@ static BENCH: Command = Command {
         Flag::switch("native-only", "skip the wasm figures (which need Node)"),
         Flag::switch(
             "restarts",
-            "instead: restart-steps per second of the small models, one run at a time against restarts in vector lanes (one thread)",
+            "instead: restart-steps per second of the small models, one run at a time against restarts in vector lanes (one thread), then of the six settings of the paper's best-of-1000 privileged-basis figure and the time the figure takes on this machine",
         ),
     ],
     operand: None,
@@ -803,7 +803,6 @@ fn restarts_bench(runs: usize) {
         ));
     }
     let mut rows = vec![];
-    let mut best_hidden = 0.0;
     let ways: Vec<Option<Width>> = std::iter::once(None)
         .chain(widths.iter().copied().map(Some))
         .collect();
@@ -814,9 +813,6 @@ fn restarts_bench(runs: usize) {
         let mut row = format!("{:<36} {:>10.0}", case.name, single);
         for &r in &rates[1..] {
             row.push_str(&format!(" {:>10.0} {:>7.2}×", r, r / single));
-            if case.config.model == tms_explorer::core::config::ModelKind::ReluHidden {
-                best_hidden = f64::max(best_hidden, r);
-            }
         }
         rows.push(row);
     }
@@ -824,13 +820,42 @@ fn restarts_bench(runs: usize) {
     for row in rows {
         println!("{row}");
     }
+    // The figure itself: its six settings (the `privileged-*` presets) in the widest lanes, each
+    // density at its own rate (the dense ones cost most), 1,000 restarts × 10,000 steps each.
+    let Some(&widest) = widths.last() else {
+        return;
+    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // 6 densities × 1,000 restarts × 10,000 steps, at the relu-hidden rate on every core.
-    let minutes = 6.0e7 / (best_hidden * cores as f64) / 60.0;
     println!(
-        "\nthe best-of-1000 privileged-basis figure (6 × 1,000 runs × 10,000 steps) at the relu-hidden lanes rate on {cores} cores: about {minutes:.1} min (the rate depends on the density)"
+        "\nthe best-of-1000 privileged-basis figure, its six settings in lanes ×{} (median of {runs} runs of {RESTARTS} restarts × {FIGURE_STEPS} steps each):",
+        widest.lanes()
+    );
+    let mut seconds = 0.0;
+    for preset in tms_explorer::app::presets::all()
+        .into_iter()
+        .filter(|p| p.id.starts_with("privileged-"))
+    {
+        let case = bench::Case {
+            name: "privileged basis",
+            config: preset.config,
+            steps: FIGURE_STEPS,
+        };
+        let rate = bench::measure_restarts(&case, &[Some(widest)], RESTARTS, runs)[0];
+        seconds += 1.0e7 / rate;
+        println!(
+            "  1−S = {:<5} {:>8.0} restart-steps/s",
+            show_f32(case.config.density[0]),
+            rate
+        );
+    }
+    println!(
+        "on {cores} cores (the settings spread over them): about {:.1} min for the figure (6 × 1,000 runs × 10,000 steps)",
+        seconds / cores as f64 / 60.0
     );
 }
+
+/// Steps per timed run of the figure's settings in `tms bench --restarts`.
+const FIGURE_STEPS: u64 = 1000;
 
 /// Runs the same cases in the wasm build under Node (tests/web/bench.mjs), building it first if needed.
 fn wasm_bench(runs: usize) -> Result<Vec<(String, f64)>, String> {
