@@ -235,3 +235,39 @@ fn a_rasterised_run_paints_what_the_canvas_paints_shape_by_shape() {
     assert!((ink - 1.0).abs() < 0.02, "{seen}");
     assert!(far * 200 < count, "{seen}");
 }
+
+/// The lockstep order in wasm: a restart as one of four simd128 lanes computes what it computes alone
+/// (tests/lockstep.rs checks the same natively, with SSE2 and AVX2).
+#[wasm_bindgen_test]
+fn lockstep_restarts_in_simd128_lanes_equal_each_restart_alone() {
+    use tms_explorer::core::config::{Config, ModelKind};
+    use tms_explorer::core::lockstep::{Lockstep, Width};
+    for (model, n, m, density) in [
+        (ModelKind::ReluHidden, 10, 5, 0.15),
+        (ModelKind::ReluOutput, 20, 5, 0.05),
+        (ModelKind::Abs, 5, 2, 0.3),
+        (ModelKind::Linear, 7, 3, 1.0),
+    ] {
+        let config = Config {
+            model,
+            n,
+            m,
+            density: vec![density],
+            batch: 64,
+            ..Config::default()
+        };
+        let seeds = [0, 5, 77, 4_000_000_000];
+        let mut four = Lockstep::new(&config, &seeds, Width::Four).unwrap();
+        four.step(25);
+        for (r, &seed) in seeds.iter().enumerate() {
+            let mut alone = Lockstep::new(&config, &[seed], Width::One).unwrap();
+            alone.step(25);
+            assert_eq!(four.params(r), alone.params(0), "{model:?} seed {seed}");
+            assert_eq!(
+                four.loss_history(r),
+                alone.loss_history(0),
+                "{model:?} seed {seed}"
+            );
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! Several restarts of one setting trained together, one restart per vector lane, each bit for bit the
-//! run `Trainer` gives for its seed (docs/science.md, "Determinism").
+//! run `Trainer` gives for its seed (docs/science.md, "Training many restarts at once").
 //!
 //! A restart keeps its own initial weights, data stream and optimizer state; the lanes share the
 //! instructions. Within a step every lane walks its own rows in the order a single run walks them
@@ -741,41 +741,17 @@ impl Lanes {
     #[inline(always)]
     fn update<V: Vector>(&mut self, p_len: usize) {
         let lanes = self.lanes;
-        let c = &self.config;
-        let lr = c.lr as f64 * lr_factor(c.schedule, self.step, c.steps);
         let t = self.step + 1;
-        let weight_decay = c.weight_decay as f64;
-        let decay = V::splat((1.0 - lr * weight_decay) as f32);
-        let bias_correction1 = 1.0 - libm::pow(BETA1, t as f64);
-        let bias_correction2 = 1.0 - libm::pow(BETA2, t as f64);
-        let step_size = V::splat(-(lr / bias_correction1) as f32);
-        let bc2_sqrt = V::splat(libm::sqrt(bias_correction2) as f32);
-        let (one_m_b1, b2, one_m_b2, eps) = (
-            V::splat((1.0 - BETA1) as f32),
-            V::splat(BETA2 as f32),
-            V::splat((1.0 - BETA2) as f32),
-            V::splat(EPS as f32),
+        let weight_decay = self.config.weight_decay as f64;
+        let finite = adamw::<V>(
+            &self.config,
+            self.step,
+            p_len,
+            &self.acc,
+            &mut self.params,
+            &mut self.exp_avg,
+            &mut self.exp_avg_sq,
         );
-        let inf = V::splat(f32::INFINITY);
-        let mut finite = V::zero().eq(V::zero());
-        for k in 0..p_len {
-            // SAFETY: k < p_len, and each buffer holds p_len values per lane.
-            unsafe {
-                let g = ld::<V>(&self.acc, k);
-                let mut p = ld::<V>(&self.params, k).mul(decay);
-                let mut m = ld::<V>(&self.exp_avg, k);
-                let mut v = ld::<V>(&self.exp_avg_sq, k);
-                m = m.add(one_m_b1.mul(g.sub(m)));
-                v = v.mul(b2).add(one_m_b2.mul(g).mul(g));
-                let denom = v.sqrt().div(bc2_sqrt).add(eps);
-                p = p.add(step_size.mul(m).div(denom));
-                finite = finite.and(p.abs().lt(inf));
-                st(p, &mut self.params, k);
-                st(m, &mut self.exp_avg, k);
-                st(v, &mut self.exp_avg_sq, k);
-            }
-        }
-        let finite = finite.bits();
         self.step = t;
         for r in 0..lanes {
             if self.stopped[r].is_some() {
@@ -798,6 +774,57 @@ impl Lanes {
             }
         }
     }
+}
+
+/// AdamW step `step + 1` on every lane of interleaved buffers (`AdamW::step`, operation for
+/// operation, in each lane), with the gradient `grad`. Bit k of the result is set where lane k's
+/// parameters are all finite.
+#[inline(always)]
+pub(crate) fn adamw<V: Vector>(
+    c: &Config,
+    step: u64,
+    p_len: usize,
+    grad: &[f32],
+    params: &mut [f32],
+    exp_avg: &mut [f32],
+    exp_avg_sq: &mut [f32],
+) -> u32 {
+    let lr = c.lr as f64 * lr_factor(c.schedule, step, c.steps);
+    let t = step + 1;
+    let weight_decay = c.weight_decay as f64;
+    let decay = V::splat((1.0 - lr * weight_decay) as f32);
+    let bias_correction1 = 1.0 - libm::pow(BETA1, t as f64);
+    let bias_correction2 = 1.0 - libm::pow(BETA2, t as f64);
+    let step_size = V::splat(-(lr / bias_correction1) as f32);
+    let bc2_sqrt = V::splat(libm::sqrt(bias_correction2) as f32);
+    let (one_m_b1, b2, one_m_b2, eps) = (
+        V::splat((1.0 - BETA1) as f32),
+        V::splat(BETA2 as f32),
+        V::splat((1.0 - BETA2) as f32),
+        V::splat(EPS as f32),
+    );
+    let inf = V::splat(f32::INFINITY);
+    let mut finite = V::zero().eq(V::zero());
+    let shortest = grad.len().min(params.len()).min(exp_avg.len());
+    assert!(p_len * V::LANES <= shortest.min(exp_avg_sq.len()));
+    for k in 0..p_len {
+        // SAFETY: k < p_len, and each buffer holds p_len values per lane (checked above).
+        unsafe {
+            let g = ld::<V>(grad, k);
+            let mut p = ld::<V>(params, k).mul(decay);
+            let mut m = ld::<V>(exp_avg, k);
+            let mut v = ld::<V>(exp_avg_sq, k);
+            m = m.add(one_m_b1.mul(g.sub(m)));
+            v = v.mul(b2).add(one_m_b2.mul(g).mul(g));
+            let denom = v.sqrt().div(bc2_sqrt).add(eps);
+            p = p.add(step_size.mul(m).div(denom));
+            finite = finite.and(p.abs().lt(inf));
+            st(p, params, k);
+            st(m, exp_avg, k);
+            st(v, exp_avg_sq, k);
+        }
+    }
+    finite.bits()
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -836,7 +863,7 @@ struct Kern<'a> {
 /// # Safety
 /// `(e + 1) · LANES ≤ buf.len()`.
 #[inline(always)]
-unsafe fn ld<V: Vector>(buf: &[f32], e: usize) -> V {
+pub(crate) unsafe fn ld<V: Vector>(buf: &[f32], e: usize) -> V {
     debug_assert!((e + 1) * V::LANES <= buf.len());
     V::load(buf.as_ptr().add(e * V::LANES))
 }
@@ -844,7 +871,7 @@ unsafe fn ld<V: Vector>(buf: &[f32], e: usize) -> V {
 /// # Safety
 /// As for [`ld`].
 #[inline(always)]
-unsafe fn st<V: Vector>(v: V, buf: &mut [f32], e: usize) {
+pub(crate) unsafe fn st<V: Vector>(v: V, buf: &mut [f32], e: usize) {
     debug_assert!((e + 1) * V::LANES <= buf.len());
     v.store(buf.as_mut_ptr().add(e * V::LANES))
 }
@@ -853,7 +880,7 @@ unsafe fn st<V: Vector>(v: V, buf: &mut [f32], e: usize) {
 /// # Safety
 /// As for [`ld`].
 #[inline(always)]
-unsafe fn add_to<V: Vector>(buf: &mut [f32], e: usize, v: V) {
+pub(crate) unsafe fn add_to<V: Vector>(buf: &mut [f32], e: usize, v: V) {
     st(ld::<V>(buf, e).add(v), buf, e)
 }
 

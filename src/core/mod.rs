@@ -16,6 +16,8 @@
 //! - [`probe`]: one input through a model, every intermediate kept
 //! - [`geometry`]: the shape the features form, named, and the feature-geometry graph
 //! - [`lanes`]: several restarts of one setting trained together, one per [`vector`] lane
+//! - [`lockstep`]: the lockstep order for small models: fixed draws per row, dense rows, batch-order
+//!   sums, so restarts fill vector lanes with nothing to reconcile
 //! - [`restarts`]: best of K restarts of one setting, in bounded memory
 //! - [`sweep`]: many independent runs, best of K restarts
 //! - [`trace`]: the learning dynamics of a run (D_i and monosemanticity over steps)
@@ -28,6 +30,7 @@ pub mod data;
 pub mod geometry;
 pub mod kernels;
 pub mod lanes;
+pub mod lockstep;
 pub mod metrics;
 pub mod model;
 pub mod optimizer;

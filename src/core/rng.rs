@@ -41,13 +41,12 @@ pub struct Rng {
 impl Rng {
     /// The generator for one stream of one seed.
     pub fn new(seed: u64, stream: Stream) -> Rng {
-        let mut sm = seed ^ (stream as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let mut state = [0u8; 32];
-        for word in state.chunks_exact_mut(8) {
-            word.copy_from_slice(&splitmix64(&mut sm).to_le_bytes());
+        let mut bytes = [0u8; 32];
+        for (word, s) in bytes.chunks_exact_mut(8).zip(state(seed, stream)) {
+            word.copy_from_slice(&s.to_le_bytes());
         }
         Rng {
-            inner: Xoshiro256PlusPlus::from_seed(state),
+            inner: Xoshiro256PlusPlus::from_seed(bytes),
         }
     }
 
@@ -90,6 +89,19 @@ impl Rng {
             g as u64
         }
     }
+}
+
+/// The xoshiro256++ state words of one stream of one seed, as [`Rng::new`] sets them (for generators
+/// that run the same algorithm several streams at a time, `lockstep.rs`). An all-zero expansion (which
+/// xoshiro cannot use) is replaced as `Xoshiro256PlusPlus::from_seed` replaces it.
+pub fn state(seed: u64, stream: Stream) -> [u64; 4] {
+    let mut sm = seed ^ (stream as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let words = [(); 4].map(|_| splitmix64(&mut sm));
+    if words == [0; 4] {
+        let mut zero = 0;
+        return [(); 4].map(|_| splitmix64(&mut zero));
+    }
+    words
 }
 
 /// A fresh seed from the operating system or the browser, for the "new seed" action.

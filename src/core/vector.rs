@@ -57,6 +57,14 @@ mod x86 {
     #[derive(Clone, Copy)]
     pub struct V4(__m128);
 
+    impl V4 {
+        /// Four lanes computed elsewhere with SSE2 (`lockstep.rs` draws its data this way).
+        #[inline(always)]
+        pub(crate) fn from_raw(v: __m128) -> V4 {
+            V4(v)
+        }
+    }
+
     // SAFETY (for every `unsafe` block in this impl): SSE2 is part of the x86-64 baseline.
     impl Vector for V4 {
         const LANES: usize = 4;
@@ -138,6 +146,14 @@ mod x86 {
     /// checking that the CPU has it (`lanes.rs`); these methods are always inlined into them.
     #[derive(Clone, Copy)]
     pub struct V8(__m256);
+
+    impl V8 {
+        /// Eight lanes computed elsewhere with AVX2 (`lockstep.rs` draws its data this way).
+        #[inline(always)]
+        pub(crate) fn from_raw(v: __m256) -> V8 {
+            V8(v)
+        }
+    }
 
     // SAFETY (for every `unsafe` block in this impl): V8 values exist only in code reached after
     // `is_x86_feature_detected!("avx2")`.
@@ -229,6 +245,14 @@ mod wasm {
     /// Four lanes in a simd128 register.
     #[derive(Clone, Copy)]
     pub struct V4(v128);
+
+    impl V4 {
+        /// Four lanes computed elsewhere with simd128 (`lockstep.rs` draws its data this way).
+        #[inline(always)]
+        pub(crate) fn from_raw(v: v128) -> V4 {
+            V4(v)
+        }
+    }
 
     impl Vector for V4 {
         const LANES: usize = 4;
@@ -404,6 +428,98 @@ mod plain {
 )))]
 pub use plain::V4;
 
+/// One lane as a plain f32: a single run computed by the same lane code as its restarts in vectors
+/// (`lockstep.rs`), so it gives the same bits by construction.
+#[derive(Clone, Copy)]
+pub struct V1(f32);
+
+impl V1 {
+    #[inline(always)]
+    fn bitwise(self, o: V1, f: impl Fn(u32, u32) -> u32) -> V1 {
+        V1(f32::from_bits(f(self.0.to_bits(), o.0.to_bits())))
+    }
+    #[inline(always)]
+    fn mask(b: bool) -> V1 {
+        V1(f32::from_bits(if b { u32::MAX } else { 0 }))
+    }
+}
+
+impl Vector for V1 {
+    const LANES: usize = 1;
+    #[inline(always)]
+    fn zero() -> V1 {
+        V1(0.0)
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> V1 {
+        V1(v)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> V1 {
+        V1(*p)
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        *p = self.0
+    }
+    #[inline(always)]
+    fn add(self, o: V1) -> V1 {
+        V1(self.0 + o.0)
+    }
+    #[inline(always)]
+    fn sub(self, o: V1) -> V1 {
+        V1(self.0 - o.0)
+    }
+    #[inline(always)]
+    fn mul(self, o: V1) -> V1 {
+        V1(self.0 * o.0)
+    }
+    #[inline(always)]
+    fn div(self, o: V1) -> V1 {
+        V1(self.0 / o.0)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> V1 {
+        V1(self.0.sqrt())
+    }
+    #[inline(always)]
+    fn and(self, o: V1) -> V1 {
+        self.bitwise(o, |a, b| a & b)
+    }
+    #[inline(always)]
+    fn or(self, o: V1) -> V1 {
+        self.bitwise(o, |a, b| a | b)
+    }
+    #[inline(always)]
+    fn and_not(self, o: V1) -> V1 {
+        self.bitwise(o, |a, b| !a & b)
+    }
+    #[inline(always)]
+    fn gt(self, o: V1) -> V1 {
+        V1::mask(self.0 > o.0)
+    }
+    #[inline(always)]
+    fn lt(self, o: V1) -> V1 {
+        V1::mask(self.0 < o.0)
+    }
+    #[inline(always)]
+    fn eq(self, o: V1) -> V1 {
+        V1::mask(self.0 == o.0)
+    }
+    #[inline(always)]
+    fn ne(self, o: V1) -> V1 {
+        V1::mask(self.0 != o.0)
+    }
+    #[inline(always)]
+    fn abs(self) -> V1 {
+        V1(self.0.abs())
+    }
+    #[inline(always)]
+    fn bits(self) -> u32 {
+        self.0.to_bits() >> 31
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +529,26 @@ mod tests {
         let mut out = vec![0.0f32; V::LANES];
         unsafe { v.store(out.as_mut_ptr()) };
         out.iter().map(|x| x.to_bits()).collect()
+    }
+
+    /// As `lanes`, for arithmetic results (NaNs as one pattern; see `canonical`).
+    #[inline(always)]
+    fn values<V: Vector>(v: V) -> Vec<u32> {
+        lanes(v)
+            .into_iter()
+            .map(|b| canonical(f32::from_bits(b)))
+            .collect()
+    }
+
+    /// A value's bits, with every NaN as one pattern: Rust leaves a NaN's sign and payload
+    /// unspecified (the optimiser folds them as it likes, so release builds differ from debug), and
+    /// the trainer never reads them, only whether a value is finite.
+    fn canonical(x: f32) -> u32 {
+        if x.is_nan() {
+            f32::NAN.to_bits()
+        } else {
+            x.to_bits()
+        }
     }
 
     #[inline(always)]
@@ -429,7 +565,10 @@ mod tests {
         let b: Vec<f32> = [0.1f32, 3.0, -0.0, 1.0, 0.0, 1e-3, 2.0, f32::NAN][..V::LANES].to_vec();
         let (va, vb) = (from::<V>(&a), from::<V>(&b));
         let map = |f: &dyn Fn(f32, f32) -> f32| -> Vec<u32> {
-            a.iter().zip(&b).map(|(x, y)| f(*x, *y).to_bits()).collect()
+            a.iter()
+                .zip(&b)
+                .map(|(x, y)| canonical(f(*x, *y)))
+                .collect()
         };
         let mask = |f: &dyn Fn(f32, f32) -> bool| -> Vec<u32> {
             a.iter()
@@ -437,22 +576,22 @@ mod tests {
                 .map(|(x, y)| if f(*x, *y) { u32::MAX } else { 0 })
                 .collect()
         };
-        assert_eq!(lanes(va.add(vb)), map(&|x, y| x + y));
-        assert_eq!(lanes(va.sub(vb)), map(&|x, y| x - y));
-        assert_eq!(lanes(va.mul(vb)), map(&|x, y| x * y));
-        assert_eq!(lanes(va.div(vb)), map(&|x, y| x / y));
-        assert_eq!(lanes(vb.abs().sqrt()), map(&|_, y| y.abs().sqrt()));
-        assert_eq!(lanes(va.abs()), map(&|x, _| x.abs()));
+        assert_eq!(values(va.add(vb)), map(&|x, y| x + y));
+        assert_eq!(values(va.sub(vb)), map(&|x, y| x - y));
+        assert_eq!(values(va.mul(vb)), map(&|x, y| x * y));
+        assert_eq!(values(va.div(vb)), map(&|x, y| x / y));
+        assert_eq!(values(vb.abs().sqrt()), map(&|_, y| y.abs().sqrt()));
+        assert_eq!(values(va.abs()), map(&|x, _| x.abs()));
         assert_eq!(lanes(va.gt(vb)), mask(&|x, y| x > y));
         assert_eq!(lanes(va.lt(vb)), mask(&|x, y| x < y));
         assert_eq!(lanes(va.eq(vb)), mask(&|x, y| x == y));
         assert_eq!(lanes(va.ne(vb)), mask(&|x, y| x != y));
         let m = va.gt(vb);
         assert_eq!(
-            lanes(m.select(va, vb)),
+            values(m.select(va, vb)),
             map(&|x, y| if x > y { x } else { y })
         );
-        assert_eq!(lanes(m.and(va)), map(&|x, y| if x > y { x } else { 0.0 }));
+        assert_eq!(values(m.and(va)), map(&|x, y| if x > y { x } else { 0.0 }));
         assert_eq!(
             m.bits(),
             (0..V::LANES)
@@ -467,6 +606,7 @@ mod tests {
 
     #[test]
     fn lanes_are_ieee_single_operations() {
+        check::<V1>();
         check::<V4>();
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {

@@ -1,0 +1,722 @@
+//! A second canonical operation order for small models, built so that restarts share vector lanes with
+//! nothing left over: every row drawn with the same number of random draws, and computed densely with
+//! its sums in batch order (docs/science.md, "Training many restarts at once").
+//!
+//! Today's order (`model.rs`, matched by `lanes.rs`) follows the data: a row draws as many values as
+//! it has present features, empty and one-feature rows are grouped, and each row picks the cheaper of
+//! two summation orders. Restarts in lanes then disagree on how many draws, which rows and which order,
+//! and half a lane step goes on reconciling them. Here nothing depends on the data:
+//!
+//! - **Drawing.** Feature i of a row takes one 64-bit draw of its run's data stream (xoshiro256++,
+//!   the same generator and seeding as [`Rng`](crate::core::rng::Rng), run for every lane at once):
+//!   its top 24 bits q decide presence (present when q · 2⁻²⁴ < p_i, so p_i rounded up to a multiple
+//!   of 2⁻²⁴), bits 8 to 31 give its value u = ⌊bits / 2⁸⌋ · 2⁻²⁴ (2u − 1 for `abs`). A batch is
+//!   `batch` × n draws in row-major order.
+//! - **A row**, densely: z_j = b_h,j + Σ_i W_ji x_i (i ascending), h_j = ReLU(z_j) where the model has
+//!   a hidden ReLU, o_i = b_i + Σ_j E_ji h_j (j ascending), out_i = ReLU(o_i) where it has an output
+//!   ReLU; err_i = out_i − target_i, g_i = (2 I_i / (batch · n)) err_i (0 where the ReLU is off),
+//!   ∂h_j = Σ_i E_ji g_i, ∂z_j = ∂h_j (0 where h's ReLU is off).
+//! - **Sums over the batch** are one accumulator per parameter, starting at +0, adding each row's term
+//!   in batch order: ∂b_i += g_i; ∂E_ji += h_j g_i; ∂W_ji += ∂z_j x_i (for tied models E = W and the
+//!   row adds h_j g_i, then ∂z_j x_i, to the same accumulator); ∂b_h,j += ∂z_j. The loss is one
+//!   accumulator per feature of I_i err_i², summed over features in f64 at the end and divided by
+//!   batch · n.
+//! - **AdamW** is `AdamW::step`, operation for operation.
+//!
+//! Every operation is a lane-wise IEEE single-precision one, so a restart computes the same bits
+//! whether it is alone ([`Width::One`]) or one of four or eight: the width changes how many restarts
+//! share an instruction, never a number (`tests/lockstep.rs`).
+
+// The lane loops walk several interleaved arrays by the same index at once.
+#![allow(clippy::needless_range_loop)]
+
+use crate::core::config::Config;
+use crate::core::lanes::{adamw, add_to, ld, MAX_LANES, MAX_M, MAX_N};
+use crate::core::model::{Layout, Model};
+use crate::core::rng::{state, Stream};
+#[cfg(target_arch = "x86_64")]
+use crate::core::vector::V8;
+use crate::core::vector::{Vector, V1, V4};
+
+/// How many restarts share an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    /// One restart: a single run.
+    One,
+    /// 128-bit vectors (SSE2 natively, simd128 in wasm).
+    Four,
+    /// 256-bit AVX2 vectors (x86-64 only, when the CPU has them).
+    Eight,
+}
+
+impl Width {
+    pub fn lanes(self) -> usize {
+        match self {
+            Width::One => 1,
+            Width::Four => 4,
+            Width::Eight => 8,
+        }
+    }
+
+    /// The widest this machine runs.
+    pub fn best() -> Width {
+        match crate::core::lanes::Width::best() {
+            crate::core::lanes::Width::Eight => Width::Eight,
+            crate::core::lanes::Width::Four => Width::Four,
+        }
+    }
+
+    pub fn available(self) -> bool {
+        self != Width::Eight || Width::best() == Width::Eight
+    }
+}
+
+/// Up to [`Width::lanes`] restarts of one setting (differing only in seed), trained in the lockstep
+/// order.
+pub struct Lockstep {
+    config: Config,
+    seeds: Vec<u32>,
+    real: usize,
+    model: Model,
+    layout: Layout,
+    width: Width,
+    lanes: usize,
+    step: u64,
+    /// Interleaved by lane: value k of lane r at k · lanes + r.
+    params: Vec<f32>,
+    exp_avg: Vec<f32>,
+    exp_avg_sq: Vec<f32>,
+    grad: Vec<f32>,
+    /// Word w of lane r's data stream at [w][r].
+    streams: [[u64; MAX_LANES]; 4],
+    /// p_i, as the presence test compares it.
+    density: Vec<f32>,
+    histories: Vec<Vec<f32>>,
+    /// Lanes whose loss or weights stopped being finite: they keep the parameters of that step and
+    /// train no further.
+    stopped: Vec<Option<Vec<f32>>>,
+    loss: [f64; MAX_LANES],
+}
+
+impl Lockstep {
+    pub fn new(config: &Config, seeds: &[u32], width: Width) -> Result<Lockstep, String> {
+        config.check()?;
+        if config.n > MAX_N || config.m > MAX_M {
+            return Err(format!(
+                "the lockstep order covers models up to n = {MAX_N}, m = {MAX_M}; this one has n = {}, \
+                 m = {}",
+                config.n, config.m
+            ));
+        }
+        if !width.available() {
+            return Err("this CPU has no AVX2 for eight lanes".into());
+        }
+        let lanes = width.lanes();
+        if seeds.is_empty() || seeds.len() > lanes {
+            return Err(format!("1 to {lanes} seeds, not {}", seeds.len()));
+        }
+        let real = seeds.len();
+        let mut seeds = seeds.to_vec();
+        seeds.resize(lanes, *seeds.last().unwrap());
+        let model = Model::new(config);
+        let layout = model.layout();
+        let p = layout.len;
+        let mut params = vec![0.0; p * lanes];
+        let mut streams = [[0u64; MAX_LANES]; 4];
+        for (r, &seed) in seeds.iter().enumerate() {
+            for (k, v) in model.init(seed).into_iter().enumerate() {
+                params[k * lanes + r] = v;
+            }
+            for (w, word) in state(seed as u64, Stream::Data).into_iter().enumerate() {
+                streams[w][r] = word;
+            }
+        }
+        Ok(Lockstep {
+            density: config.densities(),
+            exp_avg: vec![0.0; p * lanes],
+            exp_avg_sq: vec![0.0; p * lanes],
+            grad: vec![0.0; p * lanes],
+            histories: vec![Vec::new(); lanes],
+            stopped: vec![None; lanes],
+            loss: [0.0; MAX_LANES],
+            params,
+            streams,
+            step: 0,
+            lanes,
+            width,
+            layout,
+            model,
+            real,
+            seeds,
+            config: config.clone(),
+        })
+    }
+
+    /// How many lanes are restarts (the seeds given to `new`).
+    pub fn len(&self) -> usize {
+        self.real
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.real == 0
+    }
+
+    pub fn width(&self) -> Width {
+        self.width
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    /// Lane r's setting (its seed).
+    pub fn config(&self, r: usize) -> Config {
+        Config {
+            seed: self.seeds[r],
+            ..self.config.clone()
+        }
+    }
+
+    /// Lane r's parameters (the layout of `Model::layout`).
+    pub fn params(&self, r: usize) -> Vec<f32> {
+        match &self.stopped[r] {
+            Some(p) => p.clone(),
+            None => lane(&self.params, self.lanes, r),
+        }
+    }
+
+    pub fn stopped(&self, r: usize) -> bool {
+        self.stopped[r].is_some()
+    }
+
+    /// loss_history(r)[t] is lane r's training loss at step t + 1.
+    pub fn loss_history(&self, r: usize) -> &[f32] {
+        &self.histories[r]
+    }
+
+    /// Runs k steps of every lane still training.
+    pub fn step(&mut self, k: u64) {
+        for _ in 0..k {
+            if self.stopped[..self.real].iter().all(|s| s.is_some()) {
+                return;
+            }
+            match self.width {
+                Width::One => self.dispatch::<V1, 1>(),
+                Width::Four => self.dispatch::<V4, 4>(),
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `new` refused Eight unless the CPU has AVX2.
+                Width::Eight => unsafe { step_avx2(self) },
+                #[cfg(not(target_arch = "x86_64"))]
+                Width::Eight => unreachable!("Eight is only available on x86-64"),
+            }
+        }
+    }
+
+    /// One step at the model's size and kind: fixed sizes for the paper's small models (loops the
+    /// compiler unrolls, values in registers), bounded arrays otherwise; the model's kind and hidden
+    /// bias as constants, so no branch on them is left inside the row loops.
+    #[inline(always)]
+    fn dispatch<V: Draws, const L: usize>(&mut self) {
+        use crate::core::config::ModelKind::*;
+        const LIN: u8 = 0;
+        const RO: u8 = 1;
+        const RH: u8 = 2;
+        const ABS: u8 = 3;
+        let (n, m) = (self.model.n, self.model.m);
+        match (self.model.kind, self.model.hidden_bias, n, m) {
+            (ReluHidden, false, 10, 5) => self.step_sized::<V, L, 10, 5, RH, false>(n, m),
+            (ReluHidden, true, 10, 5) => self.step_sized::<V, L, 10, 5, RH, true>(n, m),
+            (ReluOutput, _, 20, 5) => self.step_sized::<V, L, 20, 5, RO, false>(n, m),
+            (Abs, _, 5, 2) => self.step_sized::<V, L, 5, 2, ABS, false>(n, m),
+            (Linear, _, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, LIN, false>(n, m),
+            (ReluOutput, _, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, RO, false>(n, m),
+            (ReluHidden, false, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, RH, false>(n, m),
+            (ReluHidden, true, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, RH, true>(n, m),
+            (Abs, _, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, ABS, false>(n, m),
+        }
+    }
+
+    #[inline(always)]
+    fn step_sized<
+        V: Draws,
+        const L: usize,
+        const N: usize,
+        const M: usize,
+        const KIND: u8,
+        const HIDDEN_BIAS: bool,
+    >(
+        &mut self,
+        n: usize,
+        m: usize,
+    ) {
+        assert!(V::LANES == L && L == self.lanes && n <= N && m <= M);
+        assert!(KIND == self.model.kind as u8 && HIDDEN_BIAS == self.model.hidden_bias);
+        let l = self.layout;
+        let p_len = l.len;
+        let rows = self.config.batch;
+        // ModelKind's order: Linear, ReluOutput, ReluHidden, Abs.
+        let (relu_h, relu_o, abs_t) = (KIND >= 2, KIND >= 1, KIND == 3);
+        let (tied, hidden_bias) = (KIND != 3, HIDDEN_BIAS);
+        let (w0, e0, b0, bh0) = (l.w.0, l.out().0, l.b.0, l.b_h.0);
+        let zero = V::zero();
+        let scale = 2.0 / (rows * n) as f32;
+        let unit = V::splat(1.0 / (1u32 << 24) as f32);
+        let (two, one) = (V::splat(2.0), V::splat(1.0));
+        let (mut p, mut imp, mut gs) = ([zero; N], [zero; N], [zero; N]);
+        for i in 0..n {
+            p[i] = V::splat(self.density[i]);
+            imp[i] = V::splat(self.model.importance[i]);
+            gs[i] = V::splat(scale * self.model.importance[i]);
+        }
+        let mut s = V::load_state(&self.streams);
+        self.grad.fill(0.0);
+        let params = &self.params[..];
+        let grad = &mut self.grad[..];
+        assert!(params.len() >= p_len * L && grad.len() >= p_len * L);
+        let mut loss = [zero; N];
+        for _ in 0..rows {
+            // The row's draws, feature by feature, every lane at once.
+            let mut x = [zero; N];
+            for i in 0..n {
+                let (q, u) = V::draw(&mut s);
+                let u = u.mul(unit);
+                let v = if abs_t { u.mul(two).sub(one) } else { u };
+                x[i] = q.mul(unit).lt(p[i]).and(v);
+            }
+            // SAFETY (every `ld`/`add_to` below): offsets are within the layout, p_len vectors.
+            let (mut z, mut h) = ([zero; M], [zero; M]);
+            for j in 0..m {
+                let mut a = if hidden_bias {
+                    unsafe { ld::<V>(params, bh0 + j) }
+                } else {
+                    zero
+                };
+                for i in 0..n {
+                    a = a.add(unsafe { ld::<V>(params, w0 + j * n + i) }.mul(x[i]));
+                }
+                z[j] = a;
+                h[j] = if relu_h { a.gt(zero).and(a) } else { a };
+            }
+            let mut g = [zero; N];
+            for i in 0..n {
+                let mut o = unsafe { ld::<V>(params, b0 + i) };
+                for j in 0..m {
+                    o = o.add(unsafe { ld::<V>(params, e0 + j * n + i) }.mul(h[j]));
+                }
+                let out = if relu_o { o.gt(zero).and(o) } else { o };
+                let target = if abs_t { x[i].abs() } else { x[i] };
+                let err = out.sub(target);
+                loss[i] = loss[i].add(imp[i].mul(err).mul(err));
+                let gi = gs[i].mul(err);
+                g[i] = if relu_o { o.gt(zero).and(gi) } else { gi };
+                unsafe { add_to(grad, b0 + i, g[i]) };
+            }
+            for j in 0..m {
+                let mut dh = zero;
+                for i in 0..n {
+                    dh = dh.add(unsafe { ld::<V>(params, e0 + j * n + i) }.mul(g[i]));
+                }
+                let dz = if relu_h { z[j].gt(zero).and(dh) } else { dh };
+                for i in 0..n {
+                    unsafe {
+                        if tied {
+                            let e = w0 + j * n + i;
+                            let a = ld::<V>(grad, e).add(h[j].mul(g[i])).add(dz.mul(x[i]));
+                            crate::core::lanes::st(a, grad, e);
+                        } else {
+                            add_to(grad, e0 + j * n + i, h[j].mul(g[i]));
+                            add_to(grad, w0 + j * n + i, dz.mul(x[i]));
+                        }
+                    }
+                }
+                if hidden_bias {
+                    unsafe { add_to(grad, bh0 + j, dz) };
+                }
+            }
+        }
+        V::save_state(&s, &mut self.streams);
+        let mut per_lane = [[0.0f32; L]; N];
+        for i in 0..n {
+            // SAFETY: per_lane[i] holds L = V::LANES values.
+            unsafe { loss[i].store(per_lane[i].as_mut_ptr()) };
+        }
+        for r in 0..L {
+            let total: f64 = (0..n).map(|i| per_lane[i][r] as f64).sum();
+            self.loss[r] = total / (rows * n) as f64;
+        }
+        self.update::<V>(p_len);
+    }
+
+    /// AdamW on every lane, then `Trainer::step`'s bookkeeping: the loss is recorded, and a lane whose
+    /// loss or weights are no longer finite stops.
+    #[inline(always)]
+    fn update<V: Vector>(&mut self, p_len: usize) {
+        let finite = adamw::<V>(
+            &self.config,
+            self.step,
+            p_len,
+            &self.grad,
+            &mut self.params,
+            &mut self.exp_avg,
+            &mut self.exp_avg_sq,
+        );
+        self.step += 1;
+        for r in 0..self.lanes {
+            if self.stopped[r].is_some() {
+                continue;
+            }
+            let loss = self.loss[r] as f32;
+            self.histories[r].push(loss);
+            if !loss.is_finite() || finite & (1 << r) == 0 {
+                self.stopped[r] = Some(lane(&self.params, self.lanes, r));
+            }
+        }
+    }
+}
+
+/// A vector type that also draws every lane's data at once: one xoshiro256++ output per lane, as its
+/// top 24 bits (presence) and bits 8 to 31 (value), each an integer below 2²⁴ held exactly as an f32.
+/// Integer operations are exact, so every implementation gives the bits of `next`.
+pub(crate) trait Draws: Vector {
+    /// Every lane's generator state.
+    type State: Copy;
+    fn load_state(words: &[[u64; MAX_LANES]; 4]) -> Self::State;
+    fn save_state(state: &Self::State, words: &mut [[u64; MAX_LANES]; 4]);
+    fn draw(state: &mut Self::State) -> (Self, Self);
+}
+
+/// `Draws` for lanes a scalar generator serves: word w of lane k at s[w][k].
+macro_rules! scalar_draws {
+    ($v:ty, $l:expr) => {
+        impl Draws for $v {
+            type State = [[u64; $l]; 4];
+            #[inline(always)]
+            fn load_state(words: &[[u64; MAX_LANES]; 4]) -> Self::State {
+                let mut s = [[0u64; $l]; 4];
+                for w in 0..4 {
+                    s[w].copy_from_slice(&words[w][..$l]);
+                }
+                s
+            }
+            #[inline(always)]
+            fn save_state(s: &Self::State, words: &mut [[u64; MAX_LANES]; 4]) {
+                for w in 0..4 {
+                    words[w][..$l].copy_from_slice(&s[w]);
+                }
+            }
+            #[inline(always)]
+            fn draw(s: &mut Self::State) -> (Self, Self) {
+                let (mut q, mut u) = ([0.0f32; $l], [0.0f32; $l]);
+                let r = next(s);
+                for k in 0..$l {
+                    q[k] = (r[k] >> 40) as u32 as i32 as f32;
+                    u[k] = ((r[k] as u32) >> 8) as i32 as f32;
+                }
+                // SAFETY: q and u hold LANES values.
+                unsafe { (<$v>::load(q.as_ptr()), <$v>::load(u.as_ptr())) }
+            }
+        }
+    };
+}
+scalar_draws!(V1, 1);
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
+scalar_draws!(V4, 4);
+
+/// Four lanes' generators in two 128-bit registers per word (two 64-bit lanes each): word w of lanes
+/// 2h..2h + 2 in s[w][h]. The same operations in SSE2 and in wasm's simd128.
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
+mod four {
+    use super::{Draws, MAX_LANES};
+    use crate::core::vector::V4;
+    #[cfg(target_arch = "wasm32")]
+    use std::arch::wasm32::*;
+    #[cfg(target_arch = "x86_64")]
+    use std::arch::x86_64::*;
+
+    #[cfg(target_arch = "x86_64")]
+    type U64x2 = __m128i;
+    #[cfg(target_arch = "wasm32")]
+    type U64x2 = v128;
+
+    // SAFETY (every `unsafe` block here): SSE2 is part of the x86-64 baseline; simd128 is enabled for
+    // the wasm build; loads and stores are unaligned and within `words`.
+    #[cfg(target_arch = "x86_64")]
+    mod op {
+        use super::*;
+        #[inline(always)]
+        pub fn load(p: &[u64]) -> U64x2 {
+            assert!(p.len() >= 2);
+            unsafe { _mm_loadu_si128(p.as_ptr() as *const __m128i) }
+        }
+        #[inline(always)]
+        pub fn store(v: U64x2, p: &mut [u64]) {
+            assert!(p.len() >= 2);
+            unsafe { _mm_storeu_si128(p.as_mut_ptr() as *mut __m128i, v) }
+        }
+        #[inline(always)]
+        pub fn add(a: U64x2, b: U64x2) -> U64x2 {
+            unsafe { _mm_add_epi64(a, b) }
+        }
+        #[inline(always)]
+        pub fn xor(a: U64x2, b: U64x2) -> U64x2 {
+            unsafe { _mm_xor_si128(a, b) }
+        }
+        #[inline(always)]
+        pub fn shl<const K: i32>(a: U64x2) -> U64x2 {
+            unsafe { _mm_slli_epi64::<K>(a) }
+        }
+        #[inline(always)]
+        pub fn shr<const K: i32>(a: U64x2) -> U64x2 {
+            unsafe { _mm_srli_epi64::<K>(a) }
+        }
+        #[inline(always)]
+        pub fn or(a: U64x2, b: U64x2) -> U64x2 {
+            unsafe { _mm_or_si128(a, b) }
+        }
+        #[inline(always)]
+        pub fn and(a: U64x2, b: U64x2) -> U64x2 {
+            unsafe { _mm_and_si128(a, b) }
+        }
+        #[inline(always)]
+        pub fn splat(v: u64) -> U64x2 {
+            unsafe { _mm_set1_epi64x(v as i64) }
+        }
+        /// The low 32 bits of a's and then b's 64-bit lanes, as four f32 (each below 2²⁴, exact).
+        #[inline(always)]
+        pub fn low_to_f32(a: U64x2, b: U64x2) -> V4 {
+            unsafe {
+                let lows =
+                    _mm_shuffle_ps::<0b10_00_10_00>(_mm_castsi128_ps(a), _mm_castsi128_ps(b));
+                V4::from_raw(_mm_cvtepi32_ps(_mm_castps_si128(lows)))
+            }
+        }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    mod op {
+        use super::*;
+        #[inline(always)]
+        pub fn load(p: &[u64]) -> U64x2 {
+            u64x2(p[0], p[1])
+        }
+        #[inline(always)]
+        pub fn store(v: U64x2, p: &mut [u64]) {
+            p[0] = u64x2_extract_lane::<0>(v);
+            p[1] = u64x2_extract_lane::<1>(v);
+        }
+        #[inline(always)]
+        pub fn add(a: U64x2, b: U64x2) -> U64x2 {
+            i64x2_add(a, b)
+        }
+        #[inline(always)]
+        pub fn xor(a: U64x2, b: U64x2) -> U64x2 {
+            v128_xor(a, b)
+        }
+        #[inline(always)]
+        pub fn shl<const K: u32>(a: U64x2) -> U64x2 {
+            i64x2_shl(a, K)
+        }
+        #[inline(always)]
+        pub fn shr<const K: u32>(a: U64x2) -> U64x2 {
+            u64x2_shr(a, K)
+        }
+        #[inline(always)]
+        pub fn or(a: U64x2, b: U64x2) -> U64x2 {
+            v128_or(a, b)
+        }
+        #[inline(always)]
+        pub fn and(a: U64x2, b: U64x2) -> U64x2 {
+            v128_and(a, b)
+        }
+        #[inline(always)]
+        pub fn splat(v: u64) -> U64x2 {
+            u64x2_splat(v)
+        }
+        /// The low 32 bits of a's and then b's 64-bit lanes, as four f32 (each below 2²⁴, exact).
+        #[inline(always)]
+        pub fn low_to_f32(a: U64x2, b: U64x2) -> V4 {
+            V4::from_raw(f32x4_convert_i32x4(i32x4_shuffle::<0, 2, 4, 6>(a, b)))
+        }
+    }
+
+    impl Draws for V4 {
+        type State = [[U64x2; 2]; 4];
+        #[inline(always)]
+        fn load_state(words: &[[u64; MAX_LANES]; 4]) -> Self::State {
+            [0, 1, 2, 3].map(|w| [op::load(&words[w][0..2]), op::load(&words[w][2..4])])
+        }
+        #[inline(always)]
+        fn save_state(s: &Self::State, words: &mut [[u64; MAX_LANES]; 4]) {
+            for w in 0..4 {
+                for h in 0..2 {
+                    op::store(s[w][h], &mut words[w][2 * h..2 * h + 2]);
+                }
+            }
+        }
+        #[inline(always)]
+        fn draw(s: &mut Self::State) -> (V4, V4) {
+            let mut out = [op::splat(0); 2];
+            for h in 0..2 {
+                // `Xoshiro256PlusPlus::next_u64` on two lanes (no 64-bit rotate: two shifts and an or).
+                let (s0, s1, s2, s3) = (s[0][h], s[1][h], s[2][h], s[3][h]);
+                let a = op::add(s0, s3);
+                out[h] = op::add(op::or(op::shl::<23>(a), op::shr::<41>(a)), s0);
+                let t = op::shl::<17>(s1);
+                let s2 = op::xor(s2, s0);
+                let s3 = op::xor(s3, s1);
+                let s1 = op::xor(s1, s2);
+                let s0 = op::xor(s0, s3);
+                let s2 = op::xor(s2, t);
+                let s3 = op::or(op::shl::<45>(s3), op::shr::<19>(s3));
+                s[0][h] = s0;
+                s[1][h] = s1;
+                s[2][h] = s2;
+                s[3][h] = s3;
+            }
+            let low24 = op::splat(0xff_ffff);
+            let q = op::low_to_f32(op::shr::<40>(out[0]), op::shr::<40>(out[1]));
+            let u = op::low_to_f32(
+                op::and(op::shr::<8>(out[0]), low24),
+                op::and(op::shr::<8>(out[1]), low24),
+            );
+            (q, u)
+        }
+    }
+}
+
+/// Eight lanes' generators in AVX2 registers: word w of lanes 4h..4h + 4 in s[w][h].
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{Draws, MAX_LANES};
+    use crate::core::vector::V8;
+    use std::arch::x86_64::*;
+
+    // SAFETY (every `unsafe` block here): V8 values, and so these draws, exist only in code reached
+    // after checking the CPU has AVX2 (`Width::available`), inlined into `step_avx2`.
+    impl Draws for V8 {
+        type State = [[__m256i; 2]; 4];
+        #[inline(always)]
+        fn load_state(words: &[[u64; MAX_LANES]; 4]) -> Self::State {
+            let half = |w: usize, h: usize| unsafe {
+                _mm256_loadu_si256(words[w][4 * h..].as_ptr() as *const __m256i)
+            };
+            [0, 1, 2, 3].map(|w| [half(w, 0), half(w, 1)])
+        }
+        #[inline(always)]
+        fn save_state(s: &Self::State, words: &mut [[u64; MAX_LANES]; 4]) {
+            for w in 0..4 {
+                for h in 0..2 {
+                    unsafe {
+                        _mm256_storeu_si256(words[w][4 * h..].as_mut_ptr() as *mut __m256i, s[w][h])
+                    };
+                }
+            }
+        }
+        #[inline(always)]
+        fn draw(s: &mut Self::State) -> (V8, V8) {
+            unsafe {
+                let mut out = [_mm256_setzero_si256(); 2];
+                for h in 0..2 {
+                    // `Xoshiro256PlusPlus::next_u64` on four lanes (AVX2 has no 64-bit rotate:
+                    // two shifts and an or).
+                    let (s0, s1, s2, s3) = (s[0][h], s[1][h], s[2][h], s[3][h]);
+                    let a = _mm256_add_epi64(s0, s3);
+                    let rot =
+                        _mm256_or_si256(_mm256_slli_epi64::<23>(a), _mm256_srli_epi64::<41>(a));
+                    out[h] = _mm256_add_epi64(rot, s0);
+                    let t = _mm256_slli_epi64::<17>(s1);
+                    let s2 = _mm256_xor_si256(s2, s0);
+                    let s3 = _mm256_xor_si256(s3, s1);
+                    let s1 = _mm256_xor_si256(s1, s2);
+                    let s0 = _mm256_xor_si256(s0, s3);
+                    let s2 = _mm256_xor_si256(s2, t);
+                    let s3 =
+                        _mm256_or_si256(_mm256_slli_epi64::<45>(s3), _mm256_srli_epi64::<19>(s3));
+                    s[0][h] = s0;
+                    s[1][h] = s1;
+                    s[2][h] = s2;
+                    s[3][h] = s3;
+                }
+                let low24 = _mm256_set1_epi64x(0xff_ffff);
+                // The low 32 bits of each 64-bit lane, lanes 0..4 from out[0], 4..8 from out[1].
+                let pack = |a: __m256i, b: __m256i| {
+                    let even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+                    let a = _mm256_permutevar8x32_epi32(a, even);
+                    let b = _mm256_permutevar8x32_epi32(b, even);
+                    _mm256_cvtepi32_ps(_mm256_blend_epi32::<0xf0>(a, b))
+                };
+                let q = pack(
+                    _mm256_srli_epi64::<40>(out[0]),
+                    _mm256_srli_epi64::<40>(out[1]),
+                );
+                let u = pack(
+                    _mm256_and_si256(_mm256_srli_epi64::<8>(out[0]), low24),
+                    _mm256_and_si256(_mm256_srli_epi64::<8>(out[1]), low24),
+                );
+                (V8::from_raw(q), V8::from_raw(u))
+            }
+        }
+    }
+}
+
+/// One xoshiro256++ output of every lane (`Xoshiro256PlusPlus::next_u64`, lane by lane): word w of
+/// lane k's state at s[w][k].
+#[inline(always)]
+fn next<const L: usize>(s: &mut [[u64; L]; 4]) -> [u64; L] {
+    let mut out = [0u64; L];
+    for k in 0..L {
+        out[k] = s[0][k]
+            .wrapping_add(s[3][k])
+            .rotate_left(23)
+            .wrapping_add(s[0][k]);
+        let t = s[1][k] << 17;
+        s[2][k] ^= s[0][k];
+        s[3][k] ^= s[1][k];
+        s[1][k] ^= s[2][k];
+        s[0][k] ^= s[3][k];
+        s[2][k] ^= t;
+        s[3][k] = s[3][k].rotate_left(45);
+    }
+    out
+}
+
+fn lane(v: &[f32], lanes: usize, r: usize) -> Vec<f32> {
+    v.iter().skip(r).step_by(lanes).copied().collect()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+/// # Safety
+/// The CPU must have AVX2.
+unsafe fn step_avx2(lanes: &mut Lockstep) {
+    lanes.dispatch::<V8, 8>();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rng::Rng;
+
+    /// Each lane of the vector generator is its seed's data stream, draw for draw.
+    #[test]
+    fn the_lane_generator_is_each_runs_stream() {
+        let seeds = [0u64, 1, 7, 123_456_789];
+        let mut runs: Vec<Rng> = seeds.iter().map(|&s| Rng::new(s, Stream::Data)).collect();
+        let mut s = [[0u64; 4]; 4];
+        for (k, &seed) in seeds.iter().enumerate() {
+            for (w, word) in state(seed, Stream::Data).into_iter().enumerate() {
+                s[w][k] = word;
+            }
+        }
+        for _ in 0..100 {
+            let want: Vec<u64> = runs.iter_mut().map(|r| r.next_u64()).collect();
+            assert_eq!(next(&mut s).to_vec(), want);
+        }
+    }
+}
