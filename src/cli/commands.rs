@@ -783,36 +783,40 @@ fn bench_command(args: &[String]) -> Result<(), String> {
 }
 
 /// `tms bench --restarts`: restart-steps per second on one thread, single runs against lane groups of
-/// each width this machine has, and what that makes of the paper's best-of-1000 privileged-basis figure.
+/// each width this machine has (today's order and the lockstep order), and what that makes of the
+/// paper's best-of-1000 privileged-basis figure.
 fn restarts_bench(runs: usize) {
+    use tms_explorer::core::bench::Way;
     use tms_explorer::core::lanes::Width;
+    use tms_explorer::core::lockstep::Width as LockWidth;
     const RESTARTS: u32 = 8;
     let widths: Vec<Width> = [Width::Four, Width::Eight]
         .into_iter()
         .filter(|w| w.available())
         .collect();
+    let lock_widths: Vec<LockWidth> = [LockWidth::Four, LockWidth::Eight]
+        .into_iter()
+        .filter(|w| w.available())
+        .collect();
     println!(
-        "restart-steps per second on one thread, median of {runs} runs of {RESTARTS} restarts (batch 1024), the ways interleaved run by run; singles: one run after another, lanes ×L: L restarts per vector lane group"
+        "restart-steps per second on one thread, median of {runs} runs of {RESTARTS} restarts (batch 1024), the ways interleaved run by run; singles: one run after another; lanes ×L: L restarts per vector in today's order; lockstep ×L: the same in the lockstep order (a different canonical order, not yet what links train)"
     );
+    let ways: Vec<Way> = std::iter::once(Way::Singles)
+        .chain(widths.iter().copied().map(Way::Lanes))
+        .chain(lock_widths.iter().copied().map(Way::Lockstep))
+        .collect();
     let mut header = format!("\n{:<36} {:>10}", "case", "singles");
-    for w in &widths {
-        header.push_str(&format!(
-            " {:>10} {:>8}",
-            format!("lanes ×{}", w.lanes()),
-            "gain"
-        ));
+    for w in &ways[1..] {
+        header.push_str(&format!(" {:>12} {:>8}", w.label(), "gain"));
     }
     let mut rows = vec![];
-    let ways: Vec<Option<Width>> = std::iter::once(None)
-        .chain(widths.iter().copied().map(Some))
-        .collect();
     for case in bench::restart_cases() {
         let rates = bench::measure_restarts(&case, &ways, RESTARTS, runs);
         let single = rates[0];
         eprintln!("  {}: {rates:.0?}", case.name);
         let mut row = format!("{:<36} {:>10.0}", case.name, single);
         for &r in &rates[1..] {
-            row.push_str(&format!(" {:>10.0} {:>7.2}×", r, r / single));
+            row.push_str(&format!(" {:>12.0} {:>7.2}×", r, r / single));
         }
         rows.push(row);
     }
@@ -820,17 +824,20 @@ fn restarts_bench(runs: usize) {
     for row in rows {
         println!("{row}");
     }
-    // The figure itself: its six settings (the `privileged-*` presets) in the widest lanes, each
-    // density at its own rate (the dense ones cost most), 1,000 restarts × 10,000 steps each.
-    let Some(&widest) = widths.last() else {
+    // The figure itself: its six settings (the `privileged-*` presets) in the widest lanes of each
+    // order, each density at its own rate (the dense ones cost most), 1,000 restarts × 10,000 steps.
+    let (Some(&widest), Some(&lock_widest)) = (widths.last(), lock_widths.last()) else {
         return;
     };
+    let figure = [Way::Lanes(widest), Way::Lockstep(lock_widest)];
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "\nthe best-of-1000 privileged-basis figure, its six settings in lanes ×{} (median of {runs} runs of {RESTARTS} restarts × {FIGURE_STEPS} steps each):",
-        widest.lanes()
+        "\nthe best-of-1000 privileged-basis figure, its six settings (median of {runs} runs of {RESTARTS} restarts × {FIGURE_STEPS} steps each, the two orders interleaved):\n  {:<10} {:>14} {:>14}",
+        "",
+        figure[0].label(),
+        figure[1].label()
     );
-    let mut seconds = 0.0;
+    let mut seconds = [0.0; 2];
     for preset in tms_explorer::app::presets::all()
         .into_iter()
         .filter(|p| p.id.starts_with("privileged-"))
@@ -840,17 +847,22 @@ fn restarts_bench(runs: usize) {
             config: preset.config,
             steps: FIGURE_STEPS,
         };
-        let rate = bench::measure_restarts(&case, &[Some(widest)], RESTARTS, runs)[0];
-        seconds += 1.0e7 / rate;
+        let rates = bench::measure_restarts(&case, &figure, RESTARTS, runs);
+        for (s, r) in seconds.iter_mut().zip(&rates) {
+            *s += 1.0e7 / r;
+        }
         println!(
-            "  1−S = {:<5} {:>8.0} restart-steps/s",
+            "  1−S = {:<5} {:>14.0} {:>14.0} restart-steps/s ({:.2}×)",
             show_f32(case.config.density[0]),
-            rate
+            rates[0],
+            rates[1],
+            rates[1] / rates[0]
         );
     }
     println!(
-        "on {cores} cores (the settings spread over them): about {:.1} min for the figure (6 × 1,000 runs × 10,000 steps)",
-        seconds / cores as f64 / 60.0
+        "on {cores} cores (the settings spread over them), 6 × 1,000 runs × 10,000 steps: about {:.1} min in today's order, {:.1} min in the lockstep order",
+        seconds[0] / cores as f64 / 60.0,
+        seconds[1] / cores as f64 / 60.0
     );
 }
 

@@ -108,19 +108,35 @@ pub fn restart_cases() -> Vec<Case> {
         .collect()
 }
 
-/// Median restart-steps per second on one thread for each way of training in `ways` (`None`: one
-/// `Trainer` after another; a width: a group of lanes of that width at a time), over `runs` timed runs
-/// after one untimed warm-up, the ways interleaved run by run so a change in the machine's load falls on
-/// all of them alike. A run trains `restarts` restarts of the case (seeds seed..seed + restarts) for
-/// `case.steps` steps each.
+/// A way of training many restarts of one setting in `measure_restarts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    /// One `Trainer` after another.
+    Singles,
+    /// Groups of lanes of this width in today's order (`lanes.rs`).
+    Lanes(crate::core::lanes::Width),
+    /// Groups of lanes of this width in the lockstep order (`lockstep.rs`).
+    Lockstep(crate::core::lockstep::Width),
+}
+
+impl Way {
+    pub fn label(self) -> String {
+        match self {
+            Way::Singles => "singles".into(),
+            Way::Lanes(w) => format!("lanes ×{}", w.lanes()),
+            Way::Lockstep(w) => format!("lockstep ×{}", w.lanes()),
+        }
+    }
+}
+
+/// Median restart-steps per second on one thread for each way of training in `ways`, over `runs` timed
+/// runs after one untimed warm-up, the ways interleaved run by run so a change in the machine's load
+/// falls on all of them alike. A run trains `restarts` restarts of the case (seeds seed..seed +
+/// restarts) for `case.steps` steps each.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn measure_restarts(
-    case: &Case,
-    ways: &[Option<crate::core::lanes::Width>],
-    restarts: u32,
-    runs: usize,
-) -> Vec<f64> {
+pub fn measure_restarts(case: &Case, ways: &[Way], restarts: u32, runs: usize) -> Vec<f64> {
     use crate::core::lanes::Lanes;
+    use crate::core::lockstep::Lockstep;
     use crate::core::training::Trainer;
     let seeds: Vec<u32> = (0..restarts)
         .map(|k| case.config.seed.wrapping_add(k))
@@ -129,8 +145,8 @@ pub fn measure_restarts(
     for run in 0..=runs {
         for (way, rates) in ways.iter().zip(&mut rates) {
             let start = std::time::Instant::now();
-            match way {
-                None => {
+            match *way {
+                Way::Singles => {
                     for &seed in &seeds {
                         let config = Config {
                             seed,
@@ -140,10 +156,17 @@ pub fn measure_restarts(
                         t.step(case.steps);
                     }
                 }
-                Some(w) => {
+                Way::Lanes(w) => {
                     for group in seeds.chunks(w.lanes()) {
-                        let mut l = Lanes::new(&case.config, group, *w)
+                        let mut l = Lanes::new(&case.config, group, w)
                             .expect("bench configs fit the lanes");
+                        l.step(case.steps);
+                    }
+                }
+                Way::Lockstep(w) => {
+                    for group in seeds.chunks(w.lanes()) {
+                        let mut l = Lockstep::new(&case.config, group, w)
+                            .expect("bench configs fit the lockstep order");
                         l.step(case.steps);
                     }
                 }
