@@ -29,11 +29,24 @@ before(async () => {
     // WebDriver BiDi: the console and uncaught errors of the page arrive as log entries.
     .enableBidi();
   const service = new firefox.ServiceBuilder(process.env.GECKODRIVER ?? join(homedir(), '.cargo/bin/geckodriver'));
-  driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
-  const logs = await logInspector(driver);
-  await logs.onLog((entry) => {
-    if (entry.level === 'error') problems.push(`${entry.type}: ${entry.text}`);
-  });
+  // Starting Firefox and its BiDi socket can fail on a loaded machine ('socket hang up' while the
+  // browser is still starting; seen once in a CI run where the other test files ran alongside): that is
+  // the harness failing to start, not the page failing, so a fresh browser gets two more attempts.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+      const logs = await logInspector(driver);
+      await logs.onLog((entry) => {
+        if (entry.level === 'error') problems.push(`${entry.type}: ${entry.text}`);
+      });
+      break;
+    } catch (e) {
+      await driver?.quit().catch(() => {});
+      driver = undefined;
+      if (attempt === 3) throw e;
+      console.log(`# Firefox did not start (attempt ${attempt}: ${e.message}); starting a fresh one`);
+    }
+  }
 });
 after(async () => { await driver?.quit(); server?.stop(); });
 
