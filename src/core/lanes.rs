@@ -167,12 +167,7 @@ impl Lanes {
         let model = Model::new(config);
         let layout = model.layout();
         let p = layout.len;
-        let mut params = vec![0.0; p * lanes];
-        for (r, &seed) in seeds.iter().enumerate() {
-            for (k, v) in model.init(seed).into_iter().enumerate() {
-                params[k * lanes + r] = v;
-            }
-        }
+        let params = interleaved_init(&model, &seeds);
         let nm = config.n * config.m;
         Ok(Lanes {
             sampler: Sampler::new(&config.densities(), config.model.signed_inputs()),
@@ -310,7 +305,7 @@ impl Lanes {
     }
 
     fn lane(&self, v: &[f32], r: usize) -> Vec<f32> {
-        v.iter().skip(r).step_by(self.lanes).copied().collect()
+        lane(v, self.lanes, r)
     }
 
     /// One step at the model's size: fixed sizes for the paper's small models (loops the compiler
@@ -1390,4 +1385,22 @@ fn feature_block<V: Vector, const W: usize>(
             unsafe { st(t_w[t], acc, k.tw0 + (i0 + t) * m + j) };
         }
     }
+}
+
+/// Every seed's initial weights, interleaved by lane (value k of lane r at k · seeds.len() + r), as
+/// `Lanes` and `Lockstep` hold their parameters.
+pub(crate) fn interleaved_init(model: &Model, seeds: &[u32]) -> Vec<f32> {
+    let lanes = seeds.len();
+    let mut params = vec![0.0; model.layout().len * lanes];
+    for (r, &seed) in seeds.iter().enumerate() {
+        for (k, v) in model.init(seed).into_iter().enumerate() {
+            params[k * lanes + r] = v;
+        }
+    }
+    params
+}
+
+/// Lane r's values of an array interleaved by lane.
+pub(crate) fn lane(v: &[f32], lanes: usize, r: usize) -> Vec<f32> {
+    v.iter().skip(r).step_by(lanes).copied().collect()
 }

@@ -31,7 +31,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::core::config::Config;
-use crate::core::lanes::{adamw, add_to, ld, MAX_LANES, MAX_M, MAX_N};
+use crate::core::lanes::{adamw, add_to, interleaved_init, lane, ld, MAX_LANES, MAX_M, MAX_N};
 use crate::core::model::{Layout, Model};
 use crate::core::rng::{state, Stream};
 #[cfg(target_arch = "x86_64")]
@@ -121,12 +121,9 @@ impl Lockstep {
         let model = Model::new(config);
         let layout = model.layout();
         let p = layout.len;
-        let mut params = vec![0.0; p * lanes];
+        let params = interleaved_init(&model, &seeds);
         let mut streams = [[0u64; MAX_LANES]; 4];
         for (r, &seed) in seeds.iter().enumerate() {
-            for (k, v) in model.init(seed).into_iter().enumerate() {
-                params[k * lanes + r] = v;
-            }
             for (w, word) in state(seed as u64, Stream::Data).into_iter().enumerate() {
                 streams[w][r] = word;
             }
@@ -684,10 +681,6 @@ fn next<const L: usize>(s: &mut [[u64; L]; 4]) -> [u64; L] {
         s[3][k] = s[3][k].rotate_left(45);
     }
     out
-}
-
-fn lane(v: &[f32], lanes: usize, r: usize) -> Vec<f32> {
-    v.iter().skip(r).step_by(lanes).copied().collect()
 }
 
 #[cfg(target_arch = "x86_64")]
