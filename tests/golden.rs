@@ -1,6 +1,7 @@
 //! Golden fingerprints: links keep opening on exactly the weights they showed when they were made.
 //! `tests/golden/v2.txt` was recorded before link version 3 changed the default initialisation,
-//! `tests/golden/v3.txt` when version 3 began. The same lists are checked in the browser by
+//! `tests/golden/v3.txt` when version 3 began, `tests/golden/lockstep.txt` when the lockstep order
+//! (`order=lockstep`) began. The same lists are checked in the browser by
 //! `tests/wasm.rs`, and with the 4-lane type's plain-array path (`--features scalar-lanes`) by .ci/test.
 
 use tms_explorer::app::link::Link;
@@ -33,6 +34,20 @@ fn version_3_links_open_on_their_recorded_fingerprints() {
     for (fragment, want) in runs {
         let (link, notices) = Link::parse(fragment);
         assert!(notices.is_empty(), "{fragment}: {notices:?}");
+        let mut t = Trainer::new(link.config).unwrap();
+        t.step(link.step);
+        assert_eq!(t.fingerprint(), want, "{fragment}");
+    }
+}
+
+#[test]
+fn lockstep_order_links_open_on_their_recorded_fingerprints() {
+    let runs = golden(include_str!("golden/lockstep.txt"));
+    assert!(runs.len() >= 5);
+    for (fragment, want) in runs {
+        let (link, notices) = Link::parse(fragment);
+        assert!(notices.is_empty(), "{fragment}: {notices:?}");
+        assert!(link.config.lockstep(), "{fragment}");
         let mut t = Trainer::new(link.config).unwrap();
         t.step(link.step);
         assert_eq!(t.fingerprint(), want, "{fragment}");

@@ -6,7 +6,7 @@ use tms_explorer::app::link::{
     decode, Link, EARLIER_MAX_SWEEP_RUNS, MAX_LENGTH, MAX_RESTARTS, MAX_SWEEP_RUNS,
     MAX_SWEEP_VALUES,
 };
-use tms_explorer::core::config::{Config, Init, ModelKind, Schedule};
+use tms_explorer::core::config::{Config, Init, ModelKind, Order, Schedule};
 use tms_explorer::core::rng::{Rng, Stream};
 use tms_explorer::core::settings::{Kind, Value, DENSITY_MIN, SETTINGS};
 use tms_explorer::views::View;
@@ -149,6 +149,7 @@ fn random_valid(rng: &mut Rng) -> (Link, ()) {
         schedule: Schedule::ALL[(rng.next_u64() % 3) as usize],
         weight_decay: rng.uniform_f32(),
         init: Init::ALL[(rng.next_u64() % 2) as usize],
+        order: Order::ALL[(rng.next_u64() % 2) as usize],
         batch: 1 + (rng.next_u64() % 2048) as usize,
         steps: rng.next_u64() % 50_000,
         seed: rng.next_u64() as u32,
@@ -177,7 +178,8 @@ fn accepted(key: &str, value: &str, link: &Link) -> bool {
         "v" => {
             value == tms_explorer::app::link::VERSION.to_string() || value == "2" || value == "3"
         }
-        "step" => value.parse::<u64>().is_ok_and(|s| s == link.step),
+        // Surrounding spaces are not part of a value, as for every setting.
+        "step" => value.trim().parse::<u64>().is_ok_and(|s| s == link.step),
         "view" => View::from_id(value).is_some(),
         "sweep" => link.sweep.as_ref().is_some_and(|s| s.axis.id() == value),
         "restarts" => link

@@ -1,14 +1,18 @@
-//! The lockstep order computes a restart's numbers the same way whatever the width: one restart alone
-//! (plain f32) and the same restart as one of four (SSE2) or eight (AVX2) lanes give the same weights
-//! and losses, bit for bit, at every step checked. And it is a training order, not only a consistent
-//! one: it learns the paper's small models.
+//! The lockstep order computes a restart's numbers the same way whatever the width: the run alone (a
+//! `Trainer` of a setting with order = lockstep, what a link opens) and the same restart as one of one,
+//! four (SSE2) or eight (AVX2) lanes give the same weights and losses, bit for bit, at every step
+//! checked; a lane handed over as a `Trainer` goes on as the run alone does; a best-of-K sweep in this
+//! order keeps what single runs give. And it is a training order, not only a consistent one: it
+//! learns the paper's small models.
 #![cfg(not(target_arch = "wasm32"))]
 // Lanes and seeds are walked by the same index.
 #![allow(clippy::needless_range_loop)]
 
-use tms_explorer::core::config::{Config, ModelKind};
+use tms_explorer::core::config::{Config, ModelKind, Order};
+use tms_explorer::core::lanes;
 use tms_explorer::core::lockstep::{Lockstep, Width};
-use tms_explorer::core::training::Trainer;
+use tms_explorer::core::restarts::RestartGroup;
+use tms_explorer::core::training::{eval_batch, Trainer};
 
 fn config(model: ModelKind, n: usize, m: usize, density: f32, hidden_bias: bool) -> Config {
     Config {
@@ -20,17 +24,24 @@ fn config(model: ModelKind, n: usize, m: usize, density: f32, hidden_bias: bool)
         importance: 0.8,
         batch: 64,
         steps: 1000,
+        order: Order::Lockstep,
         ..Config::default()
     }
 }
 
+/// The single run of `config` with `seed`.
+fn alone(config: &Config, seed: u32) -> Trainer {
+    Trainer::new(Config {
+        seed,
+        ..config.clone()
+    })
+    .unwrap()
+}
+
 /// Every seed trained alone equals the same seed in every wider order, at each step of `checks`.
 fn same_at_every_width(config: &Config, seeds: &[u32], checks: &[u64]) {
-    let mut alone: Vec<Lockstep> = seeds
-        .iter()
-        .map(|&s| Lockstep::new(config, &[s], Width::One).unwrap())
-        .collect();
-    let mut wide: Vec<(Width, Vec<Lockstep>)> = [Width::Four, Width::Eight]
+    let mut alone: Vec<Trainer> = seeds.iter().map(|&s| alone(config, s)).collect();
+    let mut wide: Vec<(Width, Vec<Lockstep>)> = [Width::One, Width::Four, Width::Eight]
         .into_iter()
         .filter(|w| w.available())
         .map(|w| {
@@ -44,6 +55,7 @@ fn same_at_every_width(config: &Config, seeds: &[u32], checks: &[u64]) {
     for &at in checks {
         for a in alone.iter_mut() {
             a.step(at - a.step_count());
+            assert_eq!(a.step_count(), at, "the run alone trains on");
         }
         for (width, groups) in wide.iter_mut() {
             let mut k = 0;
@@ -60,12 +72,8 @@ fn same_at_every_width(config: &Config, seeds: &[u32], checks: &[u64]) {
                         seeds[k]
                     );
                     assert_eq!(g.config(r).seed, seeds[k], "{what}");
-                    assert_eq!(g.params(r), alone[k].params(0), "{what}: weights");
-                    assert_eq!(
-                        g.loss_history(r),
-                        alone[k].loss_history(0),
-                        "{what}: losses"
-                    );
+                    assert_eq!(g.params(r), alone[k].params(), "{what}: weights");
+                    assert_eq!(g.loss_history(r), alone[k].loss_history(), "{what}: losses");
                     k += 1;
                 }
             }
@@ -128,24 +136,124 @@ fn a_restart_that_stops_being_finite_stops_where_it_would_alone() {
     let mut g = Lockstep::new(&c, &SEEDS[..4], Width::Four).unwrap();
     g.step(50);
     for r in 0..4 {
-        let mut alone = Lockstep::new(&g.config(r), &[SEEDS[r]], Width::One).unwrap();
+        let mut alone = alone(&c, SEEDS[r]);
         alone.step(50);
-        assert_eq!(g.stopped(r), alone.stopped(0), "seed {}", SEEDS[r]);
         assert_eq!(
-            bits(&g.params(r)),
-            bits(&alone.params(0)),
+            g.stopped(r),
+            alone.diverged().is_some(),
             "seed {}",
             SEEDS[r]
         );
-        assert_eq!(bits(g.loss_history(r)), bits(alone.loss_history(0)));
+        assert_eq!(
+            bits(&g.params(r)),
+            bits(alone.params()),
+            "seed {}",
+            SEEDS[r]
+        );
+        assert_eq!(bits(g.loss_history(r)), bits(alone.loss_history()));
         if g.stopped(r) {
             assert!(g.loss_history(r).len() < 50);
+            let handed = g.trainer(r);
+            assert_eq!(handed.diverged(), alone.diverged(), "seed {}", SEEDS[r]);
+            assert_eq!(handed.fingerprint(), alone.fingerprint());
         }
     }
     assert!(
         (0..4).any(|r| g.stopped(r)),
         "the test needs a restart that diverges"
     );
+}
+
+#[test]
+fn a_lane_handed_over_as_a_trainer_goes_on_as_its_run_alone() {
+    for (model, n, m) in [(ModelKind::ReluHidden, 10, 5), (ModelKind::Abs, 5, 2)] {
+        let c = config(model, n, m, 0.3, false);
+        let mut g = Lockstep::new(&c, &SEEDS[..4], Width::Four).unwrap();
+        g.step(30);
+        for r in 0..4 {
+            let mut handed = g.trainer(r);
+            assert_eq!(handed.config(), &g.config(r));
+            handed.step(25);
+            let mut run = alone(&c, SEEDS[r]);
+            run.step(55);
+            assert_eq!(
+                handed.fingerprint(),
+                run.fingerprint(),
+                "{model:?} seed {}",
+                SEEDS[r]
+            );
+            assert_eq!(handed.loss_history(), run.loss_history());
+            // Seeking back replays the lockstep order from step 0.
+            handed.seek(12);
+            run.seek(12);
+            assert_eq!(handed.fingerprint(), run.fingerprint());
+        }
+    }
+}
+
+#[test]
+fn a_setting_in_the_lockstep_order_trains_in_its_lanes_and_large_models_in_rows() {
+    let c = config(ModelKind::ReluHidden, 10, 5, 0.3, false);
+    assert!(c.lockstep());
+    assert!(!lanes::supports(&c), "today's lanes are for the rows order");
+    assert!(lanes::Lanes::new(&c, &[0, 1], lanes::Width::Four).is_err());
+    // A model beyond the lockstep order's size trains in rows: the same numbers as order = rows.
+    let big = config(ModelKind::ReluOutput, 40, 5, 0.3, false);
+    assert!(!big.lockstep());
+    let mut a = Trainer::new(big.clone()).unwrap();
+    let mut b = Trainer::new(Config {
+        order: Order::Rows,
+        ..big
+    })
+    .unwrap();
+    a.step(5);
+    b.step(5);
+    assert_eq!(a.fingerprint(), b.fingerprint());
+    // The two orders differ on a small model: the order is part of what a link means.
+    let mut rows = Trainer::new(Config {
+        order: Order::Rows,
+        ..c.clone()
+    })
+    .unwrap();
+    let mut here = Trainer::new(c).unwrap();
+    rows.step(5);
+    here.step(5);
+    assert_ne!(rows.fingerprint(), here.fingerprint());
+}
+
+#[test]
+fn best_of_k_in_the_lockstep_order_keeps_what_single_runs_give_at_every_width() {
+    // Eleven restarts from seed 5: groups of eight, four and one at the widest width.
+    let mut c = config(ModelKind::ReluHidden, 10, 5, 0.15, false);
+    c.seed = 5;
+    let until = 30;
+    let eval = eval_batch(&c, 256, c.seed);
+    let singles: Vec<(f32, String)> = (0..11)
+        .map(|k| {
+            let mut t = alone(&c, 5 + k);
+            t.step(until);
+            (t.loss_on(&eval), t.fingerprint())
+        })
+        .collect();
+    let lowest = (0..11)
+        .min_by(|&a, &b| singles[a].0.total_cmp(&singles[b].0))
+        .unwrap();
+    for width in [None, Some(lanes::Width::Four), Some(lanes::Width::Eight)] {
+        if width.is_some_and(|w| !w.available()) {
+            continue;
+        }
+        let mut g = RestartGroup::with_width(&c, 0..11, until, eval.clone(), width).unwrap();
+        while !g.advance(7) {
+            assert!(g.runs_held() <= 9);
+        }
+        let losses: Vec<u32> = g.result().eval_losses.iter().map(|l| l.to_bits()).collect();
+        let want: Vec<u32> = singles.iter().map(|(l, _)| l.to_bits()).collect();
+        assert_eq!(losses, want, "{width:?}");
+        let (k, best) = g.take_best().unwrap();
+        assert_eq!(k as usize, lowest, "{width:?}");
+        assert_eq!(best.fingerprint(), singles[lowest].1, "{width:?}");
+        assert_eq!(best.config().order, Order::Lockstep);
+    }
 }
 
 #[test]
@@ -180,7 +288,12 @@ fn it_learns_the_papers_models_as_todays_order_does() {
             }
         }
         for &seed in &seeds {
-            let mut t = Trainer::new(Config { seed, ..c.clone() }).unwrap();
+            let mut t = Trainer::new(Config {
+                seed,
+                order: Order::Rows,
+                ..c.clone()
+            })
+            .unwrap();
             t.step(steps);
             today.push(tail(t.loss_history()));
         }

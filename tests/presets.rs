@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use tms_explorer::app::presets::{self, Preset};
-use tms_explorer::core::config::Config;
+use tms_explorer::core::config::{Config, Order};
 use tms_explorer::core::metrics::{summarize, NeuronClass, Summary, CARRIED};
 use tms_explorer::core::sweep;
 use tms_explorer::core::training::Trainer;
@@ -587,7 +587,7 @@ fn the_privileged_basis_sweep_keeps_the_papers_regime_at_035() {
 #[test]
 fn the_best_of_1000_preset_is_the_privileged_sweep_with_1000_restarts() {
     // Its claim is its recipe: the best-of-4 sweep's settings and densities, 1,000 restarts of each,
-    // which its link keeps (a version 4 link: no cap notice).
+    // which its link keeps (a version 4 link: no cap notice), in the lockstep order.
     let find = |id: &str| presets::sweeps().into_iter().find(|s| s.0 == id).unwrap().3;
     let (four, thousand) = (find("sweep-privileged"), find("sweep-privileged-1000"));
     let (opened, notices) = tms_explorer::app::link::Link::parse(&thousand.to_fragment());
@@ -596,7 +596,14 @@ fn the_best_of_1000_preset_is_the_privileged_sweep_with_1000_restarts() {
     assert_eq!(spec.restarts, 1000);
     assert_eq!(spec.values, four.sweep.as_ref().unwrap().values);
     assert_eq!(spec.values, [0.75, 0.35, 0.15, 0.12, 0.06, 0.04]);
-    assert_eq!((&opened.config, opened.step), (&four.config, four.step));
+    // The same settings, trained in the lockstep order so restarts share vector lanes.
+    assert_eq!(opened.config.order, Order::Lockstep);
+    assert!(opened.config.lockstep());
+    let same = Config {
+        order: four.config.order,
+        ..opened.config.clone()
+    };
+    assert_eq!((&same, opened.step), (&four.config, four.step));
     assert_eq!((opened.config.steps, opened.config.batch), (10_000, 1024));
     assert_eq!(spec.sweep(&opened).jobs().len(), 6000);
 }

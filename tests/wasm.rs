@@ -75,6 +75,7 @@ fn links_open_on_their_recorded_fingerprints_in_the_browser() {
     for line in include_str!("golden/v2.txt")
         .lines()
         .chain(include_str!("golden/v3.txt").lines())
+        .chain(include_str!("golden/lockstep.txt").lines())
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let (fragment, want) = line.split_once(' ').unwrap();
@@ -87,10 +88,17 @@ fn links_open_on_their_recorded_fingerprints_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn restart_groups_keep_what_single_runs_give_in_the_browser() {
+    // In both orders: today's lanes and the lockstep order's.
+    for order in ["rows", "lockstep"] {
+        restart_groups_keep_what_single_runs_give(order);
+    }
+}
+
+fn restart_groups_keep_what_single_runs_give(order: &str) {
     // Nine restarts from seed 9 (two groups of four lanes and one of one), ranked as Run.eval_loss ranks.
     let with_seed = |seed: u32| {
         format!(
-            "model=relu-hidden&n=10&m=5&density=0.15&importance=0.75&batch=64&steps=40&seed={seed}"
+            "model=relu-hidden&n=10&m=5&density=0.15&importance=0.75&batch=64&steps=40&order={order}&seed={seed}"
         )
     };
     assert_eq!(restart_lanes(&with_seed(7)).unwrap(), 4);
@@ -126,6 +134,7 @@ fn restart_groups_keep_what_single_runs_give_in_the_browser() {
         kept.settings(),
         Run::new(&with_seed(7 + best)).unwrap().settings()
     );
+    assert!(kept.settings().contains(&format!("order={order}")));
     assert_eq!(group.best_restart(), Some(best));
     // Bad input is refused with a message.
     assert!(Restarts::new(&with_seed(7), 0, 4, 41.0, 7).is_err());
@@ -236,11 +245,12 @@ fn a_rasterised_run_paints_what_the_canvas_paints_shape_by_shape() {
     assert!(far * 200 < count, "{seen}");
 }
 
-/// The lockstep order in wasm: a restart as one of four simd128 lanes computes what it computes alone
-/// (tests/lockstep.rs checks the same natively, with SSE2 and AVX2).
+/// The lockstep order in wasm: a restart as one of four simd128 lanes computes what its run alone (a
+/// `Run` of the setting with order = lockstep) computes (tests/lockstep.rs checks the same natively,
+/// with SSE2 and AVX2).
 #[wasm_bindgen_test]
 fn lockstep_restarts_in_simd128_lanes_equal_each_restart_alone() {
-    use tms_explorer::core::config::{Config, ModelKind};
+    use tms_explorer::core::config::{Config, ModelKind, Order};
     use tms_explorer::core::lockstep::{Lockstep, Width};
     for (model, n, m, density) in [
         (ModelKind::ReluHidden, 10, 5, 0.15),
@@ -254,18 +264,20 @@ fn lockstep_restarts_in_simd128_lanes_equal_each_restart_alone() {
             m,
             density: vec![density],
             batch: 64,
+            order: Order::Lockstep,
             ..Config::default()
         };
         let seeds = [0, 5, 77, 4_000_000_000];
         let mut four = Lockstep::new(&config, &seeds, Width::Four).unwrap();
         four.step(25);
         for (r, &seed) in seeds.iter().enumerate() {
-            let mut alone = Lockstep::new(&config, &[seed], Width::One).unwrap();
+            // The run alone, as a link of this setting opens it in the page.
+            let mut alone = Run::new(&four.config(r).to_text()).unwrap();
             alone.step(25);
-            assert_eq!(four.params(r), alone.params(0), "{model:?} seed {seed}");
+            assert_eq!(four.params(r), alone.params(), "{model:?} seed {seed}");
             assert_eq!(
                 four.loss_history(r),
-                alone.loss_history(0),
+                alone.loss_history(),
                 "{model:?} seed {seed}"
             );
         }

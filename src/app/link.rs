@@ -543,6 +543,7 @@ mod tests {
                 schedule: Schedule::Linear,
                 weight_decay: 0.0,
                 init: crate::core::config::Init::Xavier,
+                order: crate::core::config::Order::Lockstep,
                 batch: 512,
                 steps: 20_000,
                 seed: 123_456,
@@ -562,7 +563,12 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("&step=4321&view=stack"), "{text}");
+        assert!(text.contains("&order=lockstep&"), "{text}");
         assert_eq!(Link::parse(&text), (link.clone(), vec![]));
+        // Links from before the order setting name none: they mean the rows order, as they did.
+        let (old, notices) = Link::parse("v=4&model=relu-hidden&n=10&m=5&density=0.1&steps=100");
+        assert_eq!(old.config.order, crate::core::config::Order::Rows);
+        assert!(notices.is_empty(), "{notices:?}");
         assert_eq!(Link::parse(&format!("#{text}")), (link, vec![]));
         let listed = Link {
             config: Config {

@@ -3,7 +3,7 @@
 //! initialisation, seed 0); `tests/presets.rs` trains each one and checks it. Where the paper's picture
 //! does not come out of this recipe, the text says what you see instead.
 
-use crate::core::config::{Config, ModelKind};
+use crate::core::config::{Config, ModelKind, Order};
 use crate::core::settings::PAPER_DENSITIES;
 use crate::views::View;
 
@@ -299,10 +299,14 @@ pub fn sweeps() -> Vec<(
             "sweep-privileged-1000",
             "Privileged basis, best of 1000, as in the paper",
             "the paper's privileged-basis sweep: relu-hidden n = 10, m = 5 at six densities, each the \
-             lowest-loss of 1,000 seeds (6,000 runs of 10,000 steps; the page says how long before it \
-             starts, and keeps only each run's loss and each density's best run)",
+             lowest-loss of 1,000 seeds (6,000 runs of 10,000 steps, in the lockstep order, so restarts \
+             train together in vector lanes; the page says how long before it starts, and keeps only \
+             each run's loss and each density's best run)",
             link(
-                config(ModelKind::ReluHidden, 10, 5, 0.75, 1.0),
+                Config {
+                    order: Order::Lockstep,
+                    ..config(ModelKind::ReluHidden, 10, 5, 0.75, 1.0)
+                },
                 PRIVILEGED_DENSITIES.to_vec(),
                 1000,
                 View::Stack,

@@ -110,6 +110,40 @@ impl Init {
     }
 }
 
+/// The operation order a run trains in (docs/science.md, "Training many restarts at once"): which
+/// random draws make a batch and in what order its sums are taken. Both give the paper's models; they
+/// give different numbers for the same seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// The data's order (`model.rs`): a row draws only its present features and skips absent ones, so a
+    /// step costs what the data holds. Every model; fastest for one sparse run.
+    Rows,
+    /// The lockstep order (`lockstep.rs`): every feature of every row takes one draw and every row is
+    /// computed densely, so restarts share vector lanes with nothing to reconcile; fastest for many
+    /// restarts of a small model. Models up to [`LOCKSTEP_N`] features and [`LOCKSTEP_M`] neurons;
+    /// larger ones train in [`Order::Rows`] (see [`Config::lockstep`]).
+    Lockstep,
+}
+
+/// The largest model the lockstep order trains (its rows live in registers and fixed arrays).
+pub const LOCKSTEP_N: usize = 32;
+pub const LOCKSTEP_M: usize = 16;
+
+impl Order {
+    pub const ALL: [Order; 2] = [Order::Rows, Order::Lockstep];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Order::Rows => "rows",
+            Order::Lockstep => "lockstep",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Order> {
+        Order::ALL.into_iter().find(|o| o.id() == id)
+    }
+}
+
 /// Everything that determines a run: the same `Config` gives the same weights at every step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -130,6 +164,8 @@ pub struct Config {
     pub weight_decay: f32,
     /// How the initial weights are drawn.
     pub init: Init,
+    /// The operation order it trains in.
+    pub order: Order,
     pub batch: usize,
     /// The step budget: where play stops and what the learning-rate schedule decays over.
     pub steps: u64,
@@ -150,6 +186,7 @@ impl Default for Config {
             schedule: Schedule::Constant,
             weight_decay: 0.01,
             init: Init::Notebook,
+            order: Order::Rows,
             batch: 1024,
             steps: 10_000,
             seed: 0,
@@ -172,6 +209,11 @@ impl Config {
         } else {
             self.density.clone()
         }
+    }
+
+    /// Whether this run trains in the lockstep order: asked for, and the model small enough for it.
+    pub fn lockstep(&self) -> bool {
+        self.order == Order::Lockstep && self.n <= LOCKSTEP_N && self.m <= LOCKSTEP_M
     }
 
     /// Checks what single settings cannot: relations between them. Returns the first problem.

@@ -32,6 +32,19 @@ pub const LANE_GROUP_STEPS: f64 = 2.5;
 /// 310 ns a row from 1−S = 0.04 to 0.75, on a loaded machine).
 pub const ROW_BASE_NS: f64 = 130.0;
 
+/// Per batch row and per weight of a step of restarts in the lockstep order's lanes (`lockstep.rs`),
+/// however many lanes are in use: every row is dense, so its cost is the row's draws and n · m
+/// multiply-adds per layer, the same for every density (measured in the page's workers, four lanes of
+/// relu-hidden n = 10, m = 5, batch 1024: 3.1 ns, on a quiet machine whose rows-order restarts ran at
+/// 0.47 of their estimate; scaled by the same to a loaded machine, as the rows order's constants are).
+pub const LOCKSTEP_ROW_NS: f64 = 5.0;
+
+/// The estimated cost of one step of a lockstep lane group (see [`LOCKSTEP_ROW_NS`]).
+pub fn lockstep_step_ns(c: &Config) -> f64 {
+    let (weights, params) = sizes(c);
+    OPTIMIZER_NS * params + LOCKSTEP_ROW_NS * (weights + c.n as f64) * c.batch as f64
+}
+
 /// Weights (W, W₂) and all parameters (with biases) of a configuration.
 pub fn sizes(c: &Config) -> (f64, f64) {
     let hidden_bias = c.hidden_bias && c.model == ModelKind::ReluHidden;

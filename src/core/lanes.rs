@@ -42,8 +42,8 @@ pub const MAX_LANES: usize = 8;
 /// The largest models trained in lanes. Each lane computes its rows densely (n × m multiply-adds per
 /// layer and row, where a single run does only the present features' and active neurons' share), which
 /// pays for models this small, whose single runs spend most of their time on per-row bookkeeping.
-pub const MAX_N: usize = 32;
-pub const MAX_M: usize = 16;
+pub const MAX_N: usize = crate::core::config::LOCKSTEP_N;
+pub const MAX_M: usize = crate::core::config::LOCKSTEP_M;
 
 /// How many restarts share an instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,9 +80,10 @@ impl Width {
     }
 }
 
-/// Whether a setting is trained in lanes (small models; see [`MAX_N`]).
+/// Whether a setting is trained in these lanes: small models (see [`MAX_N`]) in the rows order
+/// (the lockstep order has its own lanes, `lockstep.rs`).
 pub fn supports(config: &Config) -> bool {
-    config.n <= MAX_N && config.m <= MAX_M && config.check().is_ok()
+    config.n <= MAX_N && config.m <= MAX_M && !config.lockstep() && config.check().is_ok()
 }
 
 /// Up to [`Width::lanes`] restarts of one setting (differing only in seed), trained in lockstep.
@@ -148,6 +149,9 @@ impl Lanes {
     /// Restarts of `config` with the given seeds (at most `width.lanes()`), at step 0.
     pub fn new(config: &Config, seeds: &[u32], width: Width) -> Result<Lanes, String> {
         config.check()?;
+        if config.lockstep() {
+            return Err("a setting in the lockstep order trains in lockstep.rs's lanes".into());
+        }
         if !supports(config) {
             return Err(format!(
                 "lanes train models up to n = {MAX_N}, m = {MAX_M}; this one has n = {}, m = {}",

@@ -30,10 +30,13 @@
 // The lane loops walk several interleaved arrays by the same index at once.
 #![allow(clippy::needless_range_loop)]
 
-use crate::core::config::Config;
-use crate::core::lanes::{adamw, add_to, interleaved_init, lane, ld, MAX_LANES, MAX_M, MAX_N};
-use crate::core::model::{Layout, Model};
-use crate::core::rng::{state, Stream};
+use crate::core::config::{Config, Order};
+use crate::core::data::Batch;
+use crate::core::lanes::{adamw, interleaved_init, lane, ld, st, MAX_LANES, MAX_M, MAX_N};
+use crate::core::model::{Layout, Model, Workspace};
+use crate::core::optimizer::AdamW;
+use crate::core::rng::{state, Rng, Stream};
+use crate::core::training::{State, Trainer};
 #[cfg(target_arch = "x86_64")]
 use crate::core::vector::V8;
 use crate::core::vector::{Vector, V1, V4};
@@ -92,9 +95,9 @@ pub struct Lockstep {
     /// p_i, as the presence test compares it.
     density: Vec<f32>,
     histories: Vec<Vec<f32>>,
-    /// Lanes whose loss or weights stopped being finite: they keep the parameters of that step and
-    /// train no further.
-    stopped: Vec<Option<Vec<f32>>>,
+    /// Lanes whose loss or weights stopped being finite: they keep their state of that step and train
+    /// no further.
+    stopped: Vec<Option<State>>,
     loss: [f64; MAX_LANES],
 }
 
@@ -145,7 +148,12 @@ impl Lockstep {
             model,
             real,
             seeds,
-            config: config.clone(),
+            // The lanes train the lockstep order whatever the setting asked: their runs are the
+            // setting's with order = lockstep (what `config` and `trainer` give).
+            config: Config {
+                order: Order::Lockstep,
+                ..config.clone()
+            },
         })
     }
 
@@ -177,7 +185,7 @@ impl Lockstep {
     /// Lane r's parameters (the layout of `Model::layout`).
     pub fn params(&self, r: usize) -> Vec<f32> {
         match &self.stopped[r] {
-            Some(p) => p.clone(),
+            Some(s) => s.params.clone(),
             None => lane(&self.params, self.lanes, r),
         }
     }
@@ -189,6 +197,39 @@ impl Lockstep {
     /// loss_history(r)[t] is lane r's training loss at step t + 1.
     pub fn loss_history(&self, r: usize) -> &[f32] {
         &self.histories[r]
+    }
+
+    /// Lane r's loss on `batch` (the single-run code: restarts are ranked exactly as `Trainer` ranks
+    /// them).
+    pub fn loss_on(&mut self, r: usize, batch: &Batch) -> f32 {
+        let params = self.params(r);
+        self.model.loss(&params, batch, &mut Workspace::default())
+    }
+
+    /// Lane r as a `Trainer` at its step, which goes on exactly as its single run would (the
+    /// setting's order is the lockstep order, so `Trainer` trains on in it). A lane that stopped is
+    /// the run at the step it stopped.
+    pub fn trainer(&self, r: usize) -> Trainer {
+        let (state, history) = match &self.stopped[r] {
+            Some(s) => (s.clone(), self.histories[r].clone()),
+            None => (self.state(r), self.histories[r].clone()),
+        };
+        Trainer::resume(self.config(r), state, history).expect("a lane's state fits its setting")
+    }
+
+    /// Lane r's whole state now.
+    fn state(&self, r: usize) -> State {
+        State {
+            step: self.step,
+            params: lane(&self.params, self.lanes, r),
+            opt: AdamW {
+                weight_decay: self.config.weight_decay as f64,
+                exp_avg: lane(&self.exp_avg, self.lanes, r),
+                exp_avg_sq: lane(&self.exp_avg_sq, self.lanes, r),
+                t: self.step,
+            },
+            data_rng: Rng::from_state([0, 1, 2, 3].map(|w| self.streams[w][r])),
+        }
     }
 
     /// Runs k steps of every lane still training.
@@ -209,30 +250,13 @@ impl Lockstep {
         }
     }
 
-    /// One step at the model's size and kind: fixed sizes for the paper's small models (loops the
-    /// compiler unrolls, values in registers), bounded arrays otherwise; the model's kind and hidden
-    /// bias as constants, so no branch on them is left inside the row loops.
     #[inline(always)]
     fn dispatch<V: Draws, const L: usize>(&mut self) {
-        use crate::core::config::ModelKind::*;
-        const LIN: u8 = 0;
-        const RO: u8 = 1;
-        const RH: u8 = 2;
-        const ABS: u8 = 3;
-        let (n, m) = (self.model.n, self.model.m);
-        match (self.model.kind, self.model.hidden_bias, n, m) {
-            (ReluHidden, false, 10, 5) => self.step_sized::<V, L, 10, 5, RH, false>(n, m),
-            (ReluHidden, true, 10, 5) => self.step_sized::<V, L, 10, 5, RH, true>(n, m),
-            (ReluOutput, _, 20, 5) => self.step_sized::<V, L, 20, 5, RO, false>(n, m),
-            (Abs, _, 5, 2) => self.step_sized::<V, L, 5, 2, ABS, false>(n, m),
-            (Linear, _, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, LIN, false>(n, m),
-            (ReluOutput, _, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, RO, false>(n, m),
-            (ReluHidden, false, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, RH, false>(n, m),
-            (ReluHidden, true, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, RH, true>(n, m),
-            (Abs, _, _, _) => self.step_sized::<V, L, MAX_N, MAX_M, ABS, false>(n, m),
-        }
+        let shape = Shape::of(&self.model);
+        at_size(shape, StepLanes::<V, L>(self, std::marker::PhantomData));
     }
 
+    /// One step: every lane's batch, then AdamW.
     #[inline(always)]
     fn step_sized<
         V: Draws,
@@ -243,105 +267,20 @@ impl Lockstep {
         const HIDDEN_BIAS: bool,
     >(
         &mut self,
-        n: usize,
-        m: usize,
     ) {
-        assert!(V::LANES == L && L == self.lanes && n <= N && m <= M);
-        assert!(KIND == self.model.kind as u8 && HIDDEN_BIAS == self.model.hidden_bias);
-        let l = self.layout;
-        let p_len = l.len;
-        let rows = self.config.batch;
-        // ModelKind's order: Linear, ReluOutput, ReluHidden, Abs.
-        let (relu_h, relu_o, abs_t) = (KIND >= 2, KIND >= 1, KIND == 3);
-        let (tied, hidden_bias) = (KIND != 3, HIDDEN_BIAS);
-        let (w0, e0, b0, bh0) = (l.w.0, l.out().0, l.b.0, l.b_h.0);
-        let zero = V::zero();
-        let scale = 2.0 / (rows * n) as f32;
-        let unit = V::splat(1.0 / (1u32 << 24) as f32);
-        let (two, one) = (V::splat(2.0), V::splat(1.0));
-        let (mut p, mut imp, mut gs) = ([zero; N], [zero; N], [zero; N]);
-        for i in 0..n {
-            p[i] = V::splat(self.density[i]);
-            imp[i] = V::splat(self.model.importance[i]);
-            gs[i] = V::splat(scale * self.model.importance[i]);
-        }
-        let mut s = V::load_state(&self.streams);
-        self.grad.fill(0.0);
-        let params = &self.params[..];
-        let grad = &mut self.grad[..];
-        assert!(params.len() >= p_len * L && grad.len() >= p_len * L);
-        let mut loss = [zero; N];
-        for _ in 0..rows {
-            // The row's draws, feature by feature, every lane at once.
-            let mut x = [zero; N];
-            for i in 0..n {
-                let (q, u) = V::draw(&mut s);
-                let u = u.mul(unit);
-                let v = if abs_t { u.mul(two).sub(one) } else { u };
-                x[i] = q.mul(unit).lt(p[i]).and(v);
-            }
-            // SAFETY (every `ld`/`add_to` below): offsets are within the layout, p_len vectors.
-            let (mut z, mut h) = ([zero; M], [zero; M]);
-            for j in 0..m {
-                let mut a = if hidden_bias {
-                    unsafe { ld::<V>(params, bh0 + j) }
-                } else {
-                    zero
-                };
-                for i in 0..n {
-                    a = a.add(unsafe { ld::<V>(params, w0 + j * n + i) }.mul(x[i]));
-                }
-                z[j] = a;
-                h[j] = if relu_h { a.gt(zero).and(a) } else { a };
-            }
-            let mut g = [zero; N];
-            for i in 0..n {
-                let mut o = unsafe { ld::<V>(params, b0 + i) };
-                for j in 0..m {
-                    o = o.add(unsafe { ld::<V>(params, e0 + j * n + i) }.mul(h[j]));
-                }
-                let out = if relu_o { o.gt(zero).and(o) } else { o };
-                let target = if abs_t { x[i].abs() } else { x[i] };
-                let err = out.sub(target);
-                loss[i] = loss[i].add(imp[i].mul(err).mul(err));
-                let gi = gs[i].mul(err);
-                g[i] = if relu_o { o.gt(zero).and(gi) } else { gi };
-                unsafe { add_to(grad, b0 + i, g[i]) };
-            }
-            for j in 0..m {
-                let mut dh = zero;
-                for i in 0..n {
-                    dh = dh.add(unsafe { ld::<V>(params, e0 + j * n + i) }.mul(g[i]));
-                }
-                let dz = if relu_h { z[j].gt(zero).and(dh) } else { dh };
-                for i in 0..n {
-                    unsafe {
-                        if tied {
-                            let e = w0 + j * n + i;
-                            let a = ld::<V>(grad, e).add(h[j].mul(g[i])).add(dz.mul(x[i]));
-                            crate::core::lanes::st(a, grad, e);
-                        } else {
-                            add_to(grad, e0 + j * n + i, h[j].mul(g[i]));
-                            add_to(grad, w0 + j * n + i, dz.mul(x[i]));
-                        }
-                    }
-                }
-                if hidden_bias {
-                    unsafe { add_to(grad, bh0 + j, dz) };
-                }
-            }
-        }
-        V::save_state(&s, &mut self.streams);
-        let mut per_lane = [[0.0f32; L]; N];
-        for i in 0..n {
-            // SAFETY: per_lane[i] holds L = V::LANES values.
-            unsafe { loss[i].store(per_lane[i].as_mut_ptr()) };
-        }
-        for r in 0..L {
-            let total: f64 = (0..n).map(|i| per_lane[i][r] as f64).sum();
-            self.loss[r] = total / (rows * n) as f64;
-        }
-        self.update::<V>(p_len);
+        assert!(V::LANES == L && L == self.lanes);
+        let mut s = Streams::<V>(V::load_state(&self.streams));
+        let loss = batch_pass::<V, L, N, M, KIND, HIDDEN_BIAS>(
+            &self.model,
+            &self.density,
+            self.config.batch,
+            &self.params,
+            &mut self.grad,
+            &mut s,
+        );
+        V::save_state(&s.0, &mut self.streams);
+        self.loss[..L].copy_from_slice(&loss);
+        self.update::<V>(self.layout.len);
     }
 
     /// AdamW on every lane, then `Trainer::step`'s bookkeeping: the loss is recorded, and a lane whose
@@ -365,8 +304,368 @@ impl Lockstep {
             let loss = self.loss[r] as f32;
             self.histories[r].push(loss);
             if !loss.is_finite() || finite & (1 << r) == 0 {
-                self.stopped[r] = Some(lane(&self.params, self.lanes, r));
+                self.stopped[r] = Some(self.state(r));
             }
+        }
+    }
+}
+
+/// Work that runs at a model's size and kind as constants ([`at_size`]).
+trait AtSize {
+    type Out;
+    fn at<const N: usize, const M: usize, const KIND: u8, const HIDDEN_BIAS: bool>(
+        self,
+    ) -> Self::Out;
+}
+
+// ModelKind's order: Linear, ReluOutput, ReluHidden, Abs.
+const LIN: u8 = 0;
+const RO: u8 = 1;
+const RH: u8 = 2;
+const ABS: u8 = 3;
+
+/// Runs `work` at the model's size and kind: fixed sizes for the paper's small models (loops the
+/// compiler unrolls, values in registers), bounded arrays otherwise; the kind and hidden bias as
+/// constants, so no branch on them is left inside the row loops.
+#[inline(always)]
+fn at_size<A: AtSize>(shape: Shape, work: A) -> A::Out {
+    use crate::core::config::ModelKind::*;
+    match (shape.kind, shape.hidden_bias, shape.n, shape.m) {
+        (ReluHidden, false, 10, 5) => work.at::<10, 5, RH, false>(),
+        (ReluHidden, true, 10, 5) => work.at::<10, 5, RH, true>(),
+        (ReluOutput, _, 20, 5) => work.at::<20, 5, RO, false>(),
+        (Abs, _, 5, 2) => work.at::<5, 2, ABS, false>(),
+        (Linear, _, _, _) => work.at::<MAX_N, MAX_M, LIN, false>(),
+        (ReluOutput, _, _, _) => work.at::<MAX_N, MAX_M, RO, false>(),
+        (ReluHidden, false, _, _) => work.at::<MAX_N, MAX_M, RH, false>(),
+        (ReluHidden, true, _, _) => work.at::<MAX_N, MAX_M, RH, true>(),
+        (Abs, _, _, _) => work.at::<MAX_N, MAX_M, ABS, false>(),
+    }
+}
+
+/// What [`at_size`] chooses by.
+#[derive(Clone, Copy)]
+struct Shape {
+    kind: crate::core::config::ModelKind,
+    hidden_bias: bool,
+    n: usize,
+    m: usize,
+}
+
+impl Shape {
+    fn of(model: &Model) -> Shape {
+        Shape {
+            kind: model.kind,
+            hidden_bias: model.hidden_bias,
+            n: model.n,
+            m: model.m,
+        }
+    }
+}
+
+/// A step of every lane of a [`Lockstep`].
+struct StepLanes<'a, V, const L: usize>(&'a mut Lockstep, std::marker::PhantomData<V>);
+
+impl<V: Draws, const L: usize> AtSize for StepLanes<'_, V, L> {
+    type Out = ();
+    #[inline(always)]
+    fn at<const N: usize, const M: usize, const KIND: u8, const HIDDEN_BIAS: bool>(self) {
+        self.0.step_sized::<V, L, N, M, KIND, HIDDEN_BIAS>()
+    }
+}
+
+/// Where a batch's draws come from: each call gives every lane's (presence, value) draws of the next
+/// feature. A trait rather than a closure, so the draws are inlined into the AVX2 code that calls them
+/// (a closure is compiled apart, without the caller's target features).
+trait Source<V> {
+    fn draw(&mut self) -> (V, V);
+}
+
+/// Every lane's data stream, drawn together.
+struct Streams<V: Draws>(V::State);
+
+impl<V: Draws> Source<V> for Streams<V> {
+    #[inline(always)]
+    fn draw(&mut self) -> (V, V) {
+        V::draw(&mut self.0)
+    }
+}
+
+/// One run's data stream: the scalar generator's bits, as every lane of `Draws::draw` takes them.
+struct OneStream<'a>(&'a mut Rng);
+
+impl Source<V1> for OneStream<'_> {
+    #[inline(always)]
+    fn draw(&mut self) -> (V1, V1) {
+        let r = self.0.next_u64();
+        (
+            V1::splat((r >> 40) as u32 as i32 as f32),
+            V1::splat(((r as u32) >> 8) as i32 as f32),
+        )
+    }
+}
+
+/// One run's batch in the lockstep order (a single run, `Trainer`), drawing from its data stream.
+struct OneBatch<'a> {
+    model: &'a Model,
+    density: &'a [f32],
+    rows: usize,
+    params: &'a [f32],
+    rng: &'a mut Rng,
+    grad: &'a mut [f32],
+}
+
+impl AtSize for OneBatch<'_> {
+    type Out = f32;
+    #[inline(always)]
+    fn at<const N: usize, const M: usize, const KIND: u8, const HIDDEN_BIAS: bool>(self) -> f32 {
+        let loss = batch_pass::<V1, 1, N, M, KIND, HIDDEN_BIAS>(
+            self.model,
+            self.density,
+            self.rows,
+            self.params,
+            self.grad,
+            &mut OneStream(self.rng),
+        );
+        loss[0] as f32
+    }
+}
+
+/// The loss of one run's next batch in the lockstep order, drawn from `rng` (its data stream), with
+/// the gradient of the mean loss written to `grad`: what [`Lockstep`] computes in each lane, for
+/// `Trainer` to train a single run of [`Config::lockstep`](crate::core::config::Config::lockstep).
+pub fn loss_and_grad(
+    model: &Model,
+    density: &[f32],
+    rows: usize,
+    params: &[f32],
+    rng: &mut Rng,
+    grad: &mut [f32],
+) -> f32 {
+    assert!(model.n <= MAX_N && model.m <= MAX_M, "a lockstep model");
+    at_size(
+        Shape::of(model),
+        OneBatch {
+            model,
+            density,
+            rows,
+            params,
+            rng,
+            grad,
+        },
+    )
+}
+
+/// One batch of `rows` rows in the lockstep order, every lane at once (module comment): `draw` gives
+/// each feature's (presence, value) draws, `grad` (cleared here) gets the gradient of the mean loss,
+/// and each lane's loss is returned.
+#[inline(always)]
+fn batch_pass<
+    V: Vector,
+    const L: usize,
+    const N: usize,
+    const M: usize,
+    const KIND: u8,
+    const HIDDEN_BIAS: bool,
+>(
+    model: &Model,
+    density: &[f32],
+    rows: usize,
+    params: &[f32],
+    grad: &mut [f32],
+    draw: &mut impl Source<V>,
+) -> [f64; L] {
+    let (n, m) = (model.n, model.m);
+    assert!(V::LANES == L && n <= N && m <= M);
+    assert!(KIND == model.kind as u8 && HIDDEN_BIAS == model.hidden_bias);
+    let l = model.layout();
+    let p_len = l.len;
+    let (w0, e0, b0, bh0) = (l.w.0, l.out().0, l.b.0, l.b_h.0);
+    let zero = V::zero();
+    let scale = 2.0 / (rows * n) as f32;
+    let (mut p, mut imp, mut gs) = ([zero; N], [zero; N], [zero; N]);
+    for i in 0..n {
+        p[i] = V::splat(density[i]);
+        imp[i] = V::splat(model.importance[i]);
+        gs[i] = V::splat(scale * model.importance[i]);
+    }
+    grad.fill(0.0);
+    assert!(params.len() >= p_len * L && grad.len() >= p_len * L);
+    let mut loss = [zero; N];
+    let shape = Rows {
+        n,
+        m,
+        w0,
+        e0,
+        b0,
+        bh0,
+        p,
+        imp,
+        gs,
+    };
+    // Two rows at a time share every load of a weight and of a gradient accumulator; each
+    // accumulator still adds the first row's term before the second's, so the sums (and every bit)
+    // are those of one row at a time.
+    let mut r = 0;
+    while r + 2 <= rows {
+        rows_block::<V, N, M, KIND, HIDDEN_BIAS, 2>(&shape, params, grad, &mut loss, draw);
+        r += 2;
+    }
+    if r < rows {
+        rows_block::<V, N, M, KIND, HIDDEN_BIAS, 1>(&shape, params, grad, &mut loss, draw);
+    }
+    let mut per_lane = [[0.0f32; L]; N];
+    for i in 0..n {
+        // SAFETY: per_lane[i] holds L = V::LANES values.
+        unsafe { loss[i].store(per_lane[i].as_mut_ptr()) };
+    }
+    let mut out = [0.0f64; L];
+    for r in 0..L {
+        let total: f64 = (0..n).map(|i| per_lane[i][r] as f64).sum();
+        out[r] = total / (rows * n) as f64;
+    }
+    out
+}
+
+/// What a block of rows needs of its batch: the model's size, where its parameters are, and per
+/// feature p_i, I_i and the loss gradient's scale 2 I_i / (batch · n), one vector each.
+struct Rows<V, const N: usize> {
+    n: usize,
+    m: usize,
+    w0: usize,
+    e0: usize,
+    b0: usize,
+    bh0: usize,
+    p: [V; N],
+    imp: [V; N],
+    gs: [V; N],
+}
+
+/// B consecutive rows of a batch (module comment): drawn row after row, then computed side by side,
+/// each gradient accumulator and each loss adding row 0's term, then row 1's, as B single rows do.
+#[inline(always)]
+fn rows_block<
+    V: Vector,
+    const N: usize,
+    const M: usize,
+    const KIND: u8,
+    const HIDDEN_BIAS: bool,
+    const B: usize,
+>(
+    rs: &Rows<V, N>,
+    params: &[f32],
+    grad: &mut [f32],
+    loss: &mut [V; N],
+    draw: &mut impl Source<V>,
+) {
+    let (relu_h, relu_o, abs_t) = (KIND >= RH, KIND >= RO, KIND == ABS);
+    let (tied, hidden_bias) = (KIND != ABS, HIDDEN_BIAS);
+    let (n, m, w0, e0, b0, bh0) = (rs.n, rs.m, rs.w0, rs.e0, rs.b0, rs.bh0);
+    let zero = V::zero();
+    let unit = V::splat(1.0 / (1u32 << 24) as f32);
+    let (two, one) = (V::splat(2.0), V::splat(1.0));
+    // The rows' draws, row after row (the stream's order), every lane at once.
+    let mut x = [[zero; N]; B];
+    for xb in x.iter_mut() {
+        for i in 0..n {
+            let (q, u) = draw.draw();
+            let u = u.mul(unit);
+            let v = if abs_t { u.mul(two).sub(one) } else { u };
+            xb[i] = q.mul(unit).lt(rs.p[i]).and(v);
+        }
+    }
+    // SAFETY (every `ld`/`st` below): offsets are within the layout, p_len vectors.
+    let (mut z, mut h) = ([[zero; M]; B], [[zero; M]; B]);
+    for j in 0..m {
+        let start = if hidden_bias {
+            unsafe { ld::<V>(params, bh0 + j) }
+        } else {
+            zero
+        };
+        let mut a = [start; B];
+        for i in 0..n {
+            let w = unsafe { ld::<V>(params, w0 + j * n + i) };
+            for b in 0..B {
+                a[b] = a[b].add(w.mul(x[b][i]));
+            }
+        }
+        for b in 0..B {
+            z[b][j] = a[b];
+            h[b][j] = if relu_h {
+                a[b].gt(zero).and(a[b])
+            } else {
+                a[b]
+            };
+        }
+    }
+    let mut g = [[zero; N]; B];
+    for i in 0..n {
+        let mut o = [unsafe { ld::<V>(params, b0 + i) }; B];
+        for j in 0..m {
+            let e = unsafe { ld::<V>(params, e0 + j * n + i) };
+            for b in 0..B {
+                o[b] = o[b].add(e.mul(h[b][j]));
+            }
+        }
+        let mut db = unsafe { ld::<V>(grad, b0 + i) };
+        for b in 0..B {
+            let out = if relu_o {
+                o[b].gt(zero).and(o[b])
+            } else {
+                o[b]
+            };
+            let target = if abs_t { x[b][i].abs() } else { x[b][i] };
+            let err = out.sub(target);
+            loss[i] = loss[i].add(rs.imp[i].mul(err).mul(err));
+            let gi = rs.gs[i].mul(err);
+            g[b][i] = if relu_o { o[b].gt(zero).and(gi) } else { gi };
+            db = db.add(g[b][i]);
+        }
+        unsafe { st(db, grad, b0 + i) };
+    }
+    for j in 0..m {
+        let mut dh = [zero; B];
+        for i in 0..n {
+            let e = unsafe { ld::<V>(params, e0 + j * n + i) };
+            for b in 0..B {
+                dh[b] = dh[b].add(e.mul(g[b][i]));
+            }
+        }
+        let mut dz = [zero; B];
+        for b in 0..B {
+            dz[b] = if relu_h {
+                z[b][j].gt(zero).and(dh[b])
+            } else {
+                dh[b]
+            };
+        }
+        for i in 0..n {
+            unsafe {
+                if tied {
+                    let e = w0 + j * n + i;
+                    let mut a = ld::<V>(grad, e);
+                    for b in 0..B {
+                        a = a.add(h[b][j].mul(g[b][i])).add(dz[b].mul(x[b][i]));
+                    }
+                    st(a, grad, e);
+                } else {
+                    let (e, w) = (e0 + j * n + i, w0 + j * n + i);
+                    let (mut ae, mut aw) = (ld::<V>(grad, e), ld::<V>(grad, w));
+                    for b in 0..B {
+                        ae = ae.add(h[b][j].mul(g[b][i]));
+                        aw = aw.add(dz[b].mul(x[b][i]));
+                    }
+                    st(ae, grad, e);
+                    st(aw, grad, w);
+                }
+            }
+        }
+        if hidden_bias {
+            let mut a = unsafe { ld::<V>(grad, bh0 + j) };
+            for b in 0..B {
+                a = a.add(dz[b]);
+            }
+            unsafe { st(a, grad, bh0 + j) };
         }
     }
 }

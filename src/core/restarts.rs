@@ -2,7 +2,8 @@
 //! trained to a step, ranked by its loss on the setting's fixed evaluation batch (drawn from the base
 //! seed, so every restart is ranked on the same rows). Only what the result needs is kept: each
 //! restart's evaluation loss and the best run. Small models train several restarts at once in vector
-//! lanes (`lanes.rs`), each bit for bit its single run; others one `Trainer` at a time.
+//! lanes (`lanes.rs` in the rows order, `lockstep.rs` in the lockstep order), each bit for bit its
+//! single run; others one `Trainer` at a time.
 //!
 //! A [`RestartGroup`] trains restarts k0..k1 in slices (`advance`), so a caller can interleave other
 //! work (a Web Worker answers pause messages between slices); [`Best::merge`] combines groups, in any
@@ -14,7 +15,75 @@ use crate::core::config::Config;
 use crate::core::cost;
 use crate::core::data::Batch;
 use crate::core::lanes::{self, Lanes, Width};
+use crate::core::lockstep::{self, Lockstep};
 use crate::core::training::Trainer;
+
+/// Restarts trained together in vector lanes, in either order: what a sweep asks of them.
+trait LaneGroup {
+    fn len(&self) -> usize;
+    fn step_count(&self) -> u64;
+    fn step(&mut self, k: u64);
+    fn stopped(&self, r: usize) -> bool;
+    fn config(&self, r: usize) -> Config;
+    fn params(&self, r: usize) -> Vec<f32>;
+    fn loss_history(&self, r: usize) -> &[f32];
+    fn loss_on(&mut self, r: usize, batch: &Batch) -> f32;
+    fn trainer(&self, r: usize) -> Trainer;
+}
+
+macro_rules! lane_group {
+    ($t:ty) => {
+        impl LaneGroup for $t {
+            fn len(&self) -> usize {
+                <$t>::len(self)
+            }
+            fn step_count(&self) -> u64 {
+                <$t>::step_count(self)
+            }
+            fn step(&mut self, k: u64) {
+                <$t>::step(self, k)
+            }
+            fn stopped(&self, r: usize) -> bool {
+                <$t>::stopped(self, r)
+            }
+            fn config(&self, r: usize) -> Config {
+                <$t>::config(self, r)
+            }
+            fn params(&self, r: usize) -> Vec<f32> {
+                <$t>::params(self, r)
+            }
+            fn loss_history(&self, r: usize) -> &[f32] {
+                <$t>::loss_history(self, r)
+            }
+            fn loss_on(&mut self, r: usize, batch: &Batch) -> f32 {
+                <$t>::loss_on(self, r, batch)
+            }
+            fn trainer(&self, r: usize) -> Trainer {
+                <$t>::trainer(self, r)
+            }
+        }
+    };
+}
+lane_group!(Lanes);
+lane_group!(Lockstep);
+
+/// Whether restarts of `config` train together in lanes: small models, in either order.
+fn in_lanes(config: &Config) -> bool {
+    config.check().is_ok() && (lanes::supports(config) || config.lockstep())
+}
+
+/// Restarts `seeds` of `config` in lanes `w` wide, in the setting's order.
+fn lane_group(config: &Config, seeds: &[u32], w: Width) -> Result<Box<dyn LaneGroup>, String> {
+    Ok(if config.lockstep() {
+        let w = match w {
+            Width::Four => lockstep::Width::Four,
+            Width::Eight => lockstep::Width::Eight,
+        };
+        Box::new(Lockstep::new(config, seeds, w)?)
+    } else {
+        Box::new(Lanes::new(config, seeds, w)?)
+    })
+}
 
 /// The kept run of some restarts, and every one's evaluation loss.
 pub struct Best {
@@ -75,7 +144,7 @@ impl Best {
 /// What is training now.
 enum Unit {
     /// Restarts first..first + len in lanes.
-    Lanes(Box<Lanes>, u32),
+    Lanes(Box<dyn LaneGroup>, u32),
     /// One restart.
     Single(Box<Trainer>, u32),
 }
@@ -104,7 +173,7 @@ impl RestartGroup {
         until: u64,
         eval: Batch,
     ) -> Result<RestartGroup, String> {
-        let width = lanes::supports(config).then(Width::best);
+        let width = in_lanes(config).then(Width::best);
         RestartGroup::with_width(config, restarts, until, eval, width)
     }
 
@@ -122,7 +191,7 @@ impl RestartGroup {
             if !w.available() {
                 return Err(format!("{} lanes are not available on this CPU", w.lanes()));
             }
-            if !lanes::supports(config) {
+            if !in_lanes(config) {
                 return Err("this model is too large to train in lanes".into());
             }
         }
@@ -224,9 +293,9 @@ impl RestartGroup {
                             let count = (w.lanes() as u32).min(left);
                             let seeds: Vec<u32> = (first..first + count).map(seed).collect();
                             self.next += count;
-                            let lanes = Lanes::new(&self.config, &seeds, w)
+                            let lanes = lane_group(&self.config, &seeds, w)
                                 .expect("checked in new: the setting fits the lanes");
-                            Unit::Lanes(Box::new(lanes), first)
+                            Unit::Lanes(lanes, first)
                         }
                         None => {
                             self.next += 1;
@@ -409,7 +478,7 @@ pub fn best_of(
 
 /// The restarts split into units of one lane group (or one run, for models too large for lanes).
 pub fn units(config: &Config, restarts: Range<u32>) -> Vec<Range<u32>> {
-    let unit = if lanes::supports(config) {
+    let unit = if in_lanes(config) {
         Width::best().lanes() as u32
     } else {
         1
@@ -427,13 +496,18 @@ pub fn units(config: &Config, restarts: Range<u32>) -> Vec<Range<u32>> {
 /// single steps ([`cost::restart_step_ns`]).
 pub fn unit_ns(config: &Config, restarts: Range<u32>, until: u64) -> f64 {
     let single = cost::restart_step_ns(config) * until as f64;
-    let width = lanes::supports(config).then(Width::best);
+    let group = if config.lockstep() {
+        cost::lockstep_step_ns(config) * until as f64
+    } else {
+        cost::LANE_GROUP_STEPS * single
+    };
+    let width = in_lanes(config).then(Width::best);
     let (mut left, mut ns) = (restarts.len() as u32, 0.0);
     // The units `RestartGroup::advance` trains, one after another.
     while left > 0 {
         match width.and_then(|w| fit(w, left)) {
             Some(w) => {
-                ns += cost::LANE_GROUP_STEPS * single;
+                ns += group;
                 left -= (w.lanes() as u32).min(left);
             }
             None => {

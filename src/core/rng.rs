@@ -41,8 +41,16 @@ pub struct Rng {
 impl Rng {
     /// The generator for one stream of one seed.
     pub fn new(seed: u64, stream: Stream) -> Rng {
+        Rng::from_state(state(seed, stream))
+    }
+
+    /// The generator whose state words are `words` (as [`state`] gives them, or as a generator that
+    /// runs several streams at once has advanced them): it continues that stream. `words` must not all
+    /// be zero (no xoshiro stream reaches that state).
+    pub fn from_state(words: [u64; 4]) -> Rng {
+        debug_assert!(words != [0; 4]);
         let mut bytes = [0u8; 32];
-        for (word, s) in bytes.chunks_exact_mut(8).zip(state(seed, stream)) {
+        for (word, s) in bytes.chunks_exact_mut(8).zip(words) {
             word.copy_from_slice(&s.to_le_bytes());
         }
         Rng {

@@ -6,7 +6,9 @@
 //! forgivingly ([`Setting::read_forgiving`]: the nearest allowed value with a notice saying what was
 //! wrong and what was used instead), so a limit can never be written twice and drift.
 
-use super::config::{Config, Init, ModelKind, Schedule};
+use super::config::{Config, Init, ModelKind, Order, Schedule};
+#[cfg(doc)]
+use super::config::{LOCKSTEP_M, LOCKSTEP_N};
 
 /// The densities the paper sweeps (docs/science.md), the stops of the density slider.
 pub const PAPER_DENSITIES: [f32; 7] = [1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001];
@@ -19,6 +21,15 @@ pub const DENSITY_MIN: f32 = 1e-5;
 pub const LR_MIN: f32 = 1e-6;
 pub const LR_MAX: f32 = 1000.0;
 pub const IMPORTANCE_MIN: f32 = 0.01;
+
+/// The `order` setting's help. It names the lockstep order's size limit, declared as
+/// [`LOCKSTEP_N`] and [`LOCKSTEP_M`]; a test checks the two agree.
+const LOCKSTEP_HELP: &str = "Which operation order training follows; both train the same model on the \
+     same kind of data and give different numbers for the same seed. rows (the default) draws only each \
+     row's present features and skips absent ones: fastest for one sparse run. lockstep gives every \
+     feature of every row one draw and computes each row densely, so restarts train together in vector \
+     lanes, each exactly its single run: fastest for best-of-K sweeps of small models. Models beyond \
+     n = 32, m = 16 train in rows order whichever is chosen.";
 
 /// What values a setting takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -430,6 +441,14 @@ pub static SETTINGS: &[Setting] = &[
         put: |c, v| c.init = choice(&Init::ALL, Init::id, value!(v, Choice)),
     },
     Setting {
+        key: "order",
+        meaning: "operation order: rows (follows the data) or lockstep (every row dense)",
+        help: LOCKSTEP_HELP,
+        kind: Kind::Choice(&["rows", "lockstep"]),
+        get: |c| Value::Choice(c.order.id()),
+        put: |c, v| c.order = choice(&Order::ALL, Order::id, value!(v, Choice)),
+    },
+    Setting {
         key: "batch",
         meaning: "batch size (a fresh batch every step)",
         help: "Inputs per training step; a fresh batch is drawn every step (there is no fixed data set).",
@@ -471,6 +490,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_order_help_names_the_lockstep_limit_as_declared() {
+        use crate::core::config::{LOCKSTEP_M, LOCKSTEP_N};
+        let limit = format!("n = {LOCKSTEP_N}, m = {LOCKSTEP_M}");
+        assert!(LOCKSTEP_HELP.contains(&limit), "{LOCKSTEP_HELP}");
+    }
+
+    #[test]
     fn every_setting_reads_back_what_it_writes() {
         let mut c = Config {
             model: ModelKind::ReluHidden,
@@ -483,6 +509,7 @@ mod tests {
             schedule: Schedule::Cosine,
             weight_decay: 0.0,
             init: Init::Xavier,
+            order: Order::Lockstep,
             batch: 256,
             steps: 1234,
             seed: 4_000_000_000,

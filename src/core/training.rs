@@ -12,6 +12,7 @@ use crate::core::config::Config;
 use crate::core::cost::step_ns;
 use crate::core::data::{Batch, Sampler};
 use crate::core::kernels::fingerprint;
+use crate::core::lockstep;
 use crate::core::model::{Model, Weights, Workspace};
 use crate::core::optimizer::{lr_factor, AdamW};
 use crate::core::rng::{Rng, Stream};
@@ -110,6 +111,8 @@ pub struct Trainer {
     grad: Vec<f32>,
     batch: Batch,
     ws: Workspace,
+    /// p_i, for the lockstep order's draws.
+    density: Vec<f32>,
 }
 
 impl Trainer {
@@ -164,6 +167,7 @@ impl Trainer {
             trace,
             diverged: None,
             grad: vec![0.0; len],
+            density: config.densities(),
             batch: Batch::default(),
             ws: Workspace::default(),
             loss_history: Vec::new(),
@@ -206,14 +210,25 @@ impl Trainer {
             if self.diverged.is_some_and(|d| self.state.step + 1 >= d) {
                 break;
             }
-            self.sampler
-                .sample(&mut self.state.data_rng, self.config.batch, &mut self.batch);
-            let loss = self.model.loss_and_grad(
-                &self.state.params,
-                &self.batch,
-                &mut self.grad,
-                &mut self.ws,
-            );
+            let loss = if self.config.lockstep() {
+                lockstep::loss_and_grad(
+                    &self.model,
+                    &self.density,
+                    self.config.batch,
+                    &self.state.params,
+                    &mut self.state.data_rng,
+                    &mut self.grad,
+                )
+            } else {
+                self.sampler
+                    .sample(&mut self.state.data_rng, self.config.batch, &mut self.batch);
+                self.model.loss_and_grad(
+                    &self.state.params,
+                    &self.batch,
+                    &mut self.grad,
+                    &mut self.ws,
+                )
+            };
             let lr = self.config.lr as f64
                 * lr_factor(self.config.schedule, self.state.step, self.config.steps);
             let finite = self.state.opt.step(&mut self.state.params, &self.grad, lr);

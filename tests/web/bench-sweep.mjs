@@ -1,8 +1,9 @@
-// Benchmark (run by hand: node tests/web/bench-sweep.mjs [abs] [restarts]): the page's sweeps in headless
-// Chromium's worker pool, from opening the link to the last panel.
-// - restarts (the default): the page's restart rate for relu-hidden n=10 m=5 (batch 1024, six densities
-//   of the privileged-basis figure, 40 restarts of each, 2,000 steps), in restart-steps/s, beside the
-//   page's own estimate (the cost model), and what that rate makes of the best-of-1000 preset.
+// Benchmark (run by hand: node tests/web/bench-sweep.mjs [abs] [restarts] [lockstep]): the page's sweeps
+// in headless Chromium's worker pool, from opening the link to the last panel.
+// - restarts and lockstep (the default: both, one after the other): the page's restart rate for
+//   relu-hidden n=10 m=5 (batch 1024, six densities of the privileged-basis figure, 40 restarts of each,
+//   2,000 steps) in the rows order and in the lockstep order, in restart-steps/s, beside the page's own
+//   estimate (the cost model), and what that rate makes of the best-of-1000 preset.
 // - abs: the paper's abs sparsity sweep (abs n=100 m=40, I=0.8^i, seven densities, 10,000 steps, batch
 //   1024, one restart).
 import { startServer } from './server.mjs';
@@ -10,13 +11,14 @@ import { launch, openPage } from './browser.mjs';
 
 const ABS = 'v=4&model=abs&n=100&m=40&importance=0.8&batch=1024&steps=10000&seed=0&sweep=density&values=1,0.3,0.1,0.03,0.01,0.003,0.001&restarts=1&step=10000&view=stack';
 const RESTARTS = 'v=4&model=relu-hidden&n=10&m=5&importance=0.75&batch=1024&steps=2000&seed=0&sweep=density&values=0.75,0.35,0.15,0.12,0.06,0.04&restarts=40&step=2000&view=stack';
+const LINKS = { abs: ABS, restarts: RESTARTS, lockstep: RESTARTS.replace('&seed=0', '&order=lockstep&seed=0') };
 const which = process.argv.slice(2);
-const cases = which.length ? which : ['restarts'];
+const cases = which.length ? which : ['restarts', 'lockstep'];
 const server = await startServer();
 const browser = await launch();
 try {
   for (const name of cases) {
-    const link = name === 'abs' ? ABS : RESTARTS;
+    const link = LINKS[name];
     const { page } = await openPage(browser, server.url);
     await page.waitForSelector('body[data-ready="true"]');
     const start = Date.now();
@@ -34,7 +36,7 @@ try {
     } else {
       const rate = s.steps / secs;
       const preset = (6 * 1000 * 10000) / rate;
-      console.log(`relu-hidden n=10 m=5, 6 densities × 40 restarts × 2,000 steps: ${secs.toFixed(1)} s, ${Math.round(rate).toLocaleString('en')} restart-steps/s with ${s.workers} workers (the page estimated ${s.estimate.toFixed(1)} s); best of 1000 (6 × 1000 × 10,000 steps) at this rate: ${(preset / 60).toFixed(1)} min`);
+      console.log(`relu-hidden n=10 m=5 (${name === 'lockstep' ? 'lockstep' : 'rows'} order), 6 densities × 40 restarts × 2,000 steps: ${secs.toFixed(1)} s, ${Math.round(rate).toLocaleString('en')} restart-steps/s with ${s.workers} workers (the page estimated ${s.estimate.toFixed(1)} s); best of 1000 (6 × 1000 × 10,000 steps) at this rate: ${(preset / 60).toFixed(1)} min`);
     }
     await page.close();
   }
