@@ -41,7 +41,7 @@ fn alone(config: &Config, seed: u32) -> Trainer {
 /// Every seed trained alone equals the same seed in every wider order, at each step of `checks`.
 fn same_at_every_width(config: &Config, seeds: &[u32], checks: &[u64]) {
     let mut alone: Vec<Trainer> = seeds.iter().map(|&s| alone(config, s)).collect();
-    let mut wide: Vec<(Width, Vec<Lockstep>)> = [Width::One, Width::Four, Width::Eight]
+    let mut wide: Vec<(Width, Vec<Lockstep>)> = Width::ALL
         .into_iter()
         .filter(|w| w.available())
         .map(|w| {
@@ -223,28 +223,34 @@ fn a_setting_in_the_lockstep_order_trains_in_its_lanes_and_large_models_in_rows(
 
 #[test]
 fn best_of_k_in_the_lockstep_order_keeps_what_single_runs_give_at_every_width() {
-    // Eleven restarts from seed 5: groups of eight, four and one at the widest width.
+    // Nineteen restarts from seed 5: groups of sixteen (or eight, or four) lanes, then three in four.
     let mut c = config(ModelKind::ReluHidden, 10, 5, 0.15, false);
     c.seed = 5;
     let until = 30;
     let eval = eval_batch(&c, 256, c.seed);
-    let singles: Vec<(f32, String)> = (0..11)
+    let singles: Vec<(f32, String)> = (0..19)
         .map(|k| {
             let mut t = alone(&c, 5 + k);
             t.step(until);
             (t.loss_on(&eval), t.fingerprint())
         })
         .collect();
-    let lowest = (0..11)
+    let lowest = (0..19)
         .min_by(|&a, &b| singles[a].0.total_cmp(&singles[b].0))
         .unwrap();
-    for width in [None, Some(lanes::Width::Four), Some(lanes::Width::Eight)] {
+    for width in [
+        None,
+        Some(Width::Four),
+        Some(Width::Eight),
+        Some(Width::Sixteen),
+    ] {
         if width.is_some_and(|w| !w.available()) {
             continue;
         }
-        let mut g = RestartGroup::with_width(&c, 0..11, until, eval.clone(), width).unwrap();
+        let lanes = width.map(|w| w.lanes());
+        let mut g = RestartGroup::with_width(&c, 0..19, until, eval.clone(), lanes).unwrap();
         while !g.advance(7) {
-            assert!(g.runs_held() <= 9);
+            assert!(g.runs_held() <= 17);
         }
         let losses: Vec<u32> = g.result().eval_losses.iter().map(|l| l.to_bits()).collect();
         let want: Vec<u32> = singles.iter().map(|(l, _)| l.to_bits()).collect();

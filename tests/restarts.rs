@@ -40,7 +40,9 @@ fn a_group_in_lanes_keeps_what_single_runs_keep_at_any_slicing() {
             .iter()
             .zip([1000u64, 7, 13])
             .map(|(&w, slice)| {
-                let mut g = RestartGroup::with_width(&c, 3..22, 60, eval.clone(), w).unwrap();
+                let mut g =
+                    RestartGroup::with_width(&c, 3..22, 60, eval.clone(), w.map(|w| w.lanes()))
+                        .unwrap();
                 while !g.advance(slice) {
                     assert!(g.runs_held() <= 9);
                 }

@@ -24,22 +24,27 @@
 //! - **AdamW** is `AdamW::step`, operation for operation.
 //!
 //! Every operation is a lane-wise IEEE single-precision one, so a restart computes the same bits
-//! whether it is alone ([`Width::One`]) or one of four or eight: the width changes how many restarts
-//! share an instruction, never a number (`tests/lockstep.rs`).
+//! whether it is alone ([`Width::One`], and `Trainer` through [`loss_and_grad`]) or one of four,
+//! eight or sixteen: the width changes how many restarts share an instruction, never a number
+//! (`tests/lockstep.rs`). Rows are computed two at a time so each load of a weight or gradient serves
+//! both; every accumulator still adds the first row's term before the second's.
 
 // The lane loops walk several interleaved arrays by the same index at once.
 #![allow(clippy::needless_range_loop)]
 
 use crate::core::config::{Config, Order};
 use crate::core::data::Batch;
-use crate::core::lanes::{adamw, interleaved_init, lane, ld, st, MAX_LANES, MAX_M, MAX_N};
+use crate::core::lanes::{adamw, interleaved_init, lane, ld, st, MAX_M, MAX_N};
 use crate::core::model::{Layout, Model, Workspace};
 use crate::core::optimizer::AdamW;
 use crate::core::rng::{state, Rng, Stream};
 use crate::core::training::{State, Trainer};
-#[cfg(target_arch = "x86_64")]
-use crate::core::vector::V8;
 use crate::core::vector::{Vector, V1, V4};
+#[cfg(target_arch = "x86_64")]
+use crate::core::vector::{V16, V8};
+
+/// The most lanes of any width.
+pub const MOST_LANES: usize = 16;
 
 /// How many restarts share an instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,27 +55,52 @@ pub enum Width {
     Four,
     /// 256-bit AVX2 vectors (x86-64 only, when the CPU has them).
     Eight,
+    /// 512-bit AVX-512 vectors (x86-64 only, when the CPU has AVX-512F).
+    Sixteen,
 }
 
 impl Width {
+    pub const ALL: [Width; 4] = [Width::One, Width::Four, Width::Eight, Width::Sixteen];
+
     pub fn lanes(self) -> usize {
         match self {
             Width::One => 1,
             Width::Four => 4,
             Width::Eight => 8,
+            Width::Sixteen => 16,
         }
     }
 
     /// The widest this machine runs.
     pub fn best() -> Width {
-        match crate::core::lanes::Width::best() {
-            crate::core::lanes::Width::Eight => Width::Eight,
-            crate::core::lanes::Width::Four => Width::Four,
+        if Width::Sixteen.available() {
+            Width::Sixteen
+        } else if Width::Eight.available() {
+            Width::Eight
+        } else {
+            Width::Four
         }
     }
 
+    /// The widest this machine runs of at most `lanes` lanes (at least four).
+    pub fn at_most(lanes: usize) -> Width {
+        Width::ALL
+            .into_iter()
+            .rev()
+            .find(|w| w.lanes() <= lanes.max(4) && w.available())
+            .unwrap_or(Width::Four)
+    }
+
     pub fn available(self) -> bool {
-        self != Width::Eight || Width::best() == Width::Eight
+        match self {
+            Width::One | Width::Four => true,
+            #[cfg(target_arch = "x86_64")]
+            Width::Eight => std::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Width::Sixteen => std::is_x86_feature_detected!("avx512f"),
+            #[cfg(not(target_arch = "x86_64"))]
+            Width::Eight | Width::Sixteen => false,
+        }
     }
 }
 
@@ -91,14 +121,14 @@ pub struct Lockstep {
     exp_avg_sq: Vec<f32>,
     grad: Vec<f32>,
     /// Word w of lane r's data stream at [w][r].
-    streams: [[u64; MAX_LANES]; 4],
+    streams: [[u64; MOST_LANES]; 4],
     /// p_i, as the presence test compares it.
     density: Vec<f32>,
     histories: Vec<Vec<f32>>,
     /// Lanes whose loss or weights stopped being finite: they keep their state of that step and train
     /// no further.
     stopped: Vec<Option<State>>,
-    loss: [f64; MAX_LANES],
+    loss: [f64; MOST_LANES],
 }
 
 impl Lockstep {
@@ -112,7 +142,7 @@ impl Lockstep {
             ));
         }
         if !width.available() {
-            return Err("this CPU has no AVX2 for eight lanes".into());
+            return Err(format!("this CPU cannot run {} lanes", width.lanes()));
         }
         let lanes = width.lanes();
         if seeds.is_empty() || seeds.len() > lanes {
@@ -125,7 +155,7 @@ impl Lockstep {
         let layout = model.layout();
         let p = layout.len;
         let params = interleaved_init(&model, &seeds);
-        let mut streams = [[0u64; MAX_LANES]; 4];
+        let mut streams = [[0u64; MOST_LANES]; 4];
         for (r, &seed) in seeds.iter().enumerate() {
             for (w, word) in state(seed as u64, Stream::Data).into_iter().enumerate() {
                 streams[w][r] = word;
@@ -138,7 +168,7 @@ impl Lockstep {
             grad: vec![0.0; p * lanes],
             histories: vec![Vec::new(); lanes],
             stopped: vec![None; lanes],
-            loss: [0.0; MAX_LANES],
+            loss: [0.0; MOST_LANES],
             params,
             streams,
             step: 0,
@@ -244,8 +274,11 @@ impl Lockstep {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `new` refused Eight unless the CPU has AVX2.
                 Width::Eight => unsafe { step_avx2(self) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `new` refused Sixteen unless the CPU has AVX-512F.
+                Width::Sixteen => unsafe { step_avx512(self) },
                 #[cfg(not(target_arch = "x86_64"))]
-                Width::Eight => unreachable!("Eight is only available on x86-64"),
+                Width::Eight | Width::Sixteen => unreachable!("only available on x86-64"),
             }
         }
     }
@@ -507,6 +540,13 @@ fn batch_pass<
     // accumulator still adds the first row's term before the second's, so the sums (and every bit)
     // are those of one row at a time.
     let mut r = 0;
+    // Sixteen lanes have 32 registers to hold four rows' values.
+    if V::LANES >= 16 {
+        while r + 4 <= rows {
+            rows_block::<V, N, M, KIND, HIDDEN_BIAS, 4>(&shape, params, grad, &mut loss, draw);
+            r += 4;
+        }
+    }
     while r + 2 <= rows {
         rows_block::<V, N, M, KIND, HIDDEN_BIAS, 2>(&shape, params, grad, &mut loss, draw);
         r += 2;
@@ -676,8 +716,8 @@ fn rows_block<
 pub(crate) trait Draws: Vector {
     /// Every lane's generator state.
     type State: Copy;
-    fn load_state(words: &[[u64; MAX_LANES]; 4]) -> Self::State;
-    fn save_state(state: &Self::State, words: &mut [[u64; MAX_LANES]; 4]);
+    fn load_state(words: &[[u64; MOST_LANES]; 4]) -> Self::State;
+    fn save_state(state: &Self::State, words: &mut [[u64; MOST_LANES]; 4]);
     fn draw(state: &mut Self::State) -> (Self, Self);
 }
 
@@ -687,7 +727,7 @@ macro_rules! scalar_draws {
         impl Draws for $v {
             type State = [[u64; $l]; 4];
             #[inline(always)]
-            fn load_state(words: &[[u64; MAX_LANES]; 4]) -> Self::State {
+            fn load_state(words: &[[u64; MOST_LANES]; 4]) -> Self::State {
                 let mut s = [[0u64; $l]; 4];
                 for w in 0..4 {
                     s[w].copy_from_slice(&words[w][..$l]);
@@ -695,7 +735,7 @@ macro_rules! scalar_draws {
                 s
             }
             #[inline(always)]
-            fn save_state(s: &Self::State, words: &mut [[u64; MAX_LANES]; 4]) {
+            fn save_state(s: &Self::State, words: &mut [[u64; MOST_LANES]; 4]) {
                 for w in 0..4 {
                     words[w][..$l].copy_from_slice(&s[w]);
                 }
@@ -728,7 +768,7 @@ scalar_draws!(V4, 4);
     all(target_arch = "wasm32", target_feature = "simd128")
 ))]
 mod four {
-    use super::{Draws, MAX_LANES};
+    use super::{Draws, MOST_LANES};
     use crate::core::vector::V4;
     #[cfg(target_arch = "wasm32")]
     use std::arch::wasm32::*;
@@ -844,11 +884,11 @@ mod four {
     impl Draws for V4 {
         type State = [[U64x2; 2]; 4];
         #[inline(always)]
-        fn load_state(words: &[[u64; MAX_LANES]; 4]) -> Self::State {
+        fn load_state(words: &[[u64; MOST_LANES]; 4]) -> Self::State {
             [0, 1, 2, 3].map(|w| [op::load(&words[w][0..2]), op::load(&words[w][2..4])])
         }
         #[inline(always)]
-        fn save_state(s: &Self::State, words: &mut [[u64; MAX_LANES]; 4]) {
+        fn save_state(s: &Self::State, words: &mut [[u64; MOST_LANES]; 4]) {
             for w in 0..4 {
                 for h in 0..2 {
                     op::store(s[w][h], &mut words[w][2 * h..2 * h + 2]);
@@ -889,7 +929,7 @@ mod four {
 /// Eight lanes' generators in AVX2 registers: word w of lanes 4h..4h + 4 in s[w][h].
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Draws, MAX_LANES};
+    use super::{Draws, MOST_LANES};
     use crate::core::vector::V8;
     use std::arch::x86_64::*;
 
@@ -898,14 +938,14 @@ mod avx2 {
     impl Draws for V8 {
         type State = [[__m256i; 2]; 4];
         #[inline(always)]
-        fn load_state(words: &[[u64; MAX_LANES]; 4]) -> Self::State {
+        fn load_state(words: &[[u64; MOST_LANES]; 4]) -> Self::State {
             let half = |w: usize, h: usize| unsafe {
                 _mm256_loadu_si256(words[w][4 * h..].as_ptr() as *const __m256i)
             };
             [0, 1, 2, 3].map(|w| [half(w, 0), half(w, 1)])
         }
         #[inline(always)]
-        fn save_state(s: &Self::State, words: &mut [[u64; MAX_LANES]; 4]) {
+        fn save_state(s: &Self::State, words: &mut [[u64; MOST_LANES]; 4]) {
             for w in 0..4 {
                 for h in 0..2 {
                     unsafe {
@@ -961,6 +1001,74 @@ mod avx2 {
     }
 }
 
+/// Sixteen lanes' generators in AVX-512 registers: word w of lanes 8h..8h + 8 in s[w][h].
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{Draws, MOST_LANES};
+    use crate::core::vector::V16;
+    use std::arch::x86_64::*;
+
+    // SAFETY (every `unsafe` block here): V16 values, and so these draws, exist only in code reached
+    // after checking the CPU has AVX-512F (`Width::available`), inlined into `step_avx512`.
+    impl Draws for V16 {
+        type State = [[__m512i; 2]; 4];
+        #[inline(always)]
+        fn load_state(words: &[[u64; MOST_LANES]; 4]) -> Self::State {
+            let half = |w: usize, h: usize| unsafe {
+                _mm512_loadu_epi64(words[w][8 * h..].as_ptr() as *const i64)
+            };
+            [0, 1, 2, 3].map(|w| [half(w, 0), half(w, 1)])
+        }
+        #[inline(always)]
+        fn save_state(s: &Self::State, words: &mut [[u64; MOST_LANES]; 4]) {
+            for w in 0..4 {
+                for h in 0..2 {
+                    unsafe {
+                        _mm512_storeu_epi64(words[w][8 * h..].as_mut_ptr() as *mut i64, s[w][h])
+                    };
+                }
+            }
+        }
+        #[inline(always)]
+        fn draw(s: &mut Self::State) -> (V16, V16) {
+            unsafe {
+                let mut out = [_mm512_setzero_si512(); 2];
+                for h in 0..2 {
+                    // `Xoshiro256PlusPlus::next_u64` on eight lanes.
+                    let (s0, s1, s2, s3) = (s[0][h], s[1][h], s[2][h], s[3][h]);
+                    out[h] = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(s0, s3)), s0);
+                    let t = _mm512_slli_epi64::<17>(s1);
+                    let s2 = _mm512_xor_si512(s2, s0);
+                    let s3 = _mm512_xor_si512(s3, s1);
+                    let s1 = _mm512_xor_si512(s1, s2);
+                    let s0 = _mm512_xor_si512(s0, s3);
+                    let s2 = _mm512_xor_si512(s2, t);
+                    let s3 = _mm512_rol_epi64::<45>(s3);
+                    s[0][h] = s0;
+                    s[1][h] = s1;
+                    s[2][h] = s2;
+                    s[3][h] = s3;
+                }
+                let low24 = _mm512_set1_epi64(0xff_ffff);
+                // The low 32 bits of each 64-bit lane, lanes 0..8 from out[0], 8..16 from out[1].
+                let pack = |a: __m512i, b: __m512i| {
+                    let (a, b) = (_mm512_cvtepi64_epi32(a), _mm512_cvtepi64_epi32(b));
+                    _mm512_cvtepi32_ps(_mm512_inserti64x4::<1>(_mm512_castsi256_si512(a), b))
+                };
+                let q = pack(
+                    _mm512_srli_epi64::<40>(out[0]),
+                    _mm512_srli_epi64::<40>(out[1]),
+                );
+                let u = pack(
+                    _mm512_and_si512(_mm512_srli_epi64::<8>(out[0]), low24),
+                    _mm512_and_si512(_mm512_srli_epi64::<8>(out[1]), low24),
+                );
+                (V16::from_raw(q), V16::from_raw(u))
+            }
+        }
+    }
+}
+
 /// One xoshiro256++ output of every lane (`Xoshiro256PlusPlus::next_u64`, lane by lane): word w of
 /// lane k's state at s[w][k].
 #[inline(always)]
@@ -988,6 +1096,14 @@ fn next<const L: usize>(s: &mut [[u64; L]; 4]) -> [u64; L] {
 /// The CPU must have AVX2.
 unsafe fn step_avx2(lanes: &mut Lockstep) {
     lanes.dispatch::<V8, 8>();
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+/// # Safety
+/// The CPU must have AVX-512F.
+unsafe fn step_avx512(lanes: &mut Lockstep) {
+    lanes.dispatch::<V16, 16>();
 }
 
 #[cfg(test)]

@@ -72,16 +72,41 @@ fn in_lanes(config: &Config) -> bool {
     config.check().is_ok() && (lanes::supports(config) || config.lockstep())
 }
 
-/// Restarts `seeds` of `config` in lanes `w` wide, in the setting's order.
-fn lane_group(config: &Config, seeds: &[u32], w: Width) -> Result<Box<dyn LaneGroup>, String> {
-    Ok(if config.lockstep() {
-        let w = match w {
-            Width::Four => lockstep::Width::Four,
-            Width::Eight => lockstep::Width::Eight,
-        };
-        Box::new(Lockstep::new(config, seeds, w)?)
+/// The lane group `lanes` wide of the setting's order, if this machine runs it.
+enum LaneWidth {
+    Rows(Width),
+    Lockstep(lockstep::Width),
+}
+
+fn lane_width(config: &Config, lanes: usize) -> Option<LaneWidth> {
+    if config.lockstep() {
+        lockstep::Width::ALL
+            .into_iter()
+            .find(|w| w.lanes() == lanes && lanes >= 4 && w.available())
+            .map(LaneWidth::Lockstep)
     } else {
-        Box::new(Lanes::new(config, seeds, w)?)
+        [Width::Four, Width::Eight]
+            .into_iter()
+            .find(|w| w.lanes() == lanes && w.available())
+            .map(LaneWidth::Rows)
+    }
+}
+
+/// The widest lane group of the setting's order this machine runs.
+fn widest(config: &Config) -> usize {
+    if config.lockstep() {
+        lockstep::Width::best().lanes()
+    } else {
+        Width::best().lanes()
+    }
+}
+
+/// Restarts `seeds` of `config` in lanes `lanes` wide, in the setting's order.
+fn lane_group(config: &Config, seeds: &[u32], lanes: usize) -> Result<Box<dyn LaneGroup>, String> {
+    Ok(match lane_width(config, lanes) {
+        Some(LaneWidth::Lockstep(w)) => Box::new(Lockstep::new(config, seeds, w)?),
+        Some(LaneWidth::Rows(w)) => Box::new(Lanes::new(config, seeds, w)?),
+        None => return Err(format!("{lanes} lanes are not available here")),
     })
 }
 
@@ -155,7 +180,7 @@ pub struct RestartGroup {
     config: Config,
     until: u64,
     eval: Batch,
-    width: Option<Width>,
+    width: Option<usize>,
     next: u32,
     unit: Option<Unit>,
     result: Best,
@@ -173,26 +198,28 @@ impl RestartGroup {
         until: u64,
         eval: Batch,
     ) -> Result<RestartGroup, String> {
-        let width = in_lanes(config).then(Width::best);
+        let width = in_lanes(config).then(|| widest(config));
         RestartGroup::with_width(config, restarts, until, eval, width)
     }
 
-    /// As `new`, with the lane width given (`None`: one `Trainer` at a time); the result is the same
-    /// for every width.
+    /// As `new`, with the widest lane group given as its number of lanes (4, 8 or, in the lockstep
+    /// order, 16; `None`: one `Trainer` at a time); the result is the same for every width.
     pub fn with_width(
         config: &Config,
         restarts: Range<u32>,
         until: u64,
         eval: Batch,
-        width: Option<Width>,
+        width: Option<usize>,
     ) -> Result<RestartGroup, String> {
         config.check()?;
         if let Some(w) = width {
-            if !w.available() {
-                return Err(format!("{} lanes are not available on this CPU", w.lanes()));
-            }
             if !in_lanes(config) {
                 return Err("this model is too large to train in lanes".into());
+            }
+            if lane_width(config, w).is_none() {
+                return Err(format!(
+                    "{w} lanes are not available on this CPU for this order"
+                ));
             }
         }
         Ok(RestartGroup {
@@ -226,7 +253,7 @@ impl RestartGroup {
     }
 
     /// How many runs' weights are held now: those training (a lane group or one run) and the best so
-    /// far. At most 9, whatever the number of restarts.
+    /// far. At most 17 (16 lanes and the best), whatever the number of restarts.
     pub fn runs_held(&self) -> usize {
         let training = match &self.unit {
             Some(Unit::Lanes(l, _)) => l.len(),
@@ -290,7 +317,7 @@ impl RestartGroup {
                     let left = self.result.restarts.end - first;
                     match self.width.and_then(|w| fit(w, left)) {
                         Some(w) => {
-                            let count = (w.lanes() as u32).min(left);
+                            let count = (w as u32).min(left);
                             let seeds: Vec<u32> = (first..first + count).map(seed).collect();
                             self.next += count;
                             let lanes = lane_group(&self.config, &seeds, w)
@@ -393,11 +420,12 @@ impl Best {
 /// The lanes to train the next `left` restarts in, of at most `w`: a lane group costs about as much per
 /// step however many of its lanes are in use, four lanes about two to four single runs' steps for these
 /// small models and eight lanes three to eight (`tms bench --restarts`), so one or two restarts train
-/// alone and three or four in four lanes.
-fn fit(w: Width, left: u32) -> Option<Width> {
+/// alone, three or four in four lanes and five to eight in eight.
+fn fit(w: usize, left: u32) -> Option<usize> {
     match left {
         0..=2 => None,
-        3..=4 => Some(Width::Four),
+        3..=4 => Some(4),
+        5..=8 => Some(w.min(8)),
         _ => Some(w),
     }
 }
@@ -479,7 +507,7 @@ pub fn best_of(
 /// The restarts split into units of one lane group (or one run, for models too large for lanes).
 pub fn units(config: &Config, restarts: Range<u32>) -> Vec<Range<u32>> {
     let unit = if in_lanes(config) {
-        Width::best().lanes() as u32
+        widest(config) as u32
     } else {
         1
     };
@@ -501,14 +529,14 @@ pub fn unit_ns(config: &Config, restarts: Range<u32>, until: u64) -> f64 {
     } else {
         cost::LANE_GROUP_STEPS * single
     };
-    let width = in_lanes(config).then(Width::best);
+    let width = in_lanes(config).then(|| widest(config));
     let (mut left, mut ns) = (restarts.len() as u32, 0.0);
     // The units `RestartGroup::advance` trains, one after another.
     while left > 0 {
         match width.and_then(|w| fit(w, left)) {
             Some(w) => {
                 ns += group;
-                left -= (w.lanes() as u32).min(left);
+                left -= (w as u32).min(left);
             }
             None => {
                 ns += single;

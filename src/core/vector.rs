@@ -1,9 +1,9 @@
 //! Vectors of restarts: one f32 lane per restart, for training several restarts of one setting in
-//! lockstep (`lanes.rs`). Four lanes everywhere (SSE2 natively, simd128 in wasm, plain arrays
-//! elsewhere) and eight with AVX2 on x86-64, chosen at run time. Every operation is the lane-wise IEEE-754
-//! single-precision operation with round-to-nearest (no FMA, no approximations), so a lane computes the
-//! same bits whichever width carries it: the width changes how many restarts share an instruction, never
-//! a number.
+//! lockstep (`lanes.rs`, `lockstep.rs`). Four lanes everywhere (SSE2 natively, simd128 in wasm, plain
+//! arrays elsewhere), eight with AVX2 and sixteen with AVX-512F on x86-64, chosen at run time. Every
+//! operation is the lane-wise IEEE-754 single-precision operation with round-to-nearest (no FMA, no
+//! approximations), so a lane computes the same bits whichever width carries it: the width changes how
+//! many restarts share an instruction, never a number.
 
 // Named after the lane instructions and chained left to right in the order the kernels mean, as in
 // `simd.rs`.
@@ -232,10 +232,119 @@ mod x86 {
             unsafe { _mm256_movemask_ps(self.0) as u32 }
         }
     }
+
+    /// Sixteen lanes in an AVX-512 register. Only used inside functions compiled with AVX-512F
+    /// enabled, after checking that the CPU has it (`lockstep.rs`); these methods are always inlined
+    /// into them. Comparisons give mask registers, turned into all-ones lanes here so masks are vectors
+    /// as for every other width.
+    #[derive(Clone, Copy)]
+    pub struct V16(__m512);
+
+    impl V16 {
+        /// Sixteen lanes computed elsewhere with AVX-512 (`lockstep.rs` draws its data this way).
+        #[inline(always)]
+        pub(crate) fn from_raw(v: __m512) -> V16 {
+            V16(v)
+        }
+
+        #[inline(always)]
+        fn mask(k: __mmask16) -> V16 {
+            V16(unsafe { _mm512_castsi512_ps(_mm512_maskz_set1_epi32(k, -1)) })
+        }
+
+        #[inline(always)]
+        fn int(self) -> __m512i {
+            unsafe { _mm512_castps_si512(self.0) }
+        }
+
+        #[inline(always)]
+        fn of_int(v: __m512i) -> V16 {
+            V16(unsafe { _mm512_castsi512_ps(v) })
+        }
+    }
+
+    // SAFETY (for every `unsafe` block in this impl): V16 values exist only in code reached after
+    // `is_x86_feature_detected!("avx512f")`.
+    impl Vector for V16 {
+        const LANES: usize = 16;
+        #[inline(always)]
+        fn zero() -> V16 {
+            V16(unsafe { _mm512_setzero_ps() })
+        }
+        #[inline(always)]
+        fn splat(v: f32) -> V16 {
+            V16(unsafe { _mm512_set1_ps(v) })
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> V16 {
+            V16(_mm512_loadu_ps(p))
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            _mm512_storeu_ps(p, self.0)
+        }
+        #[inline(always)]
+        fn add(self, o: V16) -> V16 {
+            V16(unsafe { _mm512_add_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn sub(self, o: V16) -> V16 {
+            V16(unsafe { _mm512_sub_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn mul(self, o: V16) -> V16 {
+            V16(unsafe { _mm512_mul_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn div(self, o: V16) -> V16 {
+            V16(unsafe { _mm512_div_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn sqrt(self) -> V16 {
+            V16(unsafe { _mm512_sqrt_ps(self.0) })
+        }
+        #[inline(always)]
+        fn and(self, o: V16) -> V16 {
+            V16::of_int(unsafe { _mm512_and_si512(self.int(), o.int()) })
+        }
+        #[inline(always)]
+        fn or(self, o: V16) -> V16 {
+            V16::of_int(unsafe { _mm512_or_si512(self.int(), o.int()) })
+        }
+        #[inline(always)]
+        fn and_not(self, o: V16) -> V16 {
+            V16::of_int(unsafe { _mm512_andnot_si512(self.int(), o.int()) })
+        }
+        #[inline(always)]
+        fn gt(self, o: V16) -> V16 {
+            V16::mask(unsafe { _mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn lt(self, o: V16) -> V16 {
+            V16::mask(unsafe { _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn eq(self, o: V16) -> V16 {
+            V16::mask(unsafe { _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn ne(self, o: V16) -> V16 {
+            V16::mask(unsafe { _mm512_cmp_ps_mask::<_CMP_NEQ_UQ>(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn abs(self) -> V16 {
+            V16::splat(-0.0).and_not(self)
+        }
+        #[inline(always)]
+        fn bits(self) -> u32 {
+            // A lane's sign bit is set exactly where its bits, read as an integer, are negative.
+            unsafe { _mm512_cmplt_epi32_mask(self.int(), _mm512_setzero_si512()) as u32 }
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
-pub use x86::{V4, V8};
+pub use x86::{V16, V4, V8};
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm {
@@ -560,9 +669,44 @@ mod tests {
     /// version is compiled with AVX2 like the trainer).
     #[inline(always)]
     fn check<V: Vector>() {
-        let a: Vec<f32> =
-            [1.5f32, -2.0, 0.0, f32::NAN, -0.0, 1e-40, f32::INFINITY, 3.0][..V::LANES].to_vec();
-        let b: Vec<f32> = [0.1f32, 3.0, -0.0, 1.0, 0.0, 1e-3, 2.0, f32::NAN][..V::LANES].to_vec();
+        let a: Vec<f32> = [
+            1.5f32,
+            -2.0,
+            0.0,
+            f32::NAN,
+            -0.0,
+            1e-40,
+            f32::INFINITY,
+            3.0,
+            7.0,
+            -1e30,
+            1e30,
+            -5.5,
+            2.5e-39,
+            -0.5,
+            100.0,
+            f32::NEG_INFINITY,
+        ][..V::LANES]
+            .to_vec();
+        let b: Vec<f32> = [
+            0.1f32,
+            3.0,
+            -0.0,
+            1.0,
+            0.0,
+            1e-3,
+            2.0,
+            f32::NAN,
+            7.0,
+            1e30,
+            1e30,
+            0.0,
+            -2.5e-39,
+            -0.25,
+            -100.0,
+            f32::NEG_INFINITY,
+        ][..V::LANES]
+            .to_vec();
         let (va, vb) = (from::<V>(&a), from::<V>(&b));
         let map = |f: &dyn Fn(f32, f32) -> f32| -> Vec<u32> {
             a.iter()
@@ -615,6 +759,14 @@ mod tests {
                 check::<V8>();
             }
             unsafe { eight() };
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") {
+            #[target_feature(enable = "avx512f")]
+            unsafe fn sixteen() {
+                check::<V16>();
+            }
+            unsafe { sixteen() };
         }
     }
 }
