@@ -1,8 +1,9 @@
 // Best of 1,000 in the page: a sweep link of version 4 takes 1,000 restarts of a value, trains them in
 // the worker pool a few at a time (Rust's `Restarts`), keeps the restart with the lowest evaluation loss
 // and holds a run per value, not per restart. Checked against `tms sweep` (every restart's loss and the
-// kept weights) and against single runs trained in Node's wasm (`Run.eval_loss`): pause and resume give
-// the same result, cancel stops and keeps what finished.
+// kept weights) and against single runs trained in Node's wasm (`Run.eval_loss`), in both orders (the
+// lockstep order: 4 simd128 lanes in the page, up to 16 natively): pause and resume give the same
+// result, cancel stops and keeps what finished.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -24,14 +25,17 @@ after(async () => { await browser?.close(); server?.stop(); });
 // Two values × 1,000 restarts of a small model, with few steps.
 const LINK = 'v=4&model=relu-hidden&n=10&m=5&importance=0.75&batch=64&steps=100&seed=3&sweep=density&values=0.35,0.06&restarts=1000&step=100&view=stack';
 
+// The same sweep in the lockstep order.
+const LOCKSTEP = LINK.replace('&seed=3', '&order=lockstep&seed=3');
+
 const native = (() => {
-  let result = null;
-  return () => {
-    if (result) return result;
+  const results = new Map();
+  return (link = LINK) => {
+    if (results.has(link)) return results.get(link);
     const out = join(mkdtempSync(join(tmpdir(), 'tms-sweep-1000-')), 'sweep.json');
-    execFileSync(tmsBin, ['sweep', '--link', LINK, '--json', out], { stdio: 'ignore' });
-    result = JSON.parse(readFileSync(out, 'utf8'));
-    return result;
+    execFileSync(tmsBin, ['sweep', '--link', link, '--json', out], { stdio: 'ignore' });
+    results.set(link, JSON.parse(readFileSync(out, 'utf8')));
+    return results.get(link);
   };
 })();
 
@@ -58,8 +62,8 @@ async function watchRuns(page) {
   });
 }
 
-test('a 1,000-restart sweep completes, keeps the lowest eval loss and holds a run per value', async () => {
-  const { page, problems } = await openPage(browser, `${server.url}#${LINK}`);
+for (const [order, link] of [['rows', LINK], ['lockstep', LOCKSTEP]]) test(`a 1,000-restart sweep completes, keeps the lowest eval loss and holds a run per value (${order} order)`, async () => {
+  const { page, problems } = await openPage(browser, `${server.url}#${link}`);
   await watchRuns(page);
   const plan = await page.evaluate(() => ({ restarts: window.tmsSweep.plan.restarts, jobs: window.tmsSweep.jobs.length, notices: window.tmsSweep.plan.notices }));
   assert.equal(plan.restarts, 1000, JSON.stringify(plan.notices));
@@ -68,7 +72,7 @@ test('a 1,000-restart sweep completes, keeps the lowest eval loss and holds a ru
   const statuses = await page.$$eval('#sweep-list .sweep-status', (ss) => ss.map((s) => s.textContent));
   for (const s of statuses) assert.match(s, /^best of 1000: seed \d+, eval loss .*; \d+ of 1000 agree/);
   const mine = await exportOf(page);
-  const theirs = native();
+  const theirs = native(link);
   assert.equal(mine.length, 2);
   for (let v = 0; v < 2; v++) {
     assert.equal(mine[v].eval_losses.length, 1000);
@@ -79,7 +83,7 @@ test('a 1,000-restart sweep completes, keeps the lowest eval loss and holds a ru
   }
   // Independently: the kept restart and a few others trained as single runs in Node's wasm.
   for (let v = 0; v < 2; v++) {
-    const settings = (seed) => `model=relu-hidden&n=10&m=5&density=${[0.35, 0.06][v]}&importance=0.75&batch=64&steps=100&seed=${seed}`;
+    const settings = (seed) => `model=relu-hidden&n=10&m=5&density=${[0.35, 0.06][v]}&importance=0.75&batch=64&steps=100&order=${order}&seed=${seed}`;
     for (const k of [lowest(mine[v].eval_losses), 0, 1, 2, 3, 4, 999]) {
       const run = new tms.Run(settings(3 + k));
       run.step(100);
