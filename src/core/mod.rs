@@ -27,6 +27,7 @@ pub mod bench;
 pub mod config;
 pub mod cost;
 pub mod data;
+pub mod draws;
 pub mod geometry;
 pub mod kernels;
 pub mod lanes;
