@@ -783,7 +783,7 @@ fn bench_command(args: &[String]) -> Result<(), String> {
 }
 
 /// `tms bench --restarts`: restart-steps per second on one thread, single runs against lane groups of
-/// each width this machine has (today's order and the lockstep order), and what that makes of the
+/// each width this machine has (the rows order and the lockstep order), and what that makes of the
 /// paper's best-of-1000 privileged-basis figure.
 fn restarts_bench(runs: usize) {
     use tms_explorer::core::bench::Way;
@@ -799,7 +799,7 @@ fn restarts_bench(runs: usize) {
         .filter(|w| w.available())
         .collect();
     println!(
-        "restart-steps per second on one thread, median of {runs} runs of {RESTARTS} restarts (batch 1024), the ways interleaved run by run; singles: one run after another; lanes ×L: L restarts per vector in today's order; lockstep ×L: the same in the lockstep order (order=lockstep, another canonical order)"
+        "restart-steps per second on one thread, median of {runs} runs of {RESTARTS} restarts (batch 1024), the ways interleaved run by run; singles: one run after another; lanes ×L: L restarts per vector in the rows order (order=rows); lockstep ×L: the same in the lockstep order (order=lockstep)"
     );
     let ways: Vec<Way> = std::iter::once(Way::Singles)
         .chain(widths.iter().copied().map(Way::Lanes))

@@ -113,7 +113,7 @@ pub fn restart_cases() -> Vec<Case> {
 pub enum Way {
     /// One `Trainer` after another.
     Singles,
-    /// Groups of lanes of this width in today's order (`lanes.rs`).
+    /// Groups of lanes of this width in the rows order (`lanes.rs`).
     Lanes(crate::core::lanes::Width),
     /// Groups of lanes of this width in the lockstep order (`lockstep.rs`).
     Lockstep(crate::core::lockstep::Width),

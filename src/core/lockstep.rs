@@ -1,8 +1,9 @@
-//! A second canonical operation order for small models, built so that restarts share vector lanes with
-//! nothing left over: every row drawn with the same number of random draws, and computed densely with
-//! its sums in batch order (docs/science.md, "Training many restarts at once").
+//! The lockstep order (`order=lockstep`): a second canonical operation order for small models, built
+//! so that restarts share vector lanes with nothing left over: every row drawn with the same number of
+//! random draws, and computed densely with its sums in batch order (docs/science.md, "Training many
+//! restarts at once").
 //!
-//! Today's order (`model.rs`, matched by `lanes.rs`) follows the data: a row draws as many values as
+//! The rows order (`order=rows`, `model.rs`, matched by `lanes.rs`) follows the data: a row draws as many values as
 //! it has present features, empty and one-feature rows are grouped, and each row picks the cheaper of
 //! two summation orders. Restarts in lanes then disagree on how many draws, which rows and which order,
 //! and half a lane step goes on reconciling them. Here nothing depends on the data:
@@ -26,8 +27,8 @@
 //! Every operation is a lane-wise IEEE single-precision one, so a restart computes the same bits
 //! whether it is alone ([`Width::One`], and `Trainer` through [`loss_and_grad`]) or one of four,
 //! eight or sixteen: the width changes how many restarts share an instruction, never a number
-//! (`tests/lockstep.rs`). Rows are computed two at a time so each load of a weight or gradient serves
-//! both; every accumulator still adds the first row's term before the second's.
+//! (`tests/lockstep.rs`). Rows are computed two at a time (four at sixteen lanes) so each load of a
+//! weight or gradient serves them all; every accumulator still adds the rows' terms in batch order.
 
 // The lane loops walk several interleaved arrays by the same index at once.
 #![allow(clippy::needless_range_loop)]
@@ -534,9 +535,9 @@ fn batch_pass<
         imp,
         gs,
     };
-    // Two rows at a time share every load of a weight and of a gradient accumulator; each
-    // accumulator still adds the first row's term before the second's, so the sums (and every bit)
-    // are those of one row at a time.
+    // Rows a block at a time share every load of a weight and of a gradient accumulator; each
+    // accumulator still adds the block's rows' terms in batch order, so the sums (and every bit) are
+    // those of one row at a time.
     let mut r = 0;
     // Sixteen lanes have 32 registers to hold four rows' values.
     if V::LANES >= 16 {
