@@ -15,15 +15,23 @@ fn golden(text: &str) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// A golden run opened as its link says and trained to its step: the link read, its notices and the
+/// fingerprint of the weights there.
+fn opened(fragment: &str) -> (Link, Vec<String>, String) {
+    let (link, notices) = Link::parse(fragment);
+    let mut t = Trainer::new(link.config.clone()).unwrap();
+    t.step(link.step);
+    let notices = notices.iter().map(|n| format!("{n:?}")).collect();
+    (link, notices, t.fingerprint())
+}
+
 #[test]
 fn version_2_links_open_on_their_recorded_fingerprints() {
     let runs = golden(include_str!("golden/v2.txt"));
     assert!(runs.len() >= 5);
     for (fragment, want) in runs {
-        let (link, notices) = Link::parse(fragment);
-        let mut t = Trainer::new(link.config).unwrap();
-        t.step(link.step);
-        assert_eq!(t.fingerprint(), want, "{fragment} (notices {notices:?})");
+        let (_, notices, got) = opened(fragment);
+        assert_eq!(got, want, "{fragment} (notices {notices:?})");
     }
 }
 
@@ -32,11 +40,9 @@ fn version_3_links_open_on_their_recorded_fingerprints() {
     let runs = golden(include_str!("golden/v3.txt"));
     assert!(runs.len() >= 5);
     for (fragment, want) in runs {
-        let (link, notices) = Link::parse(fragment);
+        let (_, notices, got) = opened(fragment);
         assert!(notices.is_empty(), "{fragment}: {notices:?}");
-        let mut t = Trainer::new(link.config).unwrap();
-        t.step(link.step);
-        assert_eq!(t.fingerprint(), want, "{fragment}");
+        assert_eq!(got, want, "{fragment}");
     }
 }
 
@@ -45,11 +51,9 @@ fn lockstep_order_links_open_on_their_recorded_fingerprints() {
     let runs = golden(include_str!("golden/lockstep.txt"));
     assert!(runs.len() >= 5);
     for (fragment, want) in runs {
-        let (link, notices) = Link::parse(fragment);
+        let (link, notices, got) = opened(fragment);
         assert!(notices.is_empty(), "{fragment}: {notices:?}");
         assert!(link.config.lockstep(), "{fragment}");
-        let mut t = Trainer::new(link.config).unwrap();
-        t.step(link.step);
-        assert_eq!(t.fingerprint(), want, "{fragment}");
+        assert_eq!(got, want, "{fragment}");
     }
 }

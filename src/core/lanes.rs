@@ -292,17 +292,14 @@ impl Lanes {
     pub fn trainer(&self, r: usize) -> Trainer {
         let state = match &self.stopped[r] {
             Some(s) => s.clone(),
-            None => State {
-                step: self.step,
-                params: self.lane(&self.params, r),
-                opt: AdamW {
-                    weight_decay: self.config.weight_decay as f64,
-                    exp_avg: self.lane(&self.exp_avg, r),
-                    exp_avg_sq: self.lane(&self.exp_avg_sq, r),
-                    t: self.step,
-                },
-                data_rng: self.rngs[r].clone(),
-            },
+            None => lane_state(
+                &self.config,
+                self.step,
+                [&self.params, &self.exp_avg, &self.exp_avg_sq],
+                self.lanes,
+                r,
+                self.rngs[r].clone(),
+            ),
         };
         Trainer::resume(self.config(r), state, self.histories[r].clone())
             .expect("a lane's state fits its setting")
@@ -1402,6 +1399,30 @@ pub(crate) fn interleaved_init(model: &Model, seeds: &[u32]) -> Vec<f32> {
         }
     }
     params
+}
+
+/// Lane r's whole training state at `step`, from the interleaved parameters and AdamW moments
+/// (`[params, exp_avg, exp_avg_sq]`) of `lanes` lanes and its data stream: what `Trainer::resume` takes
+/// to go on as the single run.
+pub(crate) fn lane_state(
+    config: &Config,
+    step: u64,
+    [params, exp_avg, exp_avg_sq]: [&[f32]; 3],
+    lanes: usize,
+    r: usize,
+    data_rng: Rng,
+) -> State {
+    State {
+        step,
+        params: lane(params, lanes, r),
+        opt: AdamW {
+            weight_decay: config.weight_decay as f64,
+            exp_avg: lane(exp_avg, lanes, r),
+            exp_avg_sq: lane(exp_avg_sq, lanes, r),
+            t: step,
+        },
+        data_rng,
+    }
 }
 
 /// Lane r's values of an array interleaved by lane.

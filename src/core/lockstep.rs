@@ -36,9 +36,8 @@
 use crate::core::config::{Config, Order};
 use crate::core::data::Batch;
 use crate::core::draws::{Draws, MOST_LANES};
-use crate::core::lanes::{adamw, interleaved_init, lane, ld, st, MAX_M, MAX_N};
+use crate::core::lanes::{adamw, interleaved_init, lane, lane_state, ld, st, MAX_M, MAX_N};
 use crate::core::model::{Layout, Model, Workspace};
-use crate::core::optimizer::AdamW;
 use crate::core::rng::{state, Rng, Stream};
 use crate::core::training::{State, Trainer};
 use crate::core::vector::{Vector, V1, V4};
@@ -79,15 +78,6 @@ impl Width {
         } else {
             Width::Four
         }
-    }
-
-    /// The widest this machine runs of at most `lanes` lanes (at least four).
-    pub fn at_most(lanes: usize) -> Width {
-        Width::ALL
-            .into_iter()
-            .rev()
-            .find(|w| w.lanes() <= lanes.max(4) && w.available())
-            .unwrap_or(Width::Four)
     }
 
     pub fn available(self) -> bool {
@@ -239,26 +229,22 @@ impl Lockstep {
     /// setting's order is the lockstep order, so `Trainer` trains on in it). A lane that stopped is
     /// the run at the step it stopped.
     pub fn trainer(&self, r: usize) -> Trainer {
-        let (state, history) = match &self.stopped[r] {
-            Some(s) => (s.clone(), self.histories[r].clone()),
-            None => (self.state(r), self.histories[r].clone()),
-        };
-        Trainer::resume(self.config(r), state, history).expect("a lane's state fits its setting")
+        let state = self.stopped[r].clone().unwrap_or_else(|| self.state(r));
+        Trainer::resume(self.config(r), state, self.histories[r].clone())
+            .expect("a lane's state fits its setting")
     }
 
     /// Lane r's whole state now.
     fn state(&self, r: usize) -> State {
-        State {
-            step: self.step,
-            params: lane(&self.params, self.lanes, r),
-            opt: AdamW {
-                weight_decay: self.config.weight_decay as f64,
-                exp_avg: lane(&self.exp_avg, self.lanes, r),
-                exp_avg_sq: lane(&self.exp_avg_sq, self.lanes, r),
-                t: self.step,
-            },
-            data_rng: Rng::from_state([0, 1, 2, 3].map(|w| self.streams[w][r])),
-        }
+        let stream = Rng::from_state([0, 1, 2, 3].map(|w| self.streams[w][r]));
+        lane_state(
+            &self.config,
+            self.step,
+            [&self.params, &self.exp_avg, &self.exp_avg_sq],
+            self.lanes,
+            r,
+            stream,
+        )
     }
 
     /// Runs k steps of every lane still training.

@@ -69,7 +69,7 @@ lane_group!(Lockstep);
 
 /// Whether restarts of `config` train together in lanes: small models, in either order.
 fn in_lanes(config: &Config) -> bool {
-    config.check().is_ok() && (lanes::supports(config) || config.lockstep())
+    lanes::supports(config) || (config.lockstep() && config.check().is_ok())
 }
 
 /// The lane group `lanes` wide of the setting's order, if this machine runs it.
