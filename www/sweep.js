@@ -65,11 +65,16 @@ export class SweepRunner {
     this.size = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1, this.jobs.length));
     // Time spent training (pauses left out), for the rate behind "time left".
     this.clock = { since: null, spent: 0, startSteps: 0 };
-    // The estimate of the whole sweep on this pool (Rust's cost model); a long sweep asks first.
+    // The estimate of the whole sweep on this pool (Rust's cost model); a long sweep asks first, and
+    // meanwhile measures this machine (`measure`), whose figure then replaces the cost model's.
     this.estimate = this.plan.estimate_seconds / this.size;
+    this.measured = null; // {rates, estimate} once measured; {failure} when it could not be
+    this.probes = [];
     this.buildList();
-    if (this.estimate > this.plan.ask_above_seconds) this.ask();
-    else this.start();
+    if (this.estimate > this.plan.ask_above_seconds) {
+      this.ask();
+      this.measure();
+    } else this.start();
     this.update();
   }
 
@@ -77,6 +82,7 @@ export class SweepRunner {
   start() {
     if (this.started || this.finished) return;
     this.started = true;
+    this.stopProbes();
     this.askNotice?.remove();
     this.askNotice = null;
     this.watchdog = setInterval(() => this.checkSilence(), 500);
@@ -87,13 +93,87 @@ export class SweepRunner {
 
   // Before a long sweep: what it trains, how long it should take here, and a Start button.
   ask() {
-    const runs = this.values.length * this.plan.restarts;
     const start = document.createElement('button');
     start.type = 'button';
     start.id = 'sweep-go';
     start.textContent = 'Start';
     start.addEventListener('click', () => this.start());
-    this.askNotice = sweepNotice('sweep-estimate', `This sweep trains ${runs.toLocaleString('en')} runs (${this.values.length} values × ${this.plan.restarts.toLocaleString('en')} restarts) of ${this.plan.until.toLocaleString('en')} steps: ${duration(this.estimate)} with ${this.size} worker${this.size === 1 ? '' : 's'} here (an estimate from the cost model). It keeps each run's evaluation loss and each value's best run; pause, resume or cancel at any time. `, start);
+    this.askNotice = sweepNotice('sweep-estimate', document.createTextNode(this.askText()), start);
+  }
+
+  // The notice's words, on the estimate there is: the cost model's until this machine is measured.
+  askText() {
+    const runs = this.values.length * this.plan.restarts;
+    let basis = 'an estimate from the cost model; measuring this machine…';
+    if (this.measured?.rates) {
+      const [low, high] = [Math.min(...this.measured.rates), Math.max(...this.measured.rates)].map((r) => Number(r.toPrecision(2)).toLocaleString('en'));
+      basis = `measured on this machine: ${low === high ? low : `${low} to ${high}`} restart-steps/s a worker`;
+    } else if (this.measured?.failure) basis = `an estimate from the cost model; this machine could not be measured: ${this.measured.failure}`;
+    return `This sweep trains ${runs.toLocaleString('en')} runs (${this.values.length} values × ${this.plan.restarts.toLocaleString('en')} restarts) of ${this.plan.until.toLocaleString('en')} steps: ${duration(this.estimate)} with ${this.size} worker${this.size === 1 ? '' : 's'} here (${basis}). It keeps each run's evaluation loss and each value's best run; pause, resume or cancel at any time. `;
+  }
+
+  // The notice again, its Start button kept (and the focus on it).
+  reask() {
+    if (this.askNotice) this.askNotice.firstChild.textContent = this.askText();
+    this.update();
+  }
+
+  // While a long sweep waits for Start: how fast this machine trains each value's first job, in as
+  // many workers at once as the pool will have (so they share the cores as the pool will), for about
+  // a tenth of a second each after a quarter-second warm-up (the wasm code's optimizing tier). The
+  // cost model is calibrated on one machine and can be off by twice on another; this is not. Nothing
+  // measured is kept but the rates.
+  measure() {
+    const samples = this.values.map((value) => {
+      const job = this.jobs.find((j) => j.value === value.index);
+      return { settings: value.settings, first: job.first, count: job.count, until: this.plan.until, evalSeed: this.plan.eval_seed };
+    });
+    const rates = samples.map(() => null);
+    const probing = [];
+    for (let k = 0; k < this.size; k++) {
+      const mine = samples.map((_, v) => v).filter((v) => v % this.size === k);
+      if (!mine.length) continue;
+      const probe = { worker: null };
+      this.probes.push(probe);
+      probing.push(startWorker(new URL('./worker.js', import.meta.url)).then((worker) => new Promise((resolve, reject) => {
+        if (!this.probes.includes(probe)) {
+          worker.terminate();
+          resolve();
+          return;
+        }
+        probe.worker = worker;
+        worker.addEventListener('message', (event) => {
+          const m = event.data;
+          if (m.type === 'measured') {
+            m.rates.forEach((rate, i) => { rates[mine[i]] = rate; });
+            resolve();
+          } else if (m.type === 'failed') reject(new Error(`a worker stopped: ${m.message}`));
+        });
+        worker.postMessage({ type: 'measure', samples: mine.map((v) => samples[v]), warmup: 250, ms: 100 });
+      })));
+    }
+    Promise.all(probing).then(() => {
+      if (this.started || this.finished) return;
+      this.stopProbes();
+      if (!rates.every((r) => r > 0)) {
+        this.measured = { failure: 'a value trained no step while it was measured' };
+      } else {
+        const work = this.plan.restarts * this.plan.until;
+        this.estimate = rates.reduce((t, rate) => t + work / rate, 0) / this.size;
+        this.measured = { rates, estimate: this.estimate };
+      }
+      this.reask();
+    }, (error) => {
+      if (this.started || this.finished) return;
+      this.stopProbes();
+      this.measured = { failure: error.message };
+      this.reask();
+    });
+  }
+
+  stopProbes() {
+    for (const probe of this.probes) probe.worker?.terminate();
+    this.probes = [];
   }
 
   // A worker slot: it takes jobs once its worker has said it is ready.
@@ -305,6 +385,7 @@ export class SweepRunner {
   cancel() {
     clearInterval(this.watchdog);
     this.stopClock();
+    this.stopProbes();
     this.askNotice?.remove();
     this.askNotice = null;
     for (const slot of this.workers) slot.worker?.terminate();

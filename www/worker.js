@@ -2,12 +2,13 @@
 // vector lanes where the model is small: Rust's `Restarts`) in its own wasm instance, keeping only each
 // restart's evaluation loss and the best run, and posts progress and the result back.
 // Messages in: {type: 'job', id, settings, first, count, until, evalSeed} · pause · resume · crash
-// (tests: a panic).
+// (tests: a panic) · {type: 'measure', samples: [{settings, first, count, until, evalSeed}], warmup,
+// ms} (how fast this machine trains each sample, for the estimate before a long sweep starts).
 // Messages out: {type: 'ready'} once it can take jobs (workers.js waits for it) · {type: 'progress',
 // id, steps, training?: {settings, params, step, losses}} (steps: restart-steps done; training: the
 // lowest restart training now, for a picture) · {type: 'paused', id, steps} once it stopped for a pause · {type: 'done', id, steps, evalLosses, best, bestLoss,
 // settings, step, params, losses, json, diverged} (best: the kept restart's number) · {type: 'failed',
-// id, message}.
+// id, message} · {type: 'measured', rates} (restart-steps per second of each sample).
 import init, { Restarts, last_panic, simulate_panic } from './pkg/tms_explorer.js';
 
 const ready = init();
@@ -42,8 +43,49 @@ self.onmessage = async (event) => {
     if (job) train(job);
   } else if (m.type === 'crash') {
     simulate_panic();
+  } else if (m.type === 'measure') {
+    measure(m);
   }
 };
+
+// Trains `r` for about `ms` of this worker's time, in calls of a few milliseconds (as `train` does).
+async function trainFor(r, ms) {
+  const start = performance.now();
+  let chunk = 1;
+  let slice = start;
+  while (performance.now() - start < ms && !r.done()) {
+    const t = performance.now();
+    r.advance(chunk);
+    const took = performance.now() - t;
+    if (took < 2) chunk *= 2;
+    else if (took > 8) chunk = Math.max(1, Math.floor(chunk / 2));
+    if (performance.now() - slice > 50) {
+      await nextTask();
+      slice = performance.now();
+    }
+  }
+}
+
+// The rate of each sample (a sweep's first job of each value) on this worker: restart-steps per
+// second over about `ms` of training, after `warmup` ms of the first (the wasm code reaches its
+// optimizing tier). Each sample is freed; nothing of it is kept.
+async function measure(m) {
+  const rates = [];
+  for (const [k, s] of m.samples.entries()) {
+    const r = new Restarts(s.settings, s.first, s.count, s.until, s.evalSeed);
+    try {
+      if (k === 0) await trainFor(r, m.warmup);
+      const before = r.steps_done();
+      const start = performance.now();
+      await trainFor(r, m.ms);
+      const secs = (performance.now() - start) / 1000;
+      rates.push(secs > 0 ? (r.steps_done() - before) / secs : null);
+    } finally {
+      r.free();
+    }
+  }
+  self.postMessage({ type: 'measured', rates });
+}
 
 // Yields to the event loop for one task. Not setTimeout(0): nested timers are clamped to 4 ms, which
 // after every 50 ms slice would leave the worker idle 7% of the time.
