@@ -12,6 +12,19 @@ const browser = await launch();
 const MEASURE_MS = 4000;
 
 const stepCount = (page) => page.evaluate(() => Number(document.getElementById('step-count').textContent));
+// Play and Pause are one button whose meaning follows the trainer's mode, which the worker reports a
+// moment after a click or a new link: each waits for the mode it starts from and the one it asks for
+// (a click while the last mode was still on its way would toggle the wrong way).
+const mode = (page, m) => page.waitForFunction((want) => document.body.dataset.mode === want, m, { timeout: 120000 });
+async function play(page) {
+  await mode(page, 'idle');
+  await page.click('#play');
+  await mode(page, 'playing');
+}
+async function pause(page) {
+  await page.click('#play');
+  await mode(page, 'idle');
+}
 
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -39,12 +52,12 @@ try {
     // Playing: a budget it cannot reach in the window, from step 200 on.
     await page.evaluate((f) => { window.location.hash = f; }, `v=3&${c.settings.replace(/steps=\d+/, 'steps=10000000')}&step=0`);
     await page.waitForFunction(() => document.getElementById('step-count').textContent === '0');
-    await page.click('#play');
+    await play(page);
     await page.waitForFunction(() => Number(document.getElementById('step-count').textContent) >= 200, null, { timeout: 120000 });
     const [t0, s0] = [Date.now(), await stepCount(page)];
     await page.waitForTimeout(MEASURE_MS);
     const [t1, s1] = [Date.now(), await stepCount(page)];
-    await page.click('#play');
+    await pause(page);
     const playing = (s1 - s0) / ((t1 - t0) / 1000);
     console.log(`${c.name.padEnd(38)} ${playing.toFixed(0).padStart(7)}  ${alone.toFixed(0).padStart(8)}  ${(playing / alone).toFixed(2).padStart(5)}`);
   }
@@ -52,7 +65,7 @@ try {
   // Frames while playing abs n=100 m=40 at 1−S = 0.01.
   await page.evaluate(() => { window.location.hash = 'v=3&model=abs&n=100&m=40&density=0.01&importance=0.8&steps=10000&step=0&view=stack'; });
   await page.waitForFunction(() => document.getElementById('step-count').textContent === '0');
-  await page.click('#play');
+  await play(page);
   await page.waitForFunction(() => Number(document.getElementById('step-count').textContent) >= 500);
   await page.evaluate(() => {
     window.longTasks = [];
@@ -63,7 +76,7 @@ try {
     requestAnimationFrame(tick);
   });
   await page.waitForFunction(() => window.frames_.length >= 330, null, { timeout: 120000 });
-  await page.click('#play');
+  await pause(page);
   const frames = (await page.evaluate(() => window.frames_)).slice(30).sort((a, b) => a - b);
   const q = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))].toFixed(1);
   const longTasks = await page.evaluate(() => window.longTasks);
@@ -73,7 +86,9 @@ try {
   for (let k = 0; k < 3; k++) {
     await page.evaluate(() => { window.location.hash = 'v=3&model=relu-output&n=20&m=5&density=0.01&importance=0.7&step=0&view=bars'; });
     await page.waitForFunction(() => document.getElementById('step-count').textContent === '0');
+    await mode(page, 'idle');
     const start = await page.evaluate(() => performance.now());
+    // (Not `play`: the run can reach its budget, and stop, before 'playing' is seen.)
     await page.click('#play');
     await page.waitForFunction(() => document.getElementById('step-count').textContent === '10000', null, { timeout: 120000 });
     times.push((await page.evaluate(() => performance.now())) - start);
