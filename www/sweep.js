@@ -68,7 +68,7 @@ export class SweepRunner {
     // The estimate of the whole sweep on this pool (Rust's cost model); a long sweep asks first, and
     // meanwhile measures this machine (`measure`), whose figure then replaces the cost model's.
     this.estimate = this.plan.estimate_seconds / this.size;
-    this.measured = null; // {rates, estimate} once measured; {failure} when it could not be
+    this.measured = null; // {rates, pace, estimate} once measured; {failure} when it could not be
     this.probes = [];
     this.buildList();
     if (this.estimate > this.plan.ask_above_seconds) {
@@ -105,9 +105,8 @@ export class SweepRunner {
   askText() {
     const runs = this.values.length * this.plan.restarts;
     let basis = 'an estimate from the cost model; measuring this machine…';
-    if (this.measured?.rates) {
-      const [low, high] = [Math.min(...this.measured.rates), Math.max(...this.measured.rates)].map((r) => Number(r.toPrecision(2)).toLocaleString('en'));
-      basis = `measured on this machine: ${low === high ? low : `${low} to ${high}`} restart-steps/s a worker`;
+    if (this.measured?.pace) {
+      basis = `the cost model's ${duration(this.plan.estimate_seconds / this.size).replace('about ', '')}, scaled to this machine: measured at ${this.measured.pace.toFixed(1)}× the pace it assumes`;
     } else if (this.measured?.failure) basis = `an estimate from the cost model; this machine could not be measured: ${this.measured.failure}`;
     return `This sweep trains ${runs.toLocaleString('en')} runs (${this.values.length} values × ${this.plan.restarts.toLocaleString('en')} restarts) of ${this.plan.until.toLocaleString('en')} steps: ${duration(this.estimate)} with ${this.size} worker${this.size === 1 ? '' : 's'} here (${basis}). It keeps each run's evaluation loss and each value's best run; pause, resume or cancel at any time. `;
   }
@@ -118,49 +117,48 @@ export class SweepRunner {
     this.update();
   }
 
-  // While a long sweep waits for Start: how fast this machine trains each value's first job, in as
-  // many workers at once as the pool will have (so they share the cores as the pool will), for about
-  // a tenth of a second each after a quarter-second warm-up (the wasm code's optimizing tier). The
-  // cost model is calibrated on one machine and can be off by twice on another; this is not. Nothing
-  // measured is kept but the rates.
+  // While a long sweep waits for Start: this machine's pace against the cost model behind
+  // `estimate_seconds`, measured on Rust's speed probe (work whose every step costs the same, so a
+  // fifth of a second tells; the sweep's own first steps would not: in the rows order a trained
+  // model's steps are cheaper than its first). As many workers measure at once as the pool will have,
+  // so they share the cores as the pool will. The cost model is calibrated on one machine and was off
+  // by twice on another; scaled by this pace it is not. Nothing measured is kept but the rates.
   measure() {
-    const samples = this.values.map((value) => {
-      const job = this.jobs.find((j) => j.value === value.index);
-      return { settings: value.settings, first: job.first, count: job.count, until: this.plan.until, evalSeed: this.plan.eval_seed };
-    });
-    const rates = samples.map(() => null);
+    const probe = this.plan.speed_probe;
+    const sample = { settings: probe.settings, first: 0, count: probe.count, until: probe.until, evalSeed: 0 };
+    const rates = [];
     const probing = [];
     for (let k = 0; k < this.size; k++) {
-      const mine = samples.map((_, v) => v).filter((v) => v % this.size === k);
-      if (!mine.length) continue;
-      const probe = { worker: null };
-      this.probes.push(probe);
+      const slot = { worker: null };
+      this.probes.push(slot);
       probing.push(startWorker(new URL('./worker.js', import.meta.url)).then((worker) => new Promise((resolve, reject) => {
-        if (!this.probes.includes(probe)) {
+        if (!this.probes.includes(slot)) {
           worker.terminate();
           resolve();
           return;
         }
-        probe.worker = worker;
+        slot.worker = worker;
         worker.addEventListener('message', (event) => {
           const m = event.data;
           if (m.type === 'measured') {
-            m.rates.forEach((rate, i) => { rates[mine[i]] = rate; });
+            rates.push(...m.rates);
             resolve();
           } else if (m.type === 'failed') reject(new Error(`a worker stopped: ${m.message}`));
         });
-        worker.postMessage({ type: 'measure', samples: mine.map((v) => samples[v]), warmup: 250, ms: 100 });
+        worker.postMessage({ type: 'measure', samples: [sample], warmup: 250, windows: 5, ms: 40 });
       })));
     }
     Promise.all(probing).then(() => {
       if (this.started || this.finished) return;
       this.stopProbes();
-      if (!rates.every((r) => r > 0)) {
-        this.measured = { failure: 'a value trained no step while it was measured' };
+      if (rates.length === 0 || !rates.every((r) => r > 0)) {
+        this.measured = { failure: 'the measurement trained no step' };
       } else {
-        const work = this.plan.restarts * this.plan.until;
-        this.estimate = rates.reduce((t, rate) => t + work / rate, 0) / this.size;
-        this.measured = { rates, estimate: this.estimate };
+        // Restart-steps per second a worker, and that over what the cost model assumes.
+        const rate = rates.reduce((a, b) => a + b, 0) / rates.length;
+        const pace = (rate * probe.ns_per_restart_step) / 1e9;
+        this.estimate = this.plan.estimate_seconds / pace / this.size;
+        this.measured = { rates, pace, estimate: this.estimate };
       }
       this.reask();
     }, (error) => {

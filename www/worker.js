@@ -3,7 +3,7 @@
 // restart's evaluation loss and the best run, and posts progress and the result back.
 // Messages in: {type: 'job', id, settings, first, count, until, evalSeed} · pause · resume · crash
 // (tests: a panic) · {type: 'measure', samples: [{settings, first, count, until, evalSeed}], warmup,
-// ms} (how fast this machine trains each sample, for the estimate before a long sweep starts).
+// windows, ms} (how fast this machine trains each sample, for the estimate before a long sweep starts).
 // Messages out: {type: 'ready'} once it can take jobs (workers.js waits for it) · {type: 'progress',
 // id, steps, training?: {settings, params, step, losses}} (steps: restart-steps done; training: the
 // lowest restart training now, for a picture) · {type: 'paused', id, steps} once it stopped for a pause · {type: 'done', id, steps, evalLosses, best, bestLoss,
@@ -48,17 +48,17 @@ self.onmessage = async (event) => {
   }
 };
 
-// Trains `r` for about `ms` of this worker's time, in calls of a few milliseconds (as `train` does).
-async function trainFor(r, ms) {
+// Trains `r` for about `ms` of this worker's time, in calls of a few milliseconds (`pace.chunk` steps,
+// grown or shrunk as `train` does).
+async function trainFor(r, ms, pace) {
   const start = performance.now();
-  let chunk = 1;
   let slice = start;
   while (performance.now() - start < ms && !r.done()) {
     const t = performance.now();
-    r.advance(chunk);
+    r.advance(pace.chunk);
     const took = performance.now() - t;
-    if (took < 2) chunk *= 2;
-    else if (took > 8) chunk = Math.max(1, Math.floor(chunk / 2));
+    if (took < 2) pace.chunk *= 2;
+    else if (took > 8) pace.chunk = Math.max(1, Math.floor(pace.chunk / 2));
     if (performance.now() - slice > 50) {
       await nextTask();
       slice = performance.now();
@@ -66,20 +66,27 @@ async function trainFor(r, ms) {
   }
 }
 
-// The rate of each sample (a sweep's first job of each value) on this worker: restart-steps per
-// second over about `ms` of training, after `warmup` ms of the first (the wasm code reaches its
-// optimizing tier). Each sample is freed; nothing of it is kept.
+// The rate of each sample (a `Restarts` job: the sweep's speed probe) on this worker, in restart-steps
+// per second: the median of `windows` windows of about `ms` each (a moment of other work on the machine
+// spoils one window, not the figure), after `warmup` ms of the first sample (the wasm code reaches
+// its optimizing tier). Each sample is freed; nothing of it is kept.
 async function measure(m) {
   const rates = [];
   for (const [k, s] of m.samples.entries()) {
     const r = new Restarts(s.settings, s.first, s.count, s.until, s.evalSeed);
+    const pace = { chunk: 1 };
     try {
-      if (k === 0) await trainFor(r, m.warmup);
-      const before = r.steps_done();
-      const start = performance.now();
-      await trainFor(r, m.ms);
-      const secs = (performance.now() - start) / 1000;
-      rates.push(secs > 0 ? (r.steps_done() - before) / secs : null);
+      if (k === 0) await trainFor(r, m.warmup, pace);
+      const windows = [];
+      for (let w = 0; w < m.windows && !r.done(); w++) {
+        const before = r.steps_done();
+        const start = performance.now();
+        await trainFor(r, m.ms, pace);
+        const secs = (performance.now() - start) / 1000;
+        if (secs > 0 && r.steps_done() > before) windows.push((r.steps_done() - before) / secs);
+      }
+      windows.sort((a, b) => a - b);
+      rates.push(windows.length ? windows[Math.floor(windows.length / 2)] : null);
     } finally {
       r.free();
     }

@@ -210,9 +210,36 @@ pub struct SweepPlan {
     pub estimate_seconds: f64,
     /// A sweep whose estimate on the page's workers is longer than this asks before it starts.
     pub ask_above_seconds: f64,
+    /// What the page trains, while a long sweep waits for Start, to scale `estimate_seconds` to its
+    /// machine (`cost::speed_probe`).
+    pub speed_probe: SpeedProbe,
     pub fragment: String,
     pub view: &'static str,
     pub notices: Vec<NoticeInfo>,
+}
+
+/// A job for `Restarts` (restarts `0..count` of `settings`, to `until`) and the cost model's time per
+/// restart-step of it: a machine that trains it in half that time trains every sweep in about half its
+/// estimate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SpeedProbe {
+    pub settings: String,
+    pub count: u32,
+    pub until: u64,
+    pub ns_per_restart_step: f64,
+}
+
+pub fn speed_probe() -> SpeedProbe {
+    use crate::core::cost::{speed_probe, SPEED_PROBE_RESTARTS};
+    let config = speed_probe();
+    let until = config.steps;
+    let ns = crate::core::restarts::unit_ns(&config, 0..SPEED_PROBE_RESTARTS, until);
+    SpeedProbe {
+        settings: config.to_text(),
+        count: SPEED_PROBE_RESTARTS,
+        until,
+        ns_per_restart_step: ns / (SPEED_PROBE_RESTARTS as u64 * until) as f64,
+    }
 }
 
 /// The longest sweep the page starts without asking (its estimate on the page's workers).
@@ -280,6 +307,7 @@ pub fn sweep_plan(fragment: &str) -> SweepPlan {
         eval_seed: link.config.seed,
         estimate_seconds: ns / 1e9,
         ask_above_seconds: ASK_ABOVE_SECONDS,
+        speed_probe: speed_probe(),
         fragment: link.to_fragment(),
         view: link.view.id(),
         notices: notices.into_iter().map(NoticeInfo::from).collect(),
@@ -492,6 +520,27 @@ mod tests {
 
     fn json<T: Serialize>(v: &T) -> Value {
         serde_json::to_value(v).unwrap()
+    }
+
+    #[test]
+    fn the_speed_probe_is_lockstep_work_the_page_trains_in_one_lane_group() {
+        let probe = speed_probe();
+        let config = Config::from_text(&probe.settings).unwrap();
+        assert_eq!(config, crate::core::cost::speed_probe());
+        // Dense rows: every step costs what the first ones do.
+        assert!(config.lockstep());
+        assert_eq!(probe.until, config.steps);
+        assert!(
+            probe.count >= 1 && probe.count <= 4,
+            "the page's lanes: {}",
+            probe.count
+        );
+        let one_group = crate::core::cost::lockstep_step_ns(&config) / probe.count as f64;
+        assert!((probe.ns_per_restart_step - one_group).abs() <= 1e-9 * one_group);
+        // Every sweep plan carries it.
+        let plan =
+            sweep_plan("v=4&model=relu-hidden&n=10&m=5&sweep=density&values=1,0.1&restarts=2");
+        assert_eq!(plan.speed_probe, probe);
     }
 
     #[test]

@@ -3,14 +3,15 @@
 //!
 //! Estimates are nanoseconds of the wasm build on a modest machine. The constants were measured: `tms
 //! bench --costs` prints the estimate beside the measured time for a range of shapes, natively and in
-//! wasm under Node.
+//! wasm under Node. Before a long sweep the page scales its estimate to the machine it is on, by the
+//! pace it trains [`speed_probe`] at against this model's time for it.
 //! - a training step costs about [`OPTIMIZER_NS`] per parameter (AdamW, the per-batch transposes and
 //!   gradient clearing) plus [`ROW_NS`] per weight per row of the batch (the forward and backward passes
 //!   of a dense row; sparse rows cost less, so this is an upper bound);
 //! - the feature metrics behind a redraw cost about [`METRICS_NS`] per multiply-add (superposition and
 //!   dimensionality compare every feature with every other: n · m · min(n, m) multiply-adds).
 
-use crate::core::config::{Config, ModelKind};
+use crate::core::config::{Config, ModelKind, Order};
 use crate::core::model::Layout;
 
 /// Per parameter per step (measured: 7–9 ns natively, 10–12 in wasm, at n = m = 1000).
@@ -38,6 +39,27 @@ pub const ROW_BASE_NS: f64 = 130.0;
 /// relu-hidden n = 10, m = 5, batch 1024: 3.1 ns, on a quiet machine whose rows-order restarts ran at
 /// 0.47 of their estimate; scaled by the same to a loaded machine, as the rows order's constants are).
 pub const LOCKSTEP_ROW_NS: f64 = 5.0;
+
+/// The work that measures a machine against this cost model (the page, before a long sweep starts):
+/// restarts of the privileged-basis model in the lockstep order, one lane group of the page's width.
+/// Its rows are dense, so a step costs the same at every step of training and the first tenth of a
+/// second tells the rate of all 10,000; the rows order's cost follows the weights (a trained model's
+/// rows are cheaper) and would not. The constants above were all scaled to one machine, so a machine's
+/// pace on this work scales every estimate.
+pub fn speed_probe() -> Config {
+    Config {
+        model: ModelKind::ReluHidden,
+        n: 10,
+        m: 5,
+        importance: 0.75,
+        density: vec![0.1],
+        order: Order::Lockstep,
+        ..Config::default()
+    }
+}
+
+/// Restarts in the page's lane group of [`speed_probe`] (simd128's four lanes).
+pub const SPEED_PROBE_RESTARTS: u32 = 4;
 
 /// The estimated cost of one step of a lockstep lane group (see [`LOCKSTEP_ROW_NS`]).
 pub fn lockstep_step_ns(c: &Config) -> f64 {

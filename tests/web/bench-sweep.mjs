@@ -1,11 +1,13 @@
-// Benchmark (run by hand: node tests/web/bench-sweep.mjs [abs] [restarts] [lockstep] [preset]): the
+// Benchmark (run by hand: node tests/web/bench-sweep.mjs [abs] [restarts] [lockstep] [preset]
+// [preset-rows]): the
 // page's sweeps in headless Chromium's worker pool, from opening the link to the last panel.
 // - restarts and lockstep (the default: both, one after the other): the page's restart rate for
 //   relu-hidden n=10 m=5 (batch 1024, six densities of the privileged-basis figure, 40 restarts of each,
 //   2,000 steps) in the rows order and in the lockstep order, in restart-steps/s, beside the page's own
 //   estimate (the cost model), and what that rate makes of the best-of-1000 preset.
-// - preset: the best-of-1000 preset's estimate before Start (the cost model's, then the one measured
-//   on this machine) against the time its first 90 s of training make of the whole sweep.
+// - preset (and preset-rows: the same sweep in the rows order, whose rate depends on the density): the
+//   best-of-1000 preset's estimate before Start (the cost model's, then the one measured on this
+//   machine) against the time its first 90 s of training make of the whole sweep.
 // - abs: the paper's abs sparsity sweep (abs n=100 m=40, I=0.8^i, seven densities, 10,000 steps, batch
 //   1024, one restart).
 import { startServer } from './server.mjs';
@@ -20,8 +22,8 @@ const server = await startServer();
 const browser = await launch();
 try {
   for (const name of cases) {
-    if (name === 'preset') {
-      await preset();
+    if (name === 'preset' || name === 'preset-rows') {
+      await preset(name === 'preset-rows');
       continue;
     }
     const link = LINKS[name];
@@ -51,10 +53,15 @@ try {
   server.stop();
 }
 
-async function preset() {
+async function preset(rows) {
   const { page } = await openPage(browser, server.url);
   await page.waitForSelector('body[data-ready="true"]');
   await page.selectOption('#preset', 'sweep-privileged-1000');
+  if (rows) {
+    await page.waitForFunction(() => window.tmsSweep?.measured);
+    await page.evaluate(() => { window.location.hash = window.tmsSweep.plan.fragment.replace('order=lockstep', 'order=rows'); });
+    await page.waitForFunction(() => window.tmsSweep?.plan.fragment.includes('order=rows'));
+  }
   await page.waitForFunction(() => window.tmsSweep?.measured);
   const before = await page.evaluate(() => ({
     model: window.tmsSweep.plan.estimate_seconds / window.tmsSweep.size,
@@ -70,6 +77,6 @@ async function preset() {
   const rate = (end.steps - start.steps) / ((end.t - start.t) / 1000);
   const projected = (6 * 1000 * 10000) / rate;
   const min = (s) => `${(s / 60).toFixed(1)} min`;
-  console.log(`best-of-1000 preset: estimated before Start ${min(before.measured)} (measured: ${before.rates.map((r) => Math.round(r)).join(', ')} restart-steps/s a worker; the cost model said ${min(before.model)}); its first 90 s trained ${Math.round(rate).toLocaleString('en')} restart-steps/s, so ${min(projected)} for the whole sweep (measured ÷ projected: ${(before.measured / projected).toFixed(2)})`);
+  console.log(`best-of-1000 preset${rows ? ' in the rows order' : ''}: estimated before Start ${min(before.measured)} (measured: ${before.rates.map((r) => Math.round(r)).join(', ')} restart-steps/s a worker; the cost model said ${min(before.model)}); its first 90 s trained ${Math.round(rate).toLocaleString('en')} restart-steps/s, so ${min(projected)} for the whole sweep (measured ÷ projected: ${(before.measured / projected).toFixed(2)})`);
   await page.close();
 }

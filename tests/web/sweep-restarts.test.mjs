@@ -146,26 +146,31 @@ test('the best-of-1000 preset says what it trains and how long, starts when aske
   await page.selectOption('#preset', 'sweep-privileged-1000');
   await page.waitForSelector('#sweep-estimate');
   const ask = await page.textContent('#sweep-estimate');
-  assert.match(ask, /^This sweep trains 6,000 runs \(6 values × 1,000 restarts\) of 10,000 steps: about (\d+ h )?\d+ min with \d workers? here \((an estimate from the cost model; measuring this machine…|measured on this machine: [\d,]+( to [\d,]+)? restart-steps\/s a worker)\)/);
+  assert.match(ask, /^This sweep trains 6,000 runs \(6 values × 1,000 restarts\) of 10,000 steps: about (\d+ h )?\d+ min with \d workers? here \((an estimate from the cost model; measuring this machine…|the cost model's (\d+ h )?\d+ min, scaled to this machine: measured at [\d.]+× the pace it assumes)\)/);
   assert.match(await page.textContent('#sweep-time'), /^estimate about/);
-  // The estimate becomes this machine's: each value's rate, measured in as many workers as the pool
-  // has, over the sweep's work, and the measuring workers go.
+  // The estimate becomes this machine's: the cost model's, over the pace each worker (as many as the
+  // pool has, at once) trained Rust's speed probe at against the cost model's time for it.
   await page.waitForFunction(() => window.tmsSweep.measured);
   const measured = await page.evaluate(() => {
     const s = window.tmsSweep;
-    return { ...s.measured, size: s.size, probes: s.probes.length, text: document.getElementById('sweep-estimate').textContent, time: document.getElementById('sweep-time').textContent };
+    return { ...s.measured, size: s.size, plan: s.plan, probes: s.probes.length, text: document.getElementById('sweep-estimate').textContent, time: document.getElementById('sweep-time').textContent };
   });
   assert.equal(measured.failure, undefined, measured.failure);
-  assert.equal(measured.rates.length, 6);
+  assert.equal(measured.rates.length, measured.size, 'a rate from each worker');
   for (const rate of measured.rates) assert.ok(rate > 0 && Number.isFinite(rate), `a rate of ${rate} restart-steps/s`);
-  const fromRates = measured.rates.reduce((t, rate) => t + (1000 * 10000) / rate, 0) / measured.size;
+  const probe = measured.plan.speed_probe;
+  assert.match(probe.settings, /model=relu-hidden/);
+  assert.match(probe.settings, /order=lockstep/);
+  const mean = measured.rates.reduce((a, b) => a + b, 0) / measured.rates.length;
+  const pace = (mean * probe.ns_per_restart_step) / 1e9;
+  const fromRates = measured.plan.estimate_seconds / pace / measured.size;
   assert.ok(Math.abs(measured.estimate - fromRates) <= 1e-9 * fromRates, `${measured.estimate} s against ${fromRates} s`);
   const shown = (secs) => {
     const minutes = Math.round(secs / 60);
-    return minutes < 90 ? `about ${minutes} min` : `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+    return minutes < 90 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
   };
-  assert.match(measured.text, new RegExp(`: ${shown(fromRates)} with \\d workers? here \\(measured on this machine: [\\d,]+( to [\\d,]+)? restart-steps/s a worker\\)`));
-  assert.equal(measured.time, `estimate ${shown(fromRates)}`);
+  assert.ok(measured.text.includes(`: about ${shown(fromRates)} with ${measured.size} worker${measured.size === 1 ? '' : 's'} here (the cost model's ${shown(measured.plan.estimate_seconds / measured.size)}, scaled to this machine: measured at ${pace.toFixed(1)}× the pace it assumes)`), measured.text);
+  assert.equal(measured.time, `estimate about ${shown(fromRates)}`);
   assert.equal(measured.probes, 0, 'the measuring workers are gone');
   const idle = await page.evaluate(() => ({ workers: window.tmsSweep.workers.length, started: window.tmsSweep.started, trained: window.tmsSweep.jobs.filter((j) => j.state !== 'waiting' || j.step > 0).length }));
   assert.deepEqual(idle, { workers: 0, started: false, trained: 0 }, 'none of the sweep trains before Start');
