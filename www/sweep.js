@@ -141,11 +141,11 @@ export class SweepRunner {
         worker.addEventListener('message', (event) => {
           const m = event.data;
           if (m.type === 'measured') {
-            rates.push(...m.rates);
+            rates.push(m.rate);
             resolve();
           } else if (m.type === 'failed') reject(new Error(`a worker stopped: ${m.message}`));
         });
-        worker.postMessage({ type: 'measure', samples: [sample], warmup: 250, windows: 5, ms: 40 });
+        worker.postMessage({ type: 'measure', sample, warmup: 250, windows: 5, ms: 40 });
       })));
     }
     Promise.all(probing).then(() => {

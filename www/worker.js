@@ -2,13 +2,13 @@
 // vector lanes where the model is small: Rust's `Restarts`) in its own wasm instance, keeping only each
 // restart's evaluation loss and the best run, and posts progress and the result back.
 // Messages in: {type: 'job', id, settings, first, count, until, evalSeed} · pause · resume · crash
-// (tests: a panic) · {type: 'measure', samples: [{settings, first, count, until, evalSeed}], warmup,
-// windows, ms} (how fast this machine trains each sample, for the estimate before a long sweep starts).
+// (tests: a panic) · {type: 'measure', sample: {settings, first, count, until, evalSeed}, warmup,
+// windows, ms} (how fast this machine trains it, for the estimate before a long sweep starts).
 // Messages out: {type: 'ready'} once it can take jobs (workers.js waits for it) · {type: 'progress',
 // id, steps, training?: {settings, params, step, losses}} (steps: restart-steps done; training: the
 // lowest restart training now, for a picture) · {type: 'paused', id, steps} once it stopped for a pause · {type: 'done', id, steps, evalLosses, best, bestLoss,
 // settings, step, params, losses, json, diverged} (best: the kept restart's number) · {type: 'failed',
-// id, message} · {type: 'measured', rates} (restart-steps per second of each sample).
+// id, message} · {type: 'measured', rate} (restart-steps per second, or null if none trained).
 import init, { Restarts, last_panic, simulate_panic } from './pkg/tms_explorer.js';
 
 const ready = init();
@@ -48,50 +48,46 @@ self.onmessage = async (event) => {
   }
 };
 
-// Trains `r` for about `ms` of this worker's time, in calls of a few milliseconds (`pace.chunk` steps,
-// grown or shrunk as `train` does).
-async function trainFor(r, ms, pace) {
+// Trains `r` for up to `ms` (at most a slice: 50 ms between chances to read a message), in calls of
+// about 10 ms: `pace.chunk`, the steps per call, grows or shrinks with what the last call took.
+function slice(r, ms, pace) {
   const start = performance.now();
-  let slice = start;
   while (performance.now() - start < ms && !r.done()) {
     const t = performance.now();
     r.advance(pace.chunk);
     const took = performance.now() - t;
-    if (took < 2) pace.chunk *= 2;
-    else if (took > 8) pace.chunk = Math.max(1, Math.floor(pace.chunk / 2));
-    if (performance.now() - slice > 50) {
-      await nextTask();
-      slice = performance.now();
-    }
+    if (took < 5) pace.chunk = Math.min(pace.chunk * 2, pace.until || 1);
+    else if (took > 20) pace.chunk = Math.max(1, Math.floor(pace.chunk / 2));
   }
 }
 
-// The rate of each sample (a `Restarts` job: the sweep's speed probe) on this worker, in restart-steps
-// per second: the median of `windows` windows of about `ms` each (a moment of other work on the machine
-// spoils one window, not the figure), after `warmup` ms of the first sample (the wasm code reaches
-// its optimizing tier). Each sample is freed; nothing of it is kept.
-async function measure(m) {
+// How fast this worker trains `sample` (a `Restarts` job: the sweep's speed probe), in restart-steps
+// per second: the median of `windows` slices of about `ms` each (a moment of other work on the machine
+// spoils one slice, not the figure), after `warmup` ms (the wasm code reaches its optimizing tier).
+// The job is freed; nothing of it is kept.
+async function measure({ sample: s, warmup, windows, ms }) {
+  const r = new Restarts(s.settings, s.first, s.count, s.until, s.evalSeed);
+  const pace = { chunk: 1, until: s.until };
   const rates = [];
-  for (const [k, s] of m.samples.entries()) {
-    const r = new Restarts(s.settings, s.first, s.count, s.until, s.evalSeed);
-    const pace = { chunk: 1 };
-    try {
-      if (k === 0) await trainFor(r, m.warmup, pace);
-      const windows = [];
-      for (let w = 0; w < m.windows && !r.done(); w++) {
-        const before = r.steps_done();
-        const start = performance.now();
-        await trainFor(r, m.ms, pace);
-        const secs = (performance.now() - start) / 1000;
-        if (secs > 0 && r.steps_done() > before) windows.push((r.steps_done() - before) / secs);
-      }
-      windows.sort((a, b) => a - b);
-      rates.push(windows.length ? windows[Math.floor(windows.length / 2)] : null);
-    } finally {
-      r.free();
+  try {
+    const warm = performance.now() + warmup;
+    while (performance.now() < warm && !r.done()) {
+      slice(r, Math.min(50, warm - performance.now()), pace);
+      await nextTask();
     }
+    for (let w = 0; w < windows && !r.done(); w++) {
+      const before = r.steps_done();
+      const start = performance.now();
+      slice(r, ms, pace);
+      const secs = (performance.now() - start) / 1000;
+      if (secs > 0 && r.steps_done() > before) rates.push((r.steps_done() - before) / secs);
+      await nextTask();
+    }
+  } finally {
+    r.free();
   }
-  self.postMessage({ type: 'measured', rates });
+  rates.sort((a, b) => a - b);
+  self.postMessage({ type: 'measured', rate: rates.length ? rates[Math.floor(rates.length / 2)] : null });
 }
 
 // Yields to the event loop for one task. Not setTimeout(0): nested timers are clamped to 4 ms, which
@@ -119,16 +115,8 @@ async function train(current) {
   let lastPost = 0;
   const r = current.restarts;
   while (!paused && job === current && !r.done()) {
-    // Slices of about 50 ms between chances to read a message (pause within 250 ms), in calls of
-    // about 10 ms: the steps per call grow or shrink with what the last call took.
-    const start = performance.now();
-    while (performance.now() - start < 50 && !r.done()) {
-      const t = performance.now();
-      r.advance(current.chunk);
-      const took = performance.now() - t;
-      if (took < 5) current.chunk = Math.min(current.chunk * 2, current.until || 1);
-      else if (took > 20) current.chunk = Math.max(1, Math.floor(current.chunk / 2));
-    }
+    // A slice between chances to read a message (pause within 250 ms).
+    slice(r, 50, current);
     if (performance.now() - lastPost > 250) {
       lastPost = performance.now();
       progress(current);
